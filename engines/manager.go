@@ -1,0 +1,644 @@
+package engines
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// ManagerOptions tune a Manager.
+type ManagerOptions struct {
+	// WorkingWait is how long a call waits for a STARTING session to become WORKING
+	// before it is refused (WAHA waits 5 s).
+	WorkingWait time.Duration
+	// RestartMin and RestartMax bound the backoff between restarts of a failed engine.
+	RestartMin, RestartMax time.Duration
+}
+
+// Manager runs one engine per session: it creates, starts, stops and restarts them,
+// keeps their status, persists it and publishes their events.
+type Manager struct {
+	store     SessionStore
+	factories map[Name]Factory
+	publisher Publisher
+	log       *slog.Logger
+	opts      ManagerOptions
+
+	mu       sync.Mutex // guards sessions and every session's state fields
+	sessions map[string]*session
+	closed   bool
+}
+
+// session is the Manager's view of one session.
+type session struct {
+	action  sync.Mutex // serializes start/stop/logout/update/delete of this session
+	persist sync.Mutex // orders writes of this session to the store
+
+	// Guarded by Manager.mu.
+	rec      SessionRecord
+	engine   Engine
+	run      int // generation of the current engine; callbacks of older ones are ignored
+	statuses []StatusChange
+	changed  chan struct{} // closed on every status change
+	activity *time.Time
+	attempts int // restarts since the last WORKING
+	timer    *time.Timer
+	deleted  bool
+}
+
+// NewManager makes a Manager; call Boot to bring back the sessions of the store.
+func NewManager(store SessionStore, factories map[Name]Factory, pub Publisher, log *slog.Logger, opts ManagerOptions) *Manager {
+	if opts.WorkingWait == 0 {
+		opts.WorkingWait = 5 * time.Second
+	}
+	if opts.RestartMin == 0 {
+		opts.RestartMin = time.Second
+	}
+	if opts.RestartMax == 0 {
+		opts.RestartMax = time.Minute
+	}
+	return &Manager{
+		store: store, factories: factories, publisher: pub, log: log, opts: opts,
+		sessions: map[string]*session{},
+	}
+}
+
+// Supports reports whether this build can run an engine.
+func (m *Manager) Supports(n Name) bool {
+	_, ok := m.factories[n]
+	return ok
+}
+
+// Boot loads every session and starts those that were running (all of them with
+// restartAll, as WHATSAPP_RESTART_ALL_SESSIONS asks).
+func (m *Manager) Boot(ctx context.Context, restartAll bool) error {
+	recs, err := m.store.ListSessions(ctx)
+	if err != nil {
+		return fmt.Errorf("load sessions: %w", err)
+	}
+	var toStart []string
+	m.mu.Lock()
+	for _, rec := range recs {
+		wasRunning := rec.Running
+		rec.Status = StatusStopped
+		m.sessions[rec.Name] = &session{rec: rec, changed: make(chan struct{})}
+		if wasRunning || restartAll {
+			toStart = append(toStart, rec.Name)
+		}
+	}
+	m.mu.Unlock()
+	for _, name := range toStart {
+		if _, err := m.Start(ctx, name); err != nil {
+			m.log.Error("restart session at boot", "session", name, "err", err)
+		}
+	}
+	m.log.Info("sessions loaded", "total", len(recs), "started", len(toStart))
+	return nil
+}
+
+// Shutdown stops every engine, keeping each session's desired state for the next boot.
+func (m *Manager) Shutdown(ctx context.Context) {
+	m.mu.Lock()
+	m.closed = true
+	var all []*session
+	for _, s := range m.sessions {
+		all = append(all, s)
+	}
+	m.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, s := range all {
+		wg.Go(func() {
+			s.action.Lock()
+			defer s.action.Unlock()
+			m.stopEngine(ctx, s, false)
+		})
+	}
+	wg.Wait()
+}
+
+func (m *Manager) lookup(name string) (*session, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.sessions[name]
+	if !ok || s.deleted {
+		return nil, fmt.Errorf("session %q: %w", name, ErrSessionNotFound)
+	}
+	return s, nil
+}
+
+// List returns the sessions by name; without all, only those not STOPPED.
+func (m *Manager) List(ctx context.Context, all bool) []SessionInfo {
+	m.mu.Lock()
+	var out []SessionInfo
+	engines := map[string]Engine{}
+	for _, s := range m.sessions {
+		if s.deleted || (!all && s.rec.Status == StatusStopped) {
+			continue
+		}
+		out = append(out, s.infoLocked())
+		engines[s.rec.Name] = s.engine
+	}
+	m.mu.Unlock()
+	for i := range out {
+		out[i].EngineInfo = engineInfo(ctx, engines[out[i].Name])
+	}
+	slices.SortFunc(out, func(a, b SessionInfo) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// Get returns one session.
+func (m *Manager) Get(ctx context.Context, name string) (SessionInfo, error) {
+	s, err := m.lookup(name)
+	if err != nil {
+		return SessionInfo{}, err
+	}
+	m.mu.Lock()
+	info, e := s.infoLocked(), s.engine
+	m.mu.Unlock()
+	info.EngineInfo = engineInfo(ctx, e)
+	return info, nil
+}
+
+func engineInfo(ctx context.Context, e Engine) map[string]any {
+	if inf, ok := e.(Informer); ok {
+		ctx, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
+		return inf.Info(ctx)
+	}
+	return nil
+}
+
+func (s *session) infoLocked() SessionInfo {
+	return SessionInfo{
+		Name: s.rec.Name, Engine: s.rec.Engine, Config: s.rec.Config, Status: s.rec.Status,
+		Me: s.rec.Me, Failure: s.rec.Failure, Activity: s.activity,
+		Statuses: append([]StatusChange(nil), s.statuses...),
+	}
+}
+
+// EngineName is the engine a session runs on.
+func (m *Manager) EngineName(name string) (Name, error) {
+	s, err := m.lookup(name)
+	if err != nil {
+		return "", err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return s.rec.Engine, nil
+}
+
+// Create adds a session and, with start, starts it.
+func (m *Manager) Create(ctx context.Context, name string, engine Name, cfg SessionConfig, start bool) (SessionInfo, error) {
+	if err := ValidateSessionName(name); err != nil {
+		return SessionInfo{}, err
+	}
+	now := time.Now()
+	rec := SessionRecord{Name: name, Engine: engine, Config: cfg, Status: StatusStopped, CreatedAt: now, UpdatedAt: now}
+	m.mu.Lock()
+	if s, ok := m.sessions[name]; ok && !s.deleted {
+		m.mu.Unlock()
+		return SessionInfo{}, fmt.Errorf("create session %q: %w", name, ErrSessionExists)
+	}
+	m.mu.Unlock()
+	if err := m.store.CreateSession(ctx, rec); err != nil {
+		return SessionInfo{}, fmt.Errorf("create session %q: %w", name, err)
+	}
+	m.mu.Lock()
+	m.sessions[name] = &session{rec: rec, changed: make(chan struct{})}
+	m.mu.Unlock()
+	if start {
+		return m.Start(ctx, name)
+	}
+	return m.Get(ctx, name)
+}
+
+// Update replaces a session's config and, when engine is set, its engine. A running
+// session is restarted with the new settings. Changing the engine of a paired session
+// fails with ErrPaired: the pairing belongs to the old engine.
+func (m *Manager) Update(ctx context.Context, name string, engine Name, cfg SessionConfig) (SessionInfo, error) {
+	s, err := m.lookup(name)
+	if err != nil {
+		return SessionInfo{}, err
+	}
+	s.action.Lock()
+	m.mu.Lock()
+	if engine != "" && engine != s.rec.Engine && s.rec.Me != nil {
+		m.mu.Unlock()
+		s.action.Unlock()
+		return SessionInfo{}, fmt.Errorf("change engine of session %q from %s to %s: %w", name, s.rec.Engine, engine, ErrPaired)
+	}
+	running := s.engine != nil
+	m.mu.Unlock()
+	if running {
+		m.stopEngine(ctx, s, false)
+	}
+	m.mu.Lock()
+	if engine != "" {
+		s.rec.Engine = engine
+	}
+	s.rec.Config = cfg
+	m.mu.Unlock()
+	err = m.save(ctx, s)
+	if err == nil && running {
+		err = m.startEngine(ctx, s)
+	}
+	s.action.Unlock()
+	if err != nil {
+		return SessionInfo{}, fmt.Errorf("update session %q: %w", name, err)
+	}
+	return m.Get(ctx, name)
+}
+
+// Start starts a session; starting a running session changes nothing.
+func (m *Manager) Start(ctx context.Context, name string) (SessionInfo, error) {
+	s, err := m.lookup(name)
+	if err != nil {
+		return SessionInfo{}, err
+	}
+	s.action.Lock()
+	err = m.startEngine(ctx, s)
+	s.action.Unlock()
+	if err != nil {
+		return SessionInfo{}, fmt.Errorf("start session %q: %w", name, err)
+	}
+	return m.Get(ctx, name)
+}
+
+// Stop stops a session without logging it out.
+func (m *Manager) Stop(ctx context.Context, name string) (SessionInfo, error) {
+	s, err := m.lookup(name)
+	if err != nil {
+		return SessionInfo{}, err
+	}
+	s.action.Lock()
+	m.stopEngine(ctx, s, true)
+	err = m.save(ctx, s)
+	s.action.Unlock()
+	if err != nil {
+		return SessionInfo{}, fmt.Errorf("stop session %q: %w", name, err)
+	}
+	return m.Get(ctx, name)
+}
+
+// Restart stops and starts a session.
+func (m *Manager) Restart(ctx context.Context, name string) (SessionInfo, error) {
+	s, err := m.lookup(name)
+	if err != nil {
+		return SessionInfo{}, err
+	}
+	s.action.Lock()
+	m.stopEngine(ctx, s, false)
+	err = m.startEngine(ctx, s)
+	s.action.Unlock()
+	if err != nil {
+		return SessionInfo{}, fmt.Errorf("restart session %q: %w", name, err)
+	}
+	return m.Get(ctx, name)
+}
+
+// Logout unlinks the device and forgets its keys; a running session starts again,
+// ready to pair.
+func (m *Manager) Logout(ctx context.Context, name string) (SessionInfo, error) {
+	s, err := m.lookup(name)
+	if err != nil {
+		return SessionInfo{}, err
+	}
+	s.action.Lock()
+	m.mu.Lock()
+	wasRunning := s.rec.Running
+	m.mu.Unlock()
+	err = m.logoutEngine(ctx, s)
+	if err == nil && wasRunning {
+		err = m.startEngine(ctx, s)
+	}
+	s.action.Unlock()
+	if err != nil {
+		return SessionInfo{}, fmt.Errorf("logout session %q: %w", name, err)
+	}
+	return m.Get(ctx, name)
+}
+
+// Delete stops, logs out and removes a session.
+func (m *Manager) Delete(ctx context.Context, name string) error {
+	s, err := m.lookup(name)
+	if err != nil {
+		return err
+	}
+	s.action.Lock()
+	defer s.action.Unlock()
+	if err := m.logoutEngine(ctx, s); err != nil {
+		return fmt.Errorf("delete session %q: %w", name, err)
+	}
+	if err := m.store.DeleteSession(ctx, name); err != nil {
+		return fmt.Errorf("delete session %q: %w", name, err)
+	}
+	m.mu.Lock()
+	s.deleted = true
+	delete(m.sessions, name)
+	m.mu.Unlock()
+	return nil
+}
+
+// logoutEngine stops the engine and has it unlink the device and delete its keys.
+// A stopped session gets an engine made just for that. Called with s.action held.
+func (m *Manager) logoutEngine(ctx context.Context, s *session) error {
+	m.mu.Lock()
+	e, rec := s.engine, s.rec
+	paired := rec.Me != nil
+	m.mu.Unlock()
+	if e == nil && paired {
+		f, ok := m.factories[rec.Engine]
+		if !ok {
+			return fmt.Errorf("engine %s is not available in this build", rec.Engine)
+		}
+		var err error
+		if e, err = f.New(ctx, SessionSpec{Name: rec.Name, Engine: rec.Engine, Config: rec.Config}, discardHost{}); err != nil {
+			return fmt.Errorf("make %s engine to log out: %w", rec.Engine, err)
+		}
+	}
+	if e != nil {
+		if err := e.Logout(ctx); err != nil {
+			m.log.Warn("engine logout", "session", rec.Name, "err", err)
+		}
+	}
+	m.stopEngine(ctx, s, true)
+	m.mu.Lock()
+	s.rec.Me = nil
+	m.mu.Unlock()
+	return m.save(ctx, s)
+}
+
+// startEngine makes and starts the session's engine. Called with s.action held.
+func (m *Manager) startEngine(ctx context.Context, s *session) error {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return errors.New("gateway is shutting down")
+	}
+	if s.engine != nil && s.rec.Status != StatusFailed {
+		m.mu.Unlock()
+		return nil
+	}
+	failed := s.engine != nil
+	m.mu.Unlock()
+	if failed {
+		m.stopEngine(ctx, s, false)
+	}
+	m.mu.Lock()
+	s.rec.Running = true
+	s.rec.Failure = ""
+	s.run++
+	run := s.run
+	spec := SessionSpec{Name: s.rec.Name, Engine: s.rec.Engine, Config: s.rec.Config}
+	m.mu.Unlock()
+
+	m.setStatus(s, run, StatusStarting, "")
+	h := &host{m: m, s: s, run: run}
+	f, ok := m.factories[spec.Engine]
+	if !ok {
+		h.Failed(fmt.Errorf("engine %s is not available in this build", spec.Engine), false)
+		return m.save(ctx, s)
+	}
+	e, err := f.New(ctx, spec, h)
+	if err != nil {
+		h.Failed(fmt.Errorf("make %s engine: %w", spec.Engine, err), true)
+		return m.save(ctx, s)
+	}
+	m.mu.Lock()
+	s.engine = e
+	m.mu.Unlock()
+	// The engine may report status from inside Start, so no lock is held here.
+	if err := e.Start(context.WithoutCancel(ctx)); err != nil {
+		h.Failed(fmt.Errorf("start %s engine: %w", spec.Engine, err), true)
+	}
+	return m.save(ctx, s)
+}
+
+// stopEngine stops the running engine, if any, and marks the session STOPPED.
+// userStop also clears the desired running state. Called with s.action held.
+func (m *Manager) stopEngine(ctx context.Context, s *session, userStop bool) {
+	m.mu.Lock()
+	e := s.engine
+	s.engine = nil
+	s.run++ // callbacks of the old engine are ignored from here on
+	run := s.run
+	if s.timer != nil {
+		s.timer.Stop()
+		s.timer = nil
+	}
+	if userStop {
+		s.rec.Running = false
+	}
+	m.mu.Unlock()
+	if e != nil {
+		if err := e.Stop(ctx); err != nil {
+			m.log.Warn("stop engine", "session", s.rec.Name, "err", err)
+		}
+	}
+	m.setStatus(s, run, StatusStopped, "")
+}
+
+// setStatus records a status of run run and tells everyone; stale runs are ignored.
+func (m *Manager) setStatus(s *session, run int, st Status, reason string) {
+	m.mu.Lock()
+	if run != s.run || s.deleted {
+		m.mu.Unlock()
+		return
+	}
+	if s.rec.Status == st && reason == s.rec.Failure {
+		m.mu.Unlock()
+		return
+	}
+	now := time.Now()
+	s.rec.Status = st
+	if st == StatusFailed {
+		s.rec.Failure = reason
+	}
+	if st == StatusWorking {
+		s.attempts = 0
+	}
+	s.statuses = append(s.statuses, StatusChange{Status: st, Timestamp: now.UnixMilli()})
+	if len(s.statuses) > 3 {
+		s.statuses = s.statuses[len(s.statuses)-3:]
+	}
+	close(s.changed)
+	s.changed = make(chan struct{})
+	payload := SessionStatusPayload{Name: s.rec.Name, Status: st, Statuses: append([]StatusChange(nil), s.statuses...)}
+	m.mu.Unlock()
+	m.log.Info("session status", "session", s.rec.Name, "status", st, "reason", reason)
+	ctx := context.Background()
+	if err := m.save(ctx, s); err != nil {
+		m.log.Error("persist session status", "session", s.rec.Name, "err", err)
+	}
+	m.publish(ctx, s, "session.status", payload)
+}
+
+func (m *Manager) publish(ctx context.Context, s *session, event string, payload any) {
+	m.mu.Lock()
+	now := time.Now()
+	s.activity = &now
+	ev := Event{
+		ID: NewEventID(now), Time: now, Session: s.rec.Name, Engine: s.rec.Engine,
+		Event: event, Payload: payload, Me: s.rec.Me, Metadata: s.rec.Config.Metadata, Config: s.rec.Config,
+	}
+	m.mu.Unlock()
+	if m.publisher == nil {
+		return
+	}
+	if err := m.publisher.Publish(ctx, ev); err != nil {
+		m.log.Error("publish event", "session", ev.Session, "event", event, "err", err)
+	}
+}
+
+// save writes the session's current state to the store.
+func (m *Manager) save(ctx context.Context, s *session) error {
+	s.persist.Lock()
+	defer s.persist.Unlock()
+	m.mu.Lock()
+	if s.deleted {
+		m.mu.Unlock()
+		return nil
+	}
+	s.rec.UpdatedAt = time.Now()
+	rec := s.rec
+	m.mu.Unlock()
+	if err := m.store.SaveSession(context.WithoutCancel(ctx), rec); err != nil {
+		return fmt.Errorf("save session %q: %w", rec.Name, err)
+	}
+	return nil
+}
+
+// Working returns the engine of a WORKING session, waiting up to WorkingWait while it
+// is on its way there.
+func (m *Manager) Working(ctx context.Context, name string) (Engine, error) {
+	e, _, err := m.Await(ctx, name, StatusWorking)
+	return e, err
+}
+
+// Await waits up to WorkingWait for a session to reach one of the expected statuses
+// and returns its engine.
+func (m *Manager) Await(ctx context.Context, name string, expected ...Status) (Engine, Status, error) {
+	s, err := m.lookup(name)
+	if err != nil {
+		return nil, "", err
+	}
+	timer := time.NewTimer(m.opts.WorkingWait)
+	defer timer.Stop()
+	for {
+		m.mu.Lock()
+		st, e, changed := s.rec.Status, s.engine, s.changed
+		m.mu.Unlock()
+		for _, want := range expected {
+			if st == want && e != nil {
+				return e, st, nil
+			}
+		}
+		// Only a session on its way somewhere is worth waiting for.
+		if st != StatusStarting && !(st == StatusScanQRCode && !contains(expected, StatusScanQRCode)) {
+			return nil, st, &NotWorkingError{Session: name, Status: st, Expected: expected}
+		}
+		select {
+		case <-changed:
+		case <-timer.C:
+			return nil, st, &NotWorkingError{Session: name, Status: st, Expected: expected}
+		case <-ctx.Done():
+			return nil, st, ctx.Err()
+		}
+	}
+}
+
+func contains(ss []Status, s Status) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// restartFailed restarts a failed engine after its backoff, unless the user acted since.
+func (m *Manager) restartFailed(s *session, run int) {
+	s.action.Lock()
+	defer s.action.Unlock()
+	m.mu.Lock()
+	stale := run != s.run || !s.rec.Running || s.deleted || m.closed
+	m.mu.Unlock()
+	if stale {
+		return
+	}
+	ctx := context.Background()
+	m.stopEngine(ctx, s, false)
+	if err := m.startEngine(ctx, s); err != nil {
+		m.log.Error("restart failed session", "session", s.rec.Name, "err", err)
+	}
+}
+
+// host is the Host of one run of one session's engine.
+type host struct {
+	m   *Manager
+	s   *session
+	run int
+}
+
+func (h *host) SetStatus(st Status, reason string) { h.m.setStatus(h.s, h.run, st, reason) }
+
+func (h *host) SetMe(me *MeInfo) {
+	h.m.mu.Lock()
+	stale := h.run != h.s.run
+	if !stale {
+		h.s.rec.Me = me
+	}
+	h.m.mu.Unlock()
+	if !stale {
+		if err := h.m.save(context.Background(), h.s); err != nil {
+			h.m.log.Error("persist session me", "session", h.s.rec.Name, "err", err)
+		}
+	}
+}
+
+func (h *host) Emit(ctx context.Context, event string, payload any) {
+	h.m.mu.Lock()
+	stale := h.run != h.s.run
+	h.m.mu.Unlock()
+	if !stale {
+		h.m.publish(ctx, h.s, event, payload)
+	}
+}
+
+func (h *host) Failed(err error, retry bool) {
+	m, s := h.m, h.s
+	m.log.Error("engine failed", "session", s.rec.Name, "retry", retry, "err", err)
+	m.setStatus(s, h.run, StatusFailed, err.Error())
+	if !retry {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if h.run != s.run || !s.rec.Running || m.closed {
+		return
+	}
+	delay := m.opts.RestartMin << min(s.attempts, 16)
+	if delay > m.opts.RestartMax || delay <= 0 {
+		delay = m.opts.RestartMax
+	}
+	s.attempts++
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	run := h.run
+	s.timer = time.AfterFunc(delay, func() { m.restartFailed(s, run) })
+	m.log.Info("engine restart scheduled", "session", s.rec.Name, "in", delay, "attempt", s.attempts)
+}
+
+// discardHost serves an engine made only to log out a stopped session.
+type discardHost struct{}
+
+func (discardHost) SetStatus(Status, string)          {}
+func (discardHost) SetMe(*MeInfo)                     {}
+func (discardHost) Emit(context.Context, string, any) {}
+func (discardHost) Failed(error, bool)                {}

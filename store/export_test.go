@@ -1,0 +1,4 @@
+package store
+
+// MigrationCount is how many migrations exist, for tests.
+func MigrationCount() int { return len(migrations) }

@@ -1,0 +1,82 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// migration is one versioned schema change. Its SQL must run unchanged on SQLite and
+// PostgreSQL so both databases always have the same schema.
+type migration struct {
+	version int
+	name    string
+	sql     []string
+}
+
+// migrations are append-only: never edit one that has shipped; add a new one.
+var migrations = []migration{
+	{1, "sessions", []string{
+		`CREATE TABLE wagate_sessions (
+			name       TEXT PRIMARY KEY,
+			engine     TEXT NOT NULL,
+			config     TEXT NOT NULL DEFAULT '{}',
+			running    BOOLEAN NOT NULL DEFAULT FALSE,
+			status     TEXT NOT NULL,
+			me         TEXT,
+			failure    TEXT NOT NULL DEFAULT '',
+			created_at BIGINT NOT NULL,
+			updated_at BIGINT NOT NULL
+		)`,
+	}},
+}
+
+type schemaMigration struct {
+	Version   int `gorm:"primaryKey;autoIncrement:false"`
+	Name      string
+	AppliedAt int64
+}
+
+func (schemaMigration) TableName() string { return "wagate_migrations" }
+
+// migrate applies the migrations this database has not seen, each in its own
+// transaction. On PostgreSQL an advisory lock keeps replicas starting together from
+// racing.
+func (s *Store) migrate(ctx context.Context) error {
+	db := s.db.WithContext(ctx)
+	if err := db.Exec(`CREATE TABLE IF NOT EXISTS wagate_migrations (
+		version    INTEGER PRIMARY KEY,
+		name       TEXT NOT NULL,
+		applied_at BIGINT NOT NULL
+	)`).Error; err != nil {
+		return fmt.Errorf("create migrations table: %w", err)
+	}
+	for _, m := range migrations {
+		err := db.Transaction(func(tx *gorm.DB) error {
+			if s.dialect == Postgres {
+				if err := tx.Exec(`SELECT pg_advisory_xact_lock(7215406)`).Error; err != nil {
+					return err
+				}
+			}
+			var n int64
+			if err := tx.Model(&schemaMigration{}).Where("version = ?", m.version).Count(&n).Error; err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+			for _, q := range m.sql {
+				if err := tx.Exec(q).Error; err != nil {
+					return err
+				}
+			}
+			return tx.Create(&schemaMigration{Version: m.version, Name: m.name, AppliedAt: time.Now().UnixMilli()}).Error
+		})
+		if err != nil {
+			return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+		}
+	}
+	return nil
+}

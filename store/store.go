@@ -1,0 +1,96 @@
+// Package store keeps wagate's data in SQLite (embedded default) or PostgreSQL
+// through gorm, and implements the storage interfaces the engines package defines.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Dialect is the SQL database behind a Store.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Store is wagate's database.
+type Store struct {
+	db      *gorm.DB
+	dialect Dialect
+}
+
+// Open connects to PostgreSQL when dsn is a postgres:// URL (or key=value DSN), and
+// otherwise opens the SQLite file dsn names, or dataDir/wagate.db when dsn is empty.
+// It runs the migrations before returning.
+func Open(ctx context.Context, dsn, dataDir string, log *slog.Logger) (*Store, error) {
+	cfg := &gorm.Config{Logger: logger.Discard, TranslateError: true}
+	var s Store
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"), strings.Contains(dsn, "host="):
+		db, err := gorm.Open(postgres.Open(dsn), cfg)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		s = Store{db: db, dialect: Postgres}
+	default:
+		path := strings.TrimPrefix(dsn, "sqlite://")
+		if path == "" {
+			if err := os.MkdirAll(dataDir, 0o700); err != nil {
+				return nil, fmt.Errorf("create data dir: %w", err)
+			}
+			path = filepath.Join(dataDir, "wagate.db")
+		}
+		// WAL lets readers run beside the writer; the busy timeout and a single
+		// connection make every write wait its turn instead of failing with
+		// "database is locked".
+		db, err := gorm.Open(sqlite.Open("file:"+path+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"), cfg)
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+		}
+		sqlDB, err := db.DB()
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+		}
+		sqlDB.SetMaxOpenConns(1)
+		s = Store{db: db, dialect: SQLite}
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	log.Info("store ready", "dialect", s.dialect)
+	return &s, nil
+}
+
+// Dialect says which database this is.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// SQL is the underlying connection pool, for libraries that share the database
+// (whatsmeow's device store).
+func (s *Store) SQL() *sql.DB {
+	db, _ := s.db.DB()
+	return db
+}
+
+// Ping checks the database answers, for /health.
+func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	return s.SQL().PingContext(ctx)
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.SQL().Close() }
