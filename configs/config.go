@@ -1,0 +1,112 @@
+// Package configs loads wagate's configuration from a YAML file and the environment.
+//
+// Every key of the file can also be set by an environment variable named after its
+// path: server.port is WAGATE_SERVER_PORT, engines.webjs.browserPath is
+// WAGATE_ENGINES_WEBJS_BROWSER_PATH. WAHA's variable names are accepted too, so a WAHA
+// deployment switches without edits. The environment wins over the file, and
+// WAGATE_ names win over WAHA's.
+package configs
+
+import (
+	"time"
+
+	"github.com/wagate/wagate/engines"
+)
+
+// Config is wagate's whole configuration.
+type Config struct {
+	Server       Server       `yaml:"server"`
+	Data         Data         `yaml:"data"`
+	Store        Store        `yaml:"store"`
+	Engines      Engines      `yaml:"engines"`
+	Sessions     Sessions     `yaml:"sessions"`
+	Webhook      Webhook      `yaml:"webhook"`
+	Log          Log          `yaml:"log"`
+	Capabilities Capabilities `yaml:"capabilities"`
+}
+
+// Server is the HTTP API.
+type Server struct {
+	Host            string        `yaml:"host"`
+	Port            int           `yaml:"port"`
+	Hostname        string        `yaml:"hostname"`
+	BaseURL         string        `yaml:"baseURL"`
+	APIKey          string        `yaml:"apiKey"`
+	BodyLimitMB     int           `yaml:"bodyLimitMB"`
+	ShutdownTimeout time.Duration `yaml:"shutdownTimeout"`
+}
+
+// Data is where wagate keeps its files.
+type Data struct {
+	Dir string `yaml:"dir"`
+}
+
+// Store is the database.
+type Store struct {
+	DSN string `yaml:"dsn"`
+}
+
+// Engines are the engine settings.
+type Engines struct {
+	Default engines.Name `yaml:"default"`
+	WEBJS   WEBJS        `yaml:"webjs"`
+	NOWEB   NOWEB        `yaml:"noweb"`
+}
+
+// WEBJS is the browser engine.
+type WEBJS struct {
+	BrowserPath string `yaml:"browserPath"`
+	URL         string `yaml:"url"`
+}
+
+// NOWEB is the whatsmeow engine.
+type NOWEB struct {
+	StoreEnabled bool `yaml:"storeEnabled"`
+	FullSync     bool `yaml:"fullSync"`
+	PrintQR      bool `yaml:"printQR"`
+}
+
+// Sessions is how the gateway treats sessions as a whole.
+type Sessions struct {
+	RestartAll  bool          `yaml:"restartAll"`
+	WorkingWait time.Duration `yaml:"workingWait"`
+}
+
+// Webhook is the global webhook every session's events also go to.
+type Webhook struct {
+	URL                 string   `yaml:"url"`
+	Events              []string `yaml:"events"`
+	HMACKey             string   `yaml:"hmacKey"`
+	RetriesPolicy       string   `yaml:"retriesPolicy"`
+	RetriesDelaySeconds int      `yaml:"retriesDelaySeconds"`
+	RetriesAttempts     int      `yaml:"retriesAttempts"`
+}
+
+// Log is logging.
+type Log struct {
+	Level  string `yaml:"level"`
+	Format string `yaml:"format"`
+}
+
+// Capabilities is the capability matrix's outward side.
+type Capabilities struct {
+	FeatureRequestURL string `yaml:"featureRequestURL"`
+}
+
+// Default is the configuration with nothing set.
+func Default() Config {
+	return Config{
+		Server: Server{
+			Host: "0.0.0.0", Port: 3000, Hostname: "localhost", BodyLimitMB: 50,
+			ShutdownTimeout: 15 * time.Second,
+		},
+		Data:     Data{Dir: "./data"},
+		Engines:  Engines{Default: engines.WEBJS, WEBJS: WEBJS{BrowserPath: "/usr/bin/chromium", URL: "https://web.whatsapp.com/"}, NOWEB: NOWEB{StoreEnabled: true, PrintQR: true}},
+		Sessions: Sessions{WorkingWait: 5 * time.Second},
+		Webhook:  Webhook{RetriesPolicy: "exponential", RetriesDelaySeconds: 2, RetriesAttempts: 15},
+		Log:      Log{Level: "info", Format: "text"},
+		Capabilities: Capabilities{
+			FeatureRequestURL: "https://github.com/wagate/wagate/issues/new?labels=feature-request",
+		},
+	}
+}

@@ -1,0 +1,124 @@
+package configs
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wagate/wagate/engines"
+)
+
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestExampleFileIsTheDefault(t *testing.T) {
+	cfg, err := Load("wagate.yaml", env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Default()
+	want.Webhook.Events = []string{}
+	if !reflect.DeepEqual(cfg, want) {
+		t.Fatalf("example config differs from Default():\n got %+v\nwant %+v", cfg, want)
+	}
+}
+
+func TestEnvOverrides(t *testing.T) {
+	cfg, err := Load("", env(map[string]string{
+		"WHATSAPP_DEFAULT_ENGINE":           "noweb",
+		"WAHA_API_KEY":                      "waha-key",
+		"WAGATE_SERVER_API_KEY":             "our-key", // WAGATE_ wins over WAHA's name
+		"WHATSAPP_API_PORT":                 "4000",
+		"WHATSAPP_API_HOSTNAME":             "gw.example.com",
+		"WHATSAPP_HOOK_URL":                 "https://hooks.example.com/in",
+		"WHATSAPP_HOOK_EVENTS":              "message, session.status",
+		"WHATSAPP_RESTART_ALL_SESSIONS":     "True",
+		"WAHA_LOG_LEVEL":                    "DEBUG",
+		"WAGATE_ENGINES_WEBJS_BROWSER_PATH": "/opt/chrome",
+		"WAGATE_SESSIONS_WORKING_WAIT":      "2s",
+		"WAGATE_STORE_DSN":                  "postgres://u@db/wagate",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"engine", cfg.Engines.Default, engines.NOWEB},
+		{"apiKey", cfg.Server.APIKey, "our-key"},
+		{"port", cfg.Server.Port, 4000},
+		{"hostname", cfg.Server.Hostname, "gw.example.com"},
+		{"hook url", cfg.Webhook.URL, "https://hooks.example.com/in"},
+		{"hook events", cfg.Webhook.Events, []string{"message", "session.status"}},
+		{"restartAll", cfg.Sessions.RestartAll, true},
+		{"log level", cfg.Log.Level, "debug"},
+		{"browser", cfg.Engines.WEBJS.BrowserPath, "/opt/chrome"},
+		{"working wait", cfg.Sessions.WorkingWait, 2 * time.Second},
+		{"dsn", cfg.Store.DSN, "postgres://u@db/wagate"},
+		{"public url", cfg.PublicURL(), "http://gw.example.com:4000"},
+	}
+	for _, c := range checks {
+		if !reflect.DeepEqual(c.got, c.want) {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestBadValuesNameTheKey(t *testing.T) {
+	cases := []struct {
+		env  map[string]string
+		file string
+		want string
+	}{
+		{env: map[string]string{"WHATSAPP_DEFAULT_ENGINE": "GOWS"}, want: "engines.default (from WHATSAPP_DEFAULT_ENGINE)"},
+		{env: map[string]string{"WAGATE_SERVER_PORT": "http"}, want: "server.port (from WAGATE_SERVER_PORT)"},
+		{env: map[string]string{"WHATSAPP_API_PORT": "70000"}, want: "server.port (from WHATSAPP_API_PORT)"},
+		{env: map[string]string{"WAHA_LOG_LEVEL": "loud"}, want: "log.level (from WAHA_LOG_LEVEL)"},
+		{env: map[string]string{"WHATSAPP_HOOK_EVENTS": "message,nope"}, want: `"nope"`},
+		{env: map[string]string{"WHATSAPP_HOOK_URL": "ftp://x"}, want: "webhook.url"},
+		{env: map[string]string{"WHATSAPP_RESTART_ALL_SESSIONS": "maybe"}, want: "true or false"},
+		{env: map[string]string{"WAGATE_SESSIONS_WORKING_WAIT": "5"}, want: "a duration"},
+		{file: "server:\n  port: 0\n", want: "server.port (from "},
+		{file: "server:\n  prot: 1\n", want: "field prot not found"},
+	}
+	for _, c := range cases {
+		path := ""
+		if c.file != "" {
+			path = filepath.Join(t.TempDir(), "c.yaml")
+			os.WriteFile(path, []byte(c.file), 0o600)
+		}
+		_, err := Load(path, env(c.env))
+		if err == nil {
+			t.Errorf("%v %q: no error", c.env, c.file)
+			continue
+		}
+		if msg := err.Error(); !strings.Contains(msg, c.want) || strings.Contains(msg, "\n") {
+			t.Errorf("%v %q: error %q, want one line containing %q", c.env, c.file, msg, c.want)
+		}
+		var ce *Error
+		if c.file == "" && !errors.As(err, &ce) {
+			t.Errorf("%v: error is %T, want *Error", c.env, err)
+		}
+	}
+}
+
+func TestEnvName(t *testing.T) {
+	for key, want := range map[string]string{
+		"server.baseURL":                 "WAGATE_SERVER_BASE_URL",
+		"server.bodyLimitMB":             "WAGATE_SERVER_BODY_LIMIT_MB",
+		"engines.webjs.browserPath":      "WAGATE_ENGINES_WEBJS_BROWSER_PATH",
+		"engines.noweb.printQR":          "WAGATE_ENGINES_NOWEB_PRINT_QR",
+		"webhook.hmacKey":                "WAGATE_WEBHOOK_HMAC_KEY",
+		"capabilities.featureRequestURL": "WAGATE_CAPABILITIES_FEATURE_REQUEST_URL",
+	} {
+		if got := EnvName(key); got != want {
+			t.Errorf("EnvName(%s) = %s, want %s", key, got, want)
+		}
+	}
+}
