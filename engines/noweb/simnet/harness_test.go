@@ -1,0 +1,184 @@
+package simnet
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/store/sqlstore"
+	waLog "go.mau.fi/whatsmeow/util/log"
+)
+
+// testRootKey is shared by every test: whatsmeow's root key is
+// process-wide, so all servers in this test binary use the same root.
+var testRootKey = [32]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32}
+
+// recLogger is a waLog.Logger that fails the test on any error whatsmeow
+// logs (protocol mismatches show up there) and keeps warnings for review.
+type recLogger struct {
+	t      *testing.T
+	name   string
+	mu     *sync.Mutex
+	errors *[]string
+}
+
+func newRecLogger(t *testing.T, name string) *recLogger {
+	return &recLogger{t: t, name: name, mu: &sync.Mutex{}, errors: &[]string{}}
+}
+
+func (l *recLogger) line(level, msg string, args []any) string {
+	return fmt.Sprintf("%s [%s] %s", level, l.name, fmt.Sprintf(msg, args...))
+}
+func (l *recLogger) Errorf(msg string, args ...any) {
+	s := l.line("ERROR", msg, args)
+	l.mu.Lock()
+	*l.errors = append(*l.errors, s)
+	l.mu.Unlock()
+	l.t.Log(s)
+}
+func (l *recLogger) Warnf(msg string, args ...any) {
+	if os.Getenv("SIMNET_VERBOSE") != "" || true {
+		l.t.Log(l.line("WARN", msg, args))
+	}
+}
+func (l *recLogger) Infof(msg string, args ...any) {
+	if os.Getenv("SIMNET_VERBOSE") != "" {
+		l.t.Log(l.line("INFO", msg, args))
+	}
+}
+func (l *recLogger) Debugf(msg string, args ...any) {
+	if os.Getenv("SIMNET_VERBOSE") != "" {
+		l.t.Log(l.line("DEBUG", msg, args))
+	}
+}
+func (l *recLogger) Sub(module string) waLog.Logger {
+	c := *l
+	c.name = l.name + "/" + module
+	return &c
+}
+
+func (l *recLogger) check() {
+	l.t.Helper()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(*l.errors) > 0 {
+		l.t.Errorf("whatsmeow logged %d errors:\n%s", len(*l.errors), strings.Join(*l.errors, "\n"))
+	}
+}
+
+// testLogWriter sends slog output to t.Log.
+type testLogWriter struct{ t *testing.T }
+
+func (w testLogWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+func newTestServer(t *testing.T) *Server {
+	t.Helper()
+	level := slog.LevelWarn
+	if os.Getenv("SIMNET_VERBOSE") != "" {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: level}))
+	key := testRootKey
+	srv, err := New(Options{Logger: log, RootPrivateKey: &key, DataDir: t.TempDir(), RequestTimeout: 10 * time.Second,
+		TraceNodes: os.Getenv("SIMNET_TRACE") != ""})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	TrustRootKeyForProcess(srv.RootPublicKey(), nil)
+	if err := srv.Start(t.Context(), "127.0.0.1:0"); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := srv.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return srv
+}
+
+func testCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// companion is a gateway-side whatsmeow client on its own SQLite store.
+type companion struct {
+	cli *whatsmeow.Client
+	log *recLogger
+	rec *recorder
+}
+
+func newCompanion(t *testing.T, srv *Server, name string) *companion {
+	t.Helper()
+	log := newRecLogger(t, name)
+	db, err := OpenSQLite(filepath.Join(t.TempDir(), name+".db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	container := sqlstore.NewWithDB(db, "sqlite3", log.Sub("store"))
+	if err := container.Upgrade(t.Context()); err != nil {
+		t.Fatalf("upgrade store: %v", err)
+	}
+	cli := whatsmeow.NewClient(container.NewDevice(), log)
+	ConfigureClient(cli, srv.Addr())
+	rec := newRecorder()
+	cli.AddEventHandler(rec.add)
+	t.Cleanup(func() {
+		cli.Disconnect()
+		log.check()
+	})
+	return &companion{cli: cli, log: log, rec: rec}
+}
+
+// recorder keeps whatsmeow events for waitFor.
+type recorder struct {
+	mu      sync.Mutex
+	evts    []any
+	changed chan struct{}
+}
+
+func newRecorder() *recorder { return &recorder{changed: make(chan struct{})} }
+
+func (r *recorder) add(evt any) {
+	r.mu.Lock()
+	r.evts = append(r.evts, evt)
+	close(r.changed)
+	r.changed = make(chan struct{})
+	r.mu.Unlock()
+}
+
+// waitEvent waits for the first event of type T that match accepts.
+func waitEvent[T any](t *testing.T, ctx context.Context, r *recorder, match func(T) bool) T {
+	t.Helper()
+	seen := 0
+	for {
+		r.mu.Lock()
+		for ; seen < len(r.evts); seen++ {
+			if v, ok := r.evts[seen].(T); ok && (match == nil || match(v)) {
+				r.mu.Unlock()
+				return v
+			}
+		}
+		ch := r.changed
+		r.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			var zero T
+			t.Fatalf("timed out waiting for %T", zero)
+			return zero
+		}
+	}
+}

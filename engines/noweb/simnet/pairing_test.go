@@ -1,0 +1,60 @@
+package simnet
+
+import (
+	"testing"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/types/events"
+)
+
+// pairByQR connects c, lets phone scan its first QR code and waits until
+// the companion is logged in.
+func pairByQR(t *testing.T, srv *Server, phone string, c *companion) {
+	t.Helper()
+	ctx := testCtx(t)
+	qrs, err := c.cli.GetQRChannel(ctx)
+	if err != nil {
+		t.Fatalf("GetQRChannel: %v", err)
+	}
+	if err := c.cli.Connect(); err != nil {
+		t.Fatalf("Connect: %v", err)
+	}
+	var code string
+	for item := range qrs {
+		if item.Event == whatsmeow.QRChannelEventCode {
+			code = item.Code
+			break
+		}
+		t.Fatalf("unexpected QR channel event %q (%v)", item.Event, item.Error)
+	}
+	if _, err := srv.ScanQR(ctx, phone, code); err != nil {
+		t.Fatalf("ScanQR: %v", err)
+	}
+	waitEvent[*events.PairSuccess](t, ctx, c.rec, nil)
+	waitEvent[*events.Connected](t, ctx, c.rec, nil)
+}
+
+func TestQRPairingReachesConnected(t *testing.T) {
+	srv := newTestServer(t)
+	ctx := testCtx(t)
+	alice, err := srv.CreateAccount(ctx, "491510000001", "Alice")
+	if err != nil {
+		t.Fatalf("CreateAccount: %v", err)
+	}
+	c := newCompanion(t, srv, "alice-session")
+	pairByQR(t, srv, "491510000001", c)
+
+	if got := c.cli.Store.ID; got == nil || got.User != alice.JID().User || got.Device != 1 {
+		t.Fatalf("companion ID = %v, want %s:1", got, alice.JID().User)
+	}
+	if got := c.cli.Store.LID; got.User != alice.LID().User || got.Device != 1 {
+		t.Fatalf("companion LID = %v, want %s:1", got, alice.LID().User)
+	}
+	if !c.cli.IsLoggedIn() {
+		t.Fatal("companion not logged in")
+	}
+	info, err := srv.Account("491510000001")
+	if err != nil || len(info.Devices) != 2 {
+		t.Fatalf("account devices = %v (%v), want phone + companion", info.Devices, err)
+	}
+}
