@@ -48,7 +48,44 @@ type conn struct {
 	dev *device
 	reg *registration
 
+	// out feeds the writer goroutine: everything simnet routes to this
+	// device goes through it, in order.
+	out chan waBinary.Node
+
 	closeOnce sync.Once
+}
+
+// outQueue is how many routed nodes may wait for a slow client.
+const outQueue = 4096
+
+// enqueue queues a routed node; false when the queue is full or the
+// connection is gone (the caller keeps it for the next login).
+func (c *conn) enqueue(node waBinary.Node) bool {
+	if c.ctx.Err() != nil {
+		return false
+	}
+	select {
+	case c.out <- node:
+		return true
+	default:
+		c.log.Warn("simnet: outgoing queue full, keeping node for next login", "tag", node.Tag)
+		return false
+	}
+}
+
+// writeLoop sends routed nodes until the connection ends.
+func (c *conn) writeLoop() {
+	for {
+		select {
+		case node := <-c.out:
+			if err := c.send(node); err != nil {
+				c.log.Debug("simnet: delivery failed", "tag", node.Tag, "err", err)
+				return
+			}
+		case <-c.ctx.Done():
+			return
+		}
+	}
 }
 
 // readFrame returns the next length-prefixed frame, reading websocket

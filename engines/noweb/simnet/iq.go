@@ -237,9 +237,19 @@ func (s *Server) handleUsync(c *conn, node *waBinary.Node) {
 	}
 	list := usync.GetChildByTag("list")
 	users := make([]waBinary.Node, 0, len(list.GetChildren()))
+	seen := map[types.JID]bool{}
 	s.mu.Lock()
 	for _, u := range list.GetChildren() {
 		j, hasJID := jidAttr(&u, "jid")
+		if hasJID {
+			// whatsmeow may list a user twice (sending to yourself asks for
+			// the recipient and the own account); answering twice would
+			// make it encrypt twice for every device.
+			if seen[j] {
+				continue
+			}
+			seen[j] = true
+		}
 		var acc *account
 		var contactQuery []byte
 		if hasJID {

@@ -58,3 +58,37 @@ func TestQRPairingReachesConnected(t *testing.T) {
 		t.Fatalf("account devices = %v (%v), want phone + companion", info.Devices, err)
 	}
 }
+
+func TestPairingCode(t *testing.T) {
+	srv := newTestServer(t)
+	ctx := testCtx(t)
+	if _, err := srv.CreateAccount(ctx, "491510000002", "Carol"); err != nil {
+		t.Fatalf("CreateAccount: %v", err)
+	}
+	c := newCompanion(t, srv, "carol-session")
+	qrs, err := c.cli.GetQRChannel(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.cli.Connect(); err != nil {
+		t.Fatal(err)
+	}
+	// PairPhone needs the registration connection, which the first QR
+	// code proves is up.
+	if item := <-qrs; item.Event != whatsmeow.QRChannelEventCode {
+		t.Fatalf("first QR channel event = %q", item.Event)
+	}
+	code, err := c.cli.PairPhone(ctx, "+49 151 0000002", true, whatsmeow.PairClientChrome, "Chrome (Linux)")
+	if err != nil {
+		t.Fatalf("PairPhone: %v", err)
+	}
+	dev, err := srv.EnterPairingCode(ctx, "491510000002", code)
+	if err != nil {
+		t.Fatalf("EnterPairingCode: %v", err)
+	}
+	waitEvent[*events.PairSuccess](t, ctx, c.rec, nil)
+	waitEvent[*events.Connected](t, ctx, c.rec, nil)
+	if got := c.cli.Store.ID; got == nil || *got != dev {
+		t.Fatalf("companion ID = %v, want %v", got, dev)
+	}
+}

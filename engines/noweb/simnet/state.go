@@ -66,16 +66,11 @@ func (d *device) jidIn(ref types.JID) types.JID {
 	return d.pnJID()
 }
 
-// deliver sends node now if the device is connected, else queues it for its
-// next login. Must be called with Server.mu held.
+// deliver hands node to the device's writer if it is connected, else
+// queues it for its next login. Order is kept either way: Signal sessions
+// and app-state versions depend on it. Must be called with Server.mu held.
 func (d *device) deliver(node waBinary.Node) {
-	if d.conn != nil {
-		c := d.conn
-		go func() {
-			if err := c.send(node); err != nil {
-				c.log.Debug("simnet: delivery failed", "tag", node.Tag, "err", err)
-			}
-		}()
+	if d.conn != nil && d.conn.enqueue(node) {
 		return
 	}
 	d.queue = append(d.queue, node)

@@ -24,7 +24,7 @@ func (s *Server) handleWebsocket(w http.ResponseWriter, r *http.Request) {
 	}
 	ws.SetReadLimit(maxFrame + 16)
 	ctx, cancel := context.WithCancel(s.ctx)
-	c := &conn{srv: s, ws: ws, ctx: ctx, cancel: cancel, log: s.log}
+	c := &conn{srv: s, ws: ws, ctx: ctx, cancel: cancel, log: s.log, out: make(chan waBinary.Node, outQueue)}
 	defer c.close(websocket.StatusNormalClosure, "")
 	if err := c.handshake(ctx); err != nil {
 		s.log.Warn("simnet: noise handshake failed", "err", err)
@@ -76,8 +76,12 @@ func (s *Server) onAuthenticated(c *conn) error {
 	old := dev.conn
 	dev.conn = c
 	c.dev = dev
-	queued := dev.queue
-	dev.queue = nil
+	// Queued nodes go first into the writer's channel; anything routed from
+	// now on lands behind them. The writer starts after <success>.
+	queued := len(dev.queue)
+	for len(dev.queue) > 0 && c.enqueue(dev.queue[0]) {
+		dev.queue = dev.queue[1:]
+	}
 	firstLogin := !dev.loggedInOnce
 	dev.loggedInOnce = true
 	greet := dev.pendingLinked
@@ -94,12 +98,8 @@ func (s *Server) onAuthenticated(c *conn) error {
 	}}); err != nil {
 		return err
 	}
-	for _, n := range queued {
-		if err := c.send(n); err != nil {
-			return err
-		}
-	}
-	c.log.Debug("simnet: device logged in", "first", firstLogin, "queued", len(queued))
+	go c.writeLoop()
+	c.log.Debug("simnet: device logged in", "first", firstLogin, "queued", queued)
 	if greet && phone != nil {
 		go phone.greetCompanion(s.ctx, dev.pnJID())
 	}
@@ -111,6 +111,18 @@ func (s *Server) onDisconnect(c *conn) {
 	defer s.mu.Unlock()
 	if c.dev != nil && c.dev.conn == c {
 		c.dev.conn = nil
+		// Keep what the writer had not sent for the next login.
+		var pending []waBinary.Node
+	drain:
+		for {
+			select {
+			case n := <-c.out:
+				pending = append(pending, n)
+			default:
+				break drain
+			}
+		}
+		c.dev.queue = append(pending, c.dev.queue...)
 	}
 	if c.reg != nil {
 		for _, ref := range c.reg.refs {
