@@ -120,6 +120,7 @@ type MessageQuery struct {
 	TimestampLTE  *int64
 	FromMe        *bool
 	Ack           *Ack
+	Order         SortOrder // by timestamp; desc (newest first) unless asc
 	DownloadMedia bool
 }
 

@@ -135,19 +135,31 @@ func (m *Manager) lookup(name string) (*session, error) {
 func (m *Manager) List(ctx context.Context, all bool) []SessionInfo {
 	m.mu.Lock()
 	var out []SessionInfo
-	engines := map[string]Engine{}
+	running := map[string]Engine{}
 	for _, s := range m.sessions {
 		if s.deleted || (!all && s.rec.Status == StatusStopped) {
 			continue
 		}
 		out = append(out, s.infoLocked())
-		engines[s.rec.Name] = s.engine
+		running[s.rec.Name] = s.engine
 	}
 	m.mu.Unlock()
 	for i := range out {
-		out[i].EngineInfo = engineInfo(ctx, engines[out[i].Name])
+		out[i].EngineInfo = engineInfo(ctx, running[out[i].Name])
 	}
 	slices.SortFunc(out, func(a, b SessionInfo) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// Snapshot is every session's state without asking engines anything: cheap enough
+// for metrics and health checks.
+func (m *Manager) Snapshot() []SessionInfo {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]SessionInfo, 0, len(m.sessions))
+	for _, s := range m.sessions {
+		out = append(out, s.infoLocked())
+	}
 	return out
 }
 

@@ -1,0 +1,358 @@
+package engines
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+)
+
+// memStore is an in-memory SessionStore.
+type memStore struct {
+	mu   sync.Mutex
+	recs map[string]SessionRecord
+}
+
+func newMemStore() *memStore { return &memStore{recs: map[string]SessionRecord{}} }
+
+func (s *memStore) ListSessions(context.Context) ([]SessionRecord, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []SessionRecord
+	for _, r := range s.recs {
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (s *memStore) CreateSession(_ context.Context, r SessionRecord) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.recs[r.Name]; ok {
+		return ErrSessionExists
+	}
+	s.recs[r.Name] = r
+	return nil
+}
+
+func (s *memStore) SaveSession(_ context.Context, r SessionRecord) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.recs[r.Name]; !ok {
+		return ErrSessionNotFound
+	}
+	s.recs[r.Name] = r
+	return nil
+}
+
+func (s *memStore) DeleteSession(_ context.Context, name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.recs, name)
+	return nil
+}
+
+func (s *memStore) get(name string) SessionRecord {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.recs[name]
+}
+
+// stubEngine is driven by the test through its host.
+type stubEngine struct {
+	Engine // the Chats methods are not called by these tests
+	host   Host
+	spec   SessionSpec
+	mu     sync.Mutex
+	calls  []string
+	paired bool
+}
+
+func (e *stubEngine) record(c string) {
+	e.mu.Lock()
+	e.calls = append(e.calls, c)
+	e.mu.Unlock()
+}
+
+func (e *stubEngine) Start(context.Context) error {
+	e.record("start")
+	if e.spec.Config.Metadata["fail"] == "start" {
+		return errors.New("boom")
+	}
+	if e.paired {
+		e.host.SetMe(&MeInfo{ID: "1@c.us", PushName: "me"})
+		e.host.SetStatus(StatusWorking, "")
+	} else {
+		e.host.SetStatus(StatusScanQRCode, "")
+	}
+	return nil
+}
+func (e *stubEngine) Stop(context.Context) error                          { e.record("stop"); return nil }
+func (e *stubEngine) Logout(context.Context) error                        { e.record("logout"); return nil }
+func (e *stubEngine) Me(context.Context) (*MeInfo, error)                 { return nil, nil }
+func (e *stubEngine) QR(context.Context) (QR, error)                      { return QR{Value: "qr"}, nil }
+func (e *stubEngine) Info(context.Context) map[string]any                 { return map[string]any{"memoryBytes": 42} }
+func (e *stubEngine) RequestCode(context.Context, string) (string, error) { return "", nil }
+
+type harness struct {
+	m       *Manager
+	store   *memStore
+	mu      sync.Mutex
+	engines []*stubEngine
+	events  []Event
+	paired  bool
+}
+
+func newHarness(t *testing.T) *harness {
+	h := &harness{store: newMemStore()}
+	f := FactoryFunc(func(_ context.Context, spec SessionSpec, host Host) (Engine, error) {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		e := &stubEngine{host: host, spec: spec, paired: h.paired}
+		h.engines = append(h.engines, e)
+		return e, nil
+	})
+	pub := PublisherFunc(func(_ context.Context, ev Event) error {
+		h.mu.Lock()
+		h.events = append(h.events, ev)
+		h.mu.Unlock()
+		return nil
+	})
+	h.m = NewManager(h.store, map[Name]Factory{WEBJS: f, NOWEB: f}, pub, slog.New(slog.NewTextHandler(io.Discard, nil)),
+		ManagerOptions{WorkingWait: 200 * time.Millisecond, RestartMin: 10 * time.Millisecond, RestartMax: 40 * time.Millisecond})
+	t.Cleanup(func() { h.m.Shutdown(context.Background()) })
+	return h
+}
+
+func (h *harness) last() *stubEngine {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.engines[len(h.engines)-1]
+}
+
+func (h *harness) count() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.engines)
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestLifecycle(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t)
+	info, err := h.m.Create(ctx, "s1", NOWEB, SessionConfig{}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Status != StatusScanQRCode || info.EngineInfo["memoryBytes"] != 42 {
+		t.Fatalf("after create: %+v", info)
+	}
+	if _, err := h.m.Create(ctx, "s1", NOWEB, SessionConfig{}, true); !errors.Is(err, ErrSessionExists) {
+		t.Fatalf("duplicate create: %v", err)
+	}
+	if got := h.store.get("s1"); !got.Running || got.Status != StatusScanQRCode {
+		t.Fatalf("stored: %+v", got)
+	}
+	// A WORKING session: the engine pairs.
+	h.last().host.SetMe(&MeInfo{ID: "1@c.us", PushName: "me"})
+	h.last().host.SetStatus(StatusWorking, "")
+	if _, err := h.m.Working(ctx, "s1"); err != nil {
+		t.Fatal(err)
+	}
+	// Changing the engine of a paired session is refused.
+	if _, err := h.m.Update(ctx, "s1", WEBJS, SessionConfig{}); !errors.Is(err, ErrPaired) {
+		t.Fatalf("engine change of paired session: %v", err)
+	}
+	info, err = h.m.Stop(ctx, "s1")
+	if err != nil || info.Status != StatusStopped {
+		t.Fatalf("stop: %+v %v", info, err)
+	}
+	var nw *NotWorkingError
+	if _, err := h.m.Working(ctx, "s1"); !errors.As(err, &nw) || nw.Status != StatusStopped {
+		t.Fatalf("working on stopped: %v", err)
+	}
+	if got := h.store.get("s1"); got.Running || got.Me == nil {
+		t.Fatalf("stored after stop: %+v", got)
+	}
+	// Logout of a stopped, paired session makes an engine just to unlink it.
+	n := h.count()
+	if _, err := h.m.Logout(ctx, "s1"); err != nil {
+		t.Fatal(err)
+	}
+	if h.count() != n+1 || h.last().calls[0] != "logout" {
+		t.Fatalf("logout of stopped session: engines %d, calls %v", h.count(), h.last().calls)
+	}
+	if got := h.store.get("s1"); got.Me != nil {
+		t.Fatalf("me kept after logout: %+v", got.Me)
+	}
+	// Now the engine may change.
+	if info, err := h.m.Update(ctx, "s1", WEBJS, SessionConfig{Metadata: map[string]string{"a": "b"}}); err != nil || info.Engine != WEBJS {
+		t.Fatalf("update: %+v %v", info, err)
+	}
+	if err := h.m.Delete(ctx, "s1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.m.Get(ctx, "s1"); !errors.Is(err, ErrSessionNotFound) {
+		t.Fatalf("get deleted: %v", err)
+	}
+	if len(h.store.recs) != 0 {
+		t.Fatalf("store keeps %v", h.store.recs)
+	}
+}
+
+func TestStatusEventsAndHistory(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t)
+	h.m.Create(ctx, "s", WEBJS, SessionConfig{Metadata: map[string]string{"k": "v"}}, true)
+	h.last().host.SetStatus(StatusWorking, "")
+	h.last().host.SetStatus(StatusWorking, "") // a repeat is not an event
+	h.m.Stop(ctx, "s")
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var got []Status
+	for _, ev := range h.events {
+		if ev.Event != "session.status" || ev.Session != "s" || ev.Metadata["k"] != "v" || len(ev.ID) != 30 {
+			t.Fatalf("event %+v", ev)
+		}
+		got = append(got, ev.Payload.(SessionStatusPayload).Status)
+	}
+	want := []Status{StatusStarting, StatusScanQRCode, StatusWorking, StatusStopped}
+	if len(got) != len(want) {
+		t.Fatalf("statuses %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("statuses %v, want %v", got, want)
+		}
+	}
+	last := h.events[len(h.events)-1].Payload.(SessionStatusPayload)
+	if len(last.Statuses) != 3 || last.Statuses[2].Status != StatusStopped {
+		t.Fatalf("history %+v", last.Statuses)
+	}
+}
+
+func TestFailedEngineRestartsWithBackoff(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t)
+	h.m.Create(ctx, "s", NOWEB, SessionConfig{}, true)
+	first := h.last()
+	first.host.Failed(errors.New("browser died"), true)
+	info, _ := h.m.Get(ctx, "s")
+	if info.Status != StatusFailed || info.Failure != "browser died" {
+		t.Fatalf("after failure: %+v", info)
+	}
+	waitFor(t, "a restarted engine", func() bool { return h.count() == 2 })
+	waitFor(t, "SCAN_QR_CODE again", func() bool {
+		info, _ := h.m.Get(ctx, "s")
+		return info.Status == StatusScanQRCode
+	})
+	// The old engine's late callbacks change nothing.
+	first.host.SetStatus(StatusWorking, "")
+	if info, _ := h.m.Get(ctx, "s"); info.Status != StatusScanQRCode {
+		t.Fatalf("stale engine moved the session to %s", info.Status)
+	}
+	// A failure that must not be retried (logged out on the phone) stays FAILED.
+	h.last().host.Failed(errors.New("logged out"), false)
+	time.Sleep(60 * time.Millisecond) // longer than RestartMax: a wrongly scheduled restart would have run
+	if h.count() != 2 {
+		t.Fatalf("engine restarted after a final failure")
+	}
+	// A stop cancels a pending restart.
+	h.m.Start(ctx, "s")
+	h.last().host.Failed(errors.New("again"), true)
+	h.m.Stop(ctx, "s")
+	n := h.count()
+	time.Sleep(60 * time.Millisecond)
+	if h.count() != n {
+		t.Fatalf("engine restarted after stop")
+	}
+}
+
+func TestStartFailureIsRetried(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t)
+	h.m.Create(ctx, "s", NOWEB, SessionConfig{Metadata: map[string]string{"fail": "start"}}, true)
+	waitFor(t, "three start attempts", func() bool { return h.count() >= 3 })
+	info, _ := h.m.Get(ctx, "s")
+	if info.Status != StatusFailed && info.Status != StatusStarting {
+		t.Fatalf("status %s", info.Status)
+	}
+}
+
+func TestWorkingWaitsForStarting(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t)
+	h.m.Create(ctx, "s", NOWEB, SessionConfig{}, true)
+	h.last().host.SetStatus(StatusStarting, "")
+	go func() {
+		time.Sleep(30 * time.Millisecond)
+		h.last().host.SetStatus(StatusWorking, "")
+	}()
+	if _, err := h.m.Working(ctx, "s"); err != nil {
+		t.Fatalf("Working did not wait for STARTING: %v", err)
+	}
+	// Still STARTING after the wait: 422 material.
+	h.m.Restart(ctx, "s")
+	h.last().host.SetStatus(StatusStarting, "")
+	var nw *NotWorkingError
+	if _, err := h.m.Working(ctx, "s"); !errors.As(err, &nw) || nw.Status != StatusStarting {
+		t.Fatalf("Working on a stuck session: %v", err)
+	}
+}
+
+func TestBootRestartsRunningSessions(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t)
+	h.paired = true
+	h.m.Create(ctx, "on", NOWEB, SessionConfig{}, true)
+	h.m.Create(ctx, "off", NOWEB, SessionConfig{}, false)
+	h.m.Shutdown(ctx)
+	if got := h.store.get("on"); !got.Running {
+		t.Fatal("shutdown cleared the desired state")
+	}
+
+	for _, restartAll := range []bool{false, true} {
+		h2 := newHarness(t)
+		h2.store = h.store
+		h2.m.store = h.store
+		h2.paired = true
+		if err := h2.m.Boot(ctx, restartAll); err != nil {
+			t.Fatal(err)
+		}
+		on, _ := h2.m.Get(ctx, "on")
+		off, _ := h2.m.Get(ctx, "off")
+		if on.Status != StatusWorking || on.Me == nil {
+			t.Fatalf("restartAll=%v: running session came back as %+v", restartAll, on)
+		}
+		if wantOff := map[bool]Status{false: StatusStopped, true: StatusWorking}[restartAll]; off.Status != wantOff {
+			t.Fatalf("restartAll=%v: stopped session is %s", restartAll, off.Status)
+		}
+		h2.m.Shutdown(ctx)
+		h.store.recs["off"] = func() SessionRecord { r := h.store.recs["off"]; r.Running = false; return r }()
+	}
+}
+
+func TestMissingEngineFailsClearly(t *testing.T) {
+	ctx := context.Background()
+	m := NewManager(newMemStore(), map[Name]Factory{}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), ManagerOptions{})
+	info, err := m.Create(ctx, "s", WEBJS, SessionConfig{}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Status != StatusFailed || info.Failure != "engine WEBJS is not available in this build" {
+		t.Fatalf("%+v", info)
+	}
+}
