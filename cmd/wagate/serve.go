@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/wagate/wagate/capabilities"
+	"github.com/wagate/wagate/configs"
+	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/server"
+	"github.com/wagate/wagate/store"
+)
+
+// factories are the engines this build runs.
+func factories() map[engines.Name]engines.Factory {
+	return map[engines.Name]engines.Factory{}
+}
+
+func serve(ctx context.Context, configPath string, stdout, stderr io.Writer) error {
+	cfg, err := configs.Load(configPath, os.LookupEnv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.Log.Level, cfg.Log.Format, stderr)
+
+	st, err := store.Open(ctx, cfg.Store.DSN, cfg.Data.Dir, log)
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer st.Close()
+
+	matrix, err := capabilities.Load(cfg.Capabilities.FeatureRequestURL)
+	if err != nil {
+		return err
+	}
+	key, plainKey, generated, err := server.LoadOrGenerateKey(cfg.Server.APIKey, cfg.Data.Dir)
+	if err != nil {
+		return err
+	}
+
+	publisher := engines.PublisherFunc(func(ctx context.Context, ev engines.Event) error {
+		log.Debug("event", "session", ev.Session, "event", ev.Event, "id", ev.ID)
+		return nil
+	})
+	manager := engines.NewManager(st, factories(), publisher, log, engines.ManagerOptions{WorkingWait: cfg.Sessions.WorkingWait})
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv, err := server.New(server.Deps{
+		Config: cfg, Manager: manager, Matrix: matrix, Store: st, Key: key, Log: log,
+		Registry: reg, Version: version(),
+	})
+	if err != nil {
+		return fmt.Errorf("build server: %w", err)
+	}
+	if err := manager.Boot(ctx, cfg.Sessions.RestartAll); err != nil {
+		return err
+	}
+	defer func() {
+		shutCtx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout)
+		defer cancel()
+		manager.Shutdown(shutCtx)
+		log.Info("stopped")
+	}()
+
+	printBanner(stdout, cfg, st.Dialect(), plainKey, generated)
+	addr := fmt.Sprintf("%s:%d", cfg.Server.Host, cfg.Server.Port)
+	log.Info("listening", "addr", addr)
+	return srv.Serve(ctx, addr)
+}
+
+// printBanner tells a new user where everything is. A generated key is shown this
+// once; after that it stays in the data dir.
+func printBanner(w io.Writer, cfg configs.Config, dialect store.Dialect, plainKey string, generated bool) {
+	base := cfg.PublicURL()
+	data, _ := filepath.Abs(cfg.Data.Dir)
+	fmt.Fprintf(w, "\nwagate %s is up\n", version())
+	fmt.Fprintf(w, "  API:         %s/api\n", base)
+	fmt.Fprintf(w, "  Swagger UI:  %s/swagger  (add ?x-api-key=YOUR_KEY)\n", base)
+	fmt.Fprintf(w, "  OpenAPI:     %s/api/openapi.json\n", base)
+	if dialect == store.SQLite && cfg.Store.DSN == "" {
+		fmt.Fprintf(w, "  Data:        %s (SQLite %s)\n", data, filepath.Join(data, "wagate.db"))
+	} else {
+		fmt.Fprintf(w, "  Data:        %s, database: %s\n", data, dialect)
+	}
+	switch {
+	case generated:
+		fmt.Fprintf(w, "  API key:     %s\n               generated now and kept in %s; send it as X-Api-Key\n", plainKey, filepath.Join(data, server.KeyFile))
+	case plainKey != "":
+		fmt.Fprintf(w, "  API key:     kept in %s; send it as X-Api-Key\n", filepath.Join(data, server.KeyFile))
+	default:
+		fmt.Fprintf(w, "  API key:     the one configured (server.apiKey / WAHA_API_KEY); send it as X-Api-Key\n")
+	}
+	fmt.Fprintf(w, "  Engine:      %s by default\n\n", cfg.Engines.Default)
+}
+
+func printCapabilities(configPath string, w io.Writer) error {
+	cfg, err := configs.Load(configPath, os.LookupEnv)
+	if err != nil {
+		return err
+	}
+	m, err := capabilities.Load(cfg.Capabilities.FeatureRequestURL)
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, m.Markdown())
+	return err
+}
+

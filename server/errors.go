@@ -1,0 +1,147 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/wagate/wagate/engines"
+)
+
+// APIError is WAHA's error envelope; the extra fields appear only where they apply.
+type APIError struct {
+	StatusCode int    `json:"statusCode"`
+	Error_     string `json:"error"`
+	Message    string `json:"message"`
+	// 422, session not in the expected status.
+	Session  string           `json:"session,omitempty"`
+	Status   engines.Status   `json:"status,omitempty"`
+	Expected []engines.Status `json:"expected,omitempty"`
+	// 501, operation not supported by the session's engine.
+	Engine         engines.Name `json:"engine,omitempty"`
+	Operation      string       `json:"operation,omitempty"`
+	FeatureRequest string       `json:"featureRequest,omitempty"`
+}
+
+func (e *APIError) Error() string { return fmt.Sprintf("%d %s: %s", e.StatusCode, e.Error_, e.Message) }
+
+func newError(code int, format string, args ...any) *APIError {
+	return &APIError{StatusCode: code, Error_: http.StatusText(code), Message: fmt.Sprintf(format, args...)}
+}
+
+func badRequest(format string, args ...any) *APIError {
+	return newError(http.StatusBadRequest, format, args...)
+}
+
+// notWorking is WAHA's 422 for a session that is not in the status a call needs.
+func notWorking(e *engines.NotWorkingError) *APIError {
+	return &APIError{
+		StatusCode: http.StatusUnprocessableEntity, Error_: http.StatusText(http.StatusUnprocessableEntity),
+		Message: fmt.Sprintf("Session status is not as expected: session %q is %s, expected %v. Try again later or restart the session.",
+			e.Session, e.Status, e.Expected),
+		Session: e.Session, Status: e.Status, Expected: e.Expected,
+	}
+}
+
+// errorHandler writes every error as the envelope. Errors we did not anticipate are
+// logged with the request id and answered 500 without their text, which may carry
+// internals.
+func (s *Server) errorHandler(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	apiErr := s.toAPIError(err, c)
+	if apiErr.StatusCode == http.StatusNotImplemented && apiErr.FeatureRequest != "" {
+		c.Response().Header().Set("Link", fmt.Sprintf("<%s>; rel=\"help\"", apiErr.FeatureRequest))
+	}
+	if c.Request().Method == http.MethodHead {
+		err = c.NoContent(apiErr.StatusCode)
+	} else {
+		err = c.JSON(apiErr.StatusCode, apiErr)
+	}
+	if err != nil {
+		s.log.Error("write error response", "err", err)
+	}
+}
+
+func (s *Server) toAPIError(err error, c echo.Context) *APIError {
+	var (
+		apiErr  *APIError
+		httpErr *echo.HTTPError
+		idErr   *engines.IDError
+		nwErr   *engines.NotWorkingError
+	)
+	switch {
+	case errors.As(err, &apiErr):
+		return apiErr
+	case errors.As(err, &nwErr):
+		return notWorking(nwErr)
+	case errors.As(err, &idErr):
+		return badRequest("%s", idErr.Error())
+	case errors.Is(err, engines.ErrSessionNotFound):
+		return newError(http.StatusNotFound, "Session not found")
+	case errors.Is(err, engines.ErrNotFound):
+		return newError(http.StatusNotFound, "%s", err.Error())
+	case errors.Is(err, engines.ErrNoQR):
+		return newError(http.StatusUnprocessableEntity, "%s", err.Error())
+	case errors.Is(err, engines.ErrNotSupported):
+		return s.notImplemented(c)
+	case errors.Is(err, context.DeadlineExceeded):
+		s.log.Error("request timed out", "request_id", requestID(c), "err", err)
+		return newError(http.StatusGatewayTimeout, "The engine did not answer in time")
+	case errors.As(err, &httpErr):
+		code := httpErr.Code
+		msg := http.StatusText(code)
+		switch code {
+		case http.StatusNotFound:
+			msg = fmt.Sprintf("Cannot %s %s", c.Request().Method, c.Request().URL.Path)
+		case http.StatusRequestEntityTooLarge:
+			msg = fmt.Sprintf("Request body is larger than the limit of %d MB", s.cfg.Server.BodyLimitMB)
+		default:
+			if m, ok := httpErr.Message.(string); ok && code < 500 {
+				msg = m
+			}
+		}
+		return newError(code, "%s", msg)
+	}
+	s.log.Error("request failed", "request_id", requestID(c), "operation", c.Get(ctxOperation), "err", err)
+	return newError(http.StatusInternalServerError, "Internal error; see the gateway log for request %s", requestID(c))
+}
+
+func requestID(c echo.Context) string {
+	return c.Response().Header().Get(echo.HeaderXRequestID)
+}
+
+// decodeJSON reads the body into v and turns every decoding problem into a 400 that
+// names the field or the position.
+func decodeJSON(c echo.Context, v any) error {
+	dec := json.NewDecoder(c.Request().Body)
+	if err := dec.Decode(v); err != nil {
+		var (
+			syn  *json.SyntaxError
+			typ  *json.UnmarshalTypeError
+			http *http.MaxBytesError
+		)
+		switch {
+		case errors.As(err, &http):
+			return echo.ErrStatusRequestEntityTooLarge
+		case errors.As(err, &syn):
+			return badRequest("Invalid JSON at byte %d: %s", syn.Offset, syn.Error())
+		case errors.As(err, &typ):
+			return badRequest("%s: expected %s, got %s", typ.Field, typ.Type, typ.Value)
+		case err.Error() == "EOF":
+			return badRequest("Request body is empty; expected a JSON object")
+		default:
+			return badRequest("Invalid JSON: %s", err.Error())
+		}
+	}
+	if dec.More() {
+		return badRequest("Invalid JSON: unexpected data after the object")
+	}
+	return nil
+}

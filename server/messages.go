@@ -1,0 +1,233 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/wagate/wagate/engines"
+)
+
+// listMessages serves GET /chats/{chatId}/messages; chatId "all" lists every chat.
+func (s *Server) listMessages(c echo.Context) error {
+	var q engines.MessageQuery
+	if raw, _ := url.PathUnescape(c.Param("chatId")); raw != "all" {
+		chat, err := chatParam(c)
+		if err != nil {
+			return err
+		}
+		q.Chat = chat
+	}
+	var err error
+	if q.Limit, err = queryInt(c, "limit", 10, 1, maxPage); err != nil {
+		return err
+	}
+	if q.Offset, err = queryInt(c, "offset", 0, 0, 1<<31-1); err != nil {
+		return err
+	}
+	if q.DownloadMedia, err = parseBool(c, "downloadMedia", true); err != nil {
+		return err
+	}
+	switch by := c.QueryParam("sortBy"); by {
+	case "", "timestamp", "messageTimestamp":
+	default:
+		return badRequest("sortBy: expected timestamp or messageTimestamp, got %q", by)
+	}
+	if q.Order, err = sortOrder(c); err != nil {
+		return err
+	}
+	if _, err := parseBool(c, "merge", true); err != nil {
+		return err
+	}
+	if q.TimestampGTE, err = queryInt64(c, "filter.timestamp.gte"); err != nil {
+		return err
+	}
+	if q.TimestampLTE, err = queryInt64(c, "filter.timestamp.lte"); err != nil {
+		return err
+	}
+	if q.FromMe, err = queryBoolPtr(c, "filter.fromMe"); err != nil {
+		return err
+	}
+	if v := c.QueryParam("filter.ack"); v != "" {
+		ack, err := engines.ParseAck(v)
+		if err != nil {
+			return badRequest("filter.ack: %s", err.Error())
+		}
+		q.Ack = &ack
+	}
+	e, err := s.working(c)
+	if err != nil {
+		return err
+	}
+	msgs, err := e.ListMessages(c.Request().Context(), q)
+	if err != nil {
+		return fmt.Errorf("list messages: %w", err)
+	}
+	return c.JSON(http.StatusOK, nonNil(msgs))
+}
+
+// messageTarget parses the chat and message of a message route; chat "all" is allowed
+// only for reading, and then the message id says which chat it is in.
+func messageTarget(c echo.Context, allowAll bool) (engines.ChatID, engines.MessageID, error) {
+	msg, err := messageParam(c)
+	if err != nil {
+		return engines.ChatID{}, msg, err
+	}
+	if raw, _ := url.PathUnescape(c.Param("chatId")); raw == "all" && allowAll {
+		return msg.Chat, msg, nil
+	}
+	chat, err := chatParam(c)
+	return chat, msg, err
+}
+
+func (s *Server) getMessage(c echo.Context) error {
+	chat, id, err := messageTarget(c, true)
+	if err != nil {
+		return err
+	}
+	download, err := parseBool(c, "downloadMedia", true)
+	if err != nil {
+		return err
+	}
+	if _, err := parseBool(c, "merge", true); err != nil {
+		return err
+	}
+	e, err := s.working(c)
+	if err != nil {
+		return err
+	}
+	m, err := e.GetMessage(c.Request().Context(), chat, id, download)
+	if err != nil {
+		return fmt.Errorf("get message %s: %w", id, err)
+	}
+	if m == nil {
+		return newError(http.StatusNotFound, "Message not found")
+	}
+	return c.JSON(http.StatusOK, m)
+}
+
+func (s *Server) editMessage(c echo.Context) error {
+	chat, id, err := messageTarget(c, false)
+	if err != nil {
+		return err
+	}
+	var body struct {
+		Text *string `json:"text"`
+	}
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	if body.Text == nil || *body.Text == "" {
+		return badRequest("text: required, and must not be empty")
+	}
+	e, err := s.working(c)
+	if err != nil {
+		return err
+	}
+	m, err := e.EditMessage(c.Request().Context(), chat, id, *body.Text)
+	if err != nil {
+		return fmt.Errorf("edit message %s: %w", id, err)
+	}
+	return c.JSON(http.StatusOK, m)
+}
+
+func (s *Server) deleteMessage(c echo.Context) error {
+	chat, id, err := messageTarget(c, false)
+	if err != nil {
+		return err
+	}
+	e, err := s.working(c)
+	if err != nil {
+		return err
+	}
+	if err := e.DeleteMessage(c.Request().Context(), chat, id); err != nil {
+		return fmt.Errorf("delete message %s: %w", id, err)
+	}
+	return c.JSON(http.StatusOK, success)
+}
+
+// pinDurations are the only durations WhatsApp offers: 24 hours, 7 days, 30 days.
+var pinDurations = map[int]bool{86400: true, 604800: true, 2592000: true}
+
+func (s *Server) pinMessage(c echo.Context) error {
+	chat, id, err := messageTarget(c, false)
+	if err != nil {
+		return err
+	}
+	var body struct {
+		Duration *int `json:"duration"`
+	}
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	if body.Duration == nil || !pinDurations[*body.Duration] {
+		return badRequest("duration: expected 86400 (24 hours), 604800 (7 days) or 2592000 (30 days)")
+	}
+	e, err := s.working(c)
+	if err != nil {
+		return err
+	}
+	if err := e.PinMessage(c.Request().Context(), chat, id, time.Duration(*body.Duration)*time.Second); err != nil {
+		return fmt.Errorf("pin message %s: %w", id, err)
+	}
+	return c.JSON(http.StatusCreated, success)
+}
+
+func (s *Server) unpinMessage(c echo.Context) error {
+	chat, id, err := messageTarget(c, false)
+	if err != nil {
+		return err
+	}
+	e, err := s.working(c)
+	if err != nil {
+		return err
+	}
+	if err := e.UnpinMessage(c.Request().Context(), chat, id); err != nil {
+		return fmt.Errorf("unpin message %s: %w", id, err)
+	}
+	return c.JSON(http.StatusCreated, success)
+}
+
+type sendTextRequest struct {
+	Session string  `json:"session"`
+	ChatID  *string `json:"chatId"`
+	Text    *string `json:"text"`
+	ReplyTo *string `json:"reply_to"`
+}
+
+func (s *Server) sendText(c echo.Context) error {
+	var req sendTextRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if req.ChatID == nil {
+		return badRequest("chatId: required field is missing")
+	}
+	chat, err := engines.ParseChatID(*req.ChatID)
+	if err != nil {
+		return badRequest("chatId: %s", err.Error())
+	}
+	if req.Text == nil || *req.Text == "" {
+		return badRequest("text: required, and must not be empty")
+	}
+	send := engines.SendText{Chat: chat, Text: *req.Text}
+	if req.ReplyTo != nil && *req.ReplyTo != "" {
+		id, err := engines.ParseMessageID(*req.ReplyTo)
+		if err != nil {
+			return badRequest("reply_to: %s", err.Error())
+		}
+		send.ReplyTo = &id
+	}
+	e, err := s.working(c)
+	if err != nil {
+		return err
+	}
+	m, err := e.SendText(c.Request().Context(), send)
+	if err != nil {
+		return fmt.Errorf("send text to %s: %w", chat, err)
+	}
+	return c.JSON(http.StatusCreated, m)
+}

@@ -1,0 +1,67 @@
+package server
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wagate/wagate/engines"
+)
+
+type metrics struct {
+	gatherer prometheus.Gatherer
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newMetrics(reg *prometheus.Registry, m *engines.Manager) (*metrics, error) {
+	mt := &metrics{
+		gatherer: reg,
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wagate_http_requests_total", Help: "HTTP requests by operation, method and status.",
+		}, []string{"operation", "method", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "wagate_http_request_duration_seconds", Help: "HTTP request latency by operation.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"operation"}),
+	}
+	sessions := &sessionsCollector{m: m, desc: prometheus.NewDesc(
+		"wagate_sessions", "Sessions by engine and status.", []string{"engine", "status"}, nil)}
+	for _, c := range []prometheus.Collector{mt.requests, mt.duration, sessions} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return mt, nil
+}
+
+func (m *metrics) observe(op, method string, status int, d time.Duration) {
+	if op == "" {
+		op = "unknown"
+	}
+	m.requests.WithLabelValues(op, method, strconv.Itoa(status)).Inc()
+	m.duration.WithLabelValues(op).Observe(d.Seconds())
+}
+
+// sessionsCollector counts sessions at scrape time, so the gauge never goes stale.
+type sessionsCollector struct {
+	m    *engines.Manager
+	desc *prometheus.Desc
+}
+
+func (c *sessionsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *sessionsCollector) Collect(ch chan<- prometheus.Metric) {
+	type key struct {
+		engine engines.Name
+		status engines.Status
+	}
+	counts := map[key]int{}
+	for _, s := range c.m.Snapshot() {
+		counts[key{s.Engine, s.Status}]++
+	}
+	for k, n := range counts {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n), string(k.engine), string(k.status))
+	}
+}

@@ -1,0 +1,143 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/wagate/wagate/engines"
+)
+
+// accessLog logs one line per request. It logs the path without the query, which
+// may carry the API key.
+func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		status := c.Response().Status
+		op, _ := c.Get(ctxOperation).(string)
+		elapsed := time.Since(start)
+		s.metrics.observe(op, c.Request().Method, status, elapsed)
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		s.log.Log(c.Request().Context(), level, "http",
+			"request_id", requestID(c), "method", c.Request().Method, "path", c.Request().URL.Path,
+			"operation", op, "status", status, "duration_ms", float64(elapsed.Microseconds())/1000,
+			"bytes", c.Response().Size)
+		return nil
+	}
+}
+
+// publicPaths need no API key.
+var publicPaths = map[string]bool{"/ping": true, "/health": true}
+
+// authenticate checks the API key from the X-Api-Key header or x-api-key query.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if publicPaths[c.Request().URL.Path] {
+			return next(c)
+		}
+		key := c.Request().Header.Get("X-Api-Key")
+		if key == "" {
+			key = c.QueryParam("x-api-key")
+		}
+		if key == "" || !s.key.Matches(key) {
+			return newError(http.StatusUnauthorized, "Unauthorized: send the API key in the X-Api-Key header")
+		}
+		return next(c)
+	}
+}
+
+// gate resolves the session of a session-scoped operation (path, query or JSON
+// body "session"), answers 404 for an unknown one, and 501 when its engine does
+// not support the operation.
+func (s *Server) gate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		name, err := sessionName(c)
+		if err != nil {
+			return err
+		}
+		if err := engines.ValidateSessionName(name); err != nil {
+			return badRequest("session: %s", err.Error())
+		}
+		engine, err := s.manager.EngineName(name)
+		if err != nil {
+			return newError(http.StatusNotFound, "We didn't find a session with name '%s'. Create it with POST /api/sessions and start it.", name)
+		}
+		op, _ := c.Get(ctxOperation).(string)
+		if !s.matrix.Supports(op, engine) {
+			return s.notImplementedFor(op, engine)
+		}
+		c.Set(ctxSession, name)
+		return next(c)
+	}
+}
+
+// sessionName finds the session a request is for.
+func sessionName(c echo.Context) (string, error) {
+	if p := c.Param("session"); p != "" {
+		name, err := url.PathUnescape(p)
+		if err != nil {
+			return "", badRequest("session: invalid escape in %q", p)
+		}
+		return name, nil
+	}
+	if q := c.QueryParam("session"); q != "" {
+		return q, nil
+	}
+	if c.Request().Method == http.MethodGet {
+		return "", badRequest("session: required query parameter is missing")
+	}
+	// Read the body once and put it back for the handler.
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return "", echo.ErrStatusRequestEntityTooLarge
+		}
+		return "", badRequest("read body: %s", err.Error())
+	}
+	c.Request().Body = io.NopCloser(bytes.NewReader(body))
+	var peek struct {
+		Session *string `json:"session"`
+	}
+	if err := json.Unmarshal(body, &peek); err != nil {
+		return "", decodeJSON(c, &peek) // the same 400 the handler would give
+	}
+	if peek.Session == nil || *peek.Session == "" {
+		return "", badRequest("session: required field is missing")
+	}
+	return *peek.Session, nil
+}
+
+func (s *Server) notImplemented(c echo.Context) *APIError {
+	op, _ := c.Get(ctxOperation).(string)
+	name, _ := c.Get(ctxSession).(string)
+	engine, _ := s.manager.EngineName(name)
+	return s.notImplementedFor(op, engine)
+}
+
+func (s *Server) notImplementedFor(op string, engine engines.Name) *APIError {
+	e := newError(http.StatusNotImplemented, "%s is not implemented by the %s engine yet. Ask for it, or vote for it, at the feature request link.", op, engine)
+	e.Engine, e.Operation, e.FeatureRequest = engine, op, s.matrix.FeatureRequest(op, engine)
+	return e
+}
+
+// working returns the engine of the request's session once it is WORKING (waiting
+// briefly for a STARTING one), or the 422 that says what it is instead.
+func (s *Server) working(c echo.Context) (engines.Engine, error) {
+	name, _ := c.Get(ctxSession).(string)
+	return s.manager.Working(c.Request().Context(), name)
+}

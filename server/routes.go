@@ -1,0 +1,78 @@
+package server
+
+import (
+	"errors"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/wagate/wagate/server/apidocs"
+)
+
+// routes binds every operation of the capability matrix to its handler.
+func (s *Server) routes() error {
+	swagger := echo.WrapHandler(apidocs.SwaggerUI())
+	table := []struct {
+		op string
+		h  echo.HandlerFunc
+	}{
+		{"server.ping", s.ping},
+		{"server.health", s.health},
+		{"server.metrics", s.metricsHandler(s.metrics.gatherer)},
+		{"server.version", s.serverVersion},
+		{"server.openapi", s.openapi},
+		{"server.swagger", swagger},
+
+		{"sessions.list", s.listSessions},
+		{"sessions.create", s.createSession},
+		{"sessions.get", s.getSession},
+		{"sessions.update", s.updateSession},
+		{"sessions.delete", s.deleteSession},
+		{"sessions.start", s.sessionAction(s.manager.Start)},
+		{"sessions.stop", s.sessionAction(s.manager.Stop)},
+		{"sessions.restart", s.sessionAction(s.manager.Restart)},
+		{"sessions.logout", s.sessionAction(s.manager.Logout)},
+		{"sessions.me", s.sessionMe},
+		{"sessions.startDeprecated", s.startDeprecated},
+		{"sessions.stopDeprecated", s.stopDeprecated},
+		{"sessions.logoutDeprecated", s.logoutDeprecated},
+
+		{"auth.qr", s.authQR},
+		{"auth.requestCode", s.authRequestCode},
+		{"screenshot.get", s.screenshot},
+
+		{"chats.list", s.listChats},
+		{"chats.overview", s.chatsOverview},
+		{"chats.overviewPost", s.chatsOverviewPost},
+		{"chats.delete", s.deleteChat()},
+		{"chats.picture", s.chatPicture},
+		{"chats.messages", s.listMessages},
+		{"chats.clearMessages", s.clearMessages()},
+		{"chats.readMessages", s.readMessages},
+		{"chats.message", s.getMessage},
+		{"chats.deleteMessage", s.deleteMessage},
+		{"chats.editMessage", s.editMessage},
+		{"chats.pinMessage", s.pinMessage},
+		{"chats.unpinMessage", s.unpinMessage},
+		{"chats.archive", s.archiveChat(true)},
+		{"chats.unarchive", s.archiveChat(false)},
+		{"chats.unread", s.unreadChat()},
+
+		{"messages.sendText", s.sendText},
+	}
+	var errs []error
+	bound := map[string]bool{}
+	for _, r := range table {
+		bound[r.op] = true
+		errs = append(errs, s.route(r.op, r.h))
+	}
+	for _, op := range s.matrix.Operations() {
+		if !bound[op.ID] {
+			errs = append(errs, errors.New("operation "+op.ID+" of the capability matrix has no handler"))
+		}
+	}
+	// The UI's assets live under its path.
+	s.echo.GET("/swagger/*", swagger, func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error { c.Set(ctxOperation, "server.swagger"); return next(c) }
+	})
+	return errors.Join(errs...)
+}

@@ -1,0 +1,150 @@
+// Package server is wagate's HTTP API: routes per resource, each bound to its
+// operation id in the capability matrix, behind API-key auth, the capability gate,
+// request ids, access logs, panic recovery and a body limit.
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wagate/wagate/capabilities"
+	"github.com/wagate/wagate/configs"
+	"github.com/wagate/wagate/engines"
+)
+
+// Pinger reports whether the database answers.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Deps is what the server is built from.
+type Deps struct {
+	Config   configs.Config
+	Manager  *engines.Manager
+	Matrix   *capabilities.Matrix
+	Store    Pinger
+	Key      *APIKey
+	Log      *slog.Logger
+	Registry *prometheus.Registry // metrics are registered here and served on /metrics
+	Version  string
+}
+
+// Server is the HTTP API.
+type Server struct {
+	echo    *echo.Echo
+	cfg     configs.Config
+	manager *engines.Manager
+	matrix  *capabilities.Matrix
+	store   Pinger
+	key     *APIKey
+	log     *slog.Logger
+	metrics *metrics
+	version string
+	started time.Time
+}
+
+const (
+	ctxOperation = "wagate.operation"
+	ctxSession   = "wagate.session"
+)
+
+// New builds the server and its routes.
+func New(d Deps) (*Server, error) {
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	s := &Server{
+		echo: e, cfg: d.Config, manager: d.Manager, matrix: d.Matrix, store: d.Store,
+		key: d.Key, log: d.Log, version: d.Version, started: time.Now(),
+	}
+	m, err := newMetrics(d.Registry, d.Manager)
+	if err != nil {
+		return nil, fmt.Errorf("register metrics: %w", err)
+	}
+	s.metrics = m
+	e.HTTPErrorHandler = s.errorHandler
+	e.Use(
+		middleware.RequestID(),
+		s.accessLog,
+		middleware.RecoverWithConfig(middleware.RecoverConfig{
+			LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+				s.log.Error("panic", "request_id", requestID(c), "err", err, "stack", string(stack))
+				return err
+			},
+		}),
+		middleware.BodyLimit(fmt.Sprintf("%dM", d.Config.Server.BodyLimitMB)),
+		s.authenticate,
+	)
+	if err := s.routes(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Handler is the server as an http.Handler, for tests and embedding.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Serve listens on addr until ctx ends, then shuts down gracefully.
+func (s *Server) Serve(ctx context.Context, addr string) error {
+	srv := &http.Server{Addr: addr, Handler: s.echo, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	case <-ctx.Done():
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), s.cfg.Server.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		return fmt.Errorf("shut down http server: %w", err)
+	}
+	return nil
+}
+
+// route binds a handler to the method and path the matrix gives operation id; a
+// session-scoped operation also gets the capability gate. Routes exist only through
+// here, so every route has an operation id.
+func (s *Server) route(id string, h echo.HandlerFunc) error {
+	op, ok := s.matrix.Operation(id)
+	if !ok {
+		return fmt.Errorf("route %q: no such operation in the capability matrix", id)
+	}
+	path := op.Path
+	for {
+		i := strings.IndexByte(path, '{')
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(path[i:], '}')
+		path = path[:i] + ":" + path[i+1:i+j] + path[i+j+1:]
+	}
+	mws := []echo.MiddlewareFunc{func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			c.Set(ctxOperation, id)
+			return next(c)
+		}
+	}}
+	if op.InSess {
+		mws = append(mws, s.gate)
+	}
+	s.echo.Add(op.Method, path, h, mws...)
+	return nil
+}
+
+// Routes lists the method and path of every registered route, for tests.
+func (s *Server) Routes() []string {
+	var out []string
+	for _, r := range s.echo.Routes() {
+		out = append(out, r.Method+" "+r.Path)
+	}
+	return out
+}

@@ -1,0 +1,74 @@
+package server
+
+import (
+	"net/http"
+	"runtime"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/wagate/wagate/server/apidocs"
+)
+
+func (s *Server) ping(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"message": "pong"})
+}
+
+type databaseCheck struct {
+	Status string `json:"status"`
+	Error  string `json:"error,omitempty"`
+}
+
+type sessionsCheck struct {
+	Status string         `json:"status"`
+	Counts map[string]int `json:"counts"`
+}
+
+// health is for probes: whether the database answers and how many sessions are in
+// each status. It names no session and shows no error text, since it is public.
+func (s *Server) health(c echo.Context) error {
+	db := databaseCheck{Status: "up"}
+	if err := s.store.Ping(c.Request().Context()); err != nil {
+		s.log.Error("health: database", "err", err)
+		db = databaseCheck{Status: "down", Error: "the database does not answer"}
+	}
+	counts := map[string]int{}
+	for _, info := range s.manager.Snapshot() {
+		counts[string(info.Status)]++
+	}
+	status, code := "ok", http.StatusOK
+	if db.Status != "up" {
+		status, code = "error", http.StatusServiceUnavailable
+	}
+	return c.JSON(code, map[string]any{
+		"status": status,
+		"checks": map[string]any{"database": db, "sessions": sessionsCheck{Status: "up", Counts: counts}},
+	})
+}
+
+func (s *Server) metricsHandler(reg prometheus.Gatherer) echo.HandlerFunc {
+	return echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+}
+
+// versionInfo is WAHA's WAHAEnvironment, also the "environment" of every event.
+func (s *Server) versionInfo() map[string]any {
+	var browser *string
+	if s.manager.Supports("WEBJS") {
+		b := s.cfg.Engines.WEBJS.BrowserPath
+		browser = &b
+	}
+	return map[string]any{
+		"version": s.version, "engine": s.cfg.Engines.Default, "tier": "CORE", "browser": browser,
+		"platform": runtime.GOOS + "/" + runtime.GOARCH, "worker": map[string]any{"id": nil},
+	}
+}
+
+func (s *Server) serverVersion(c echo.Context) error {
+	return c.JSON(http.StatusOK, s.versionInfo())
+}
+
+func (s *Server) openapi(c echo.Context) error {
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, apidocs.Spec())
+}
+
