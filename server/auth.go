@@ -100,4 +100,3 @@ func (s *Server) screenshot(c echo.Context) error {
 	}
 	return image(c, png)
 }
-

@@ -319,4 +319,3 @@ func (s *Server) logoutDeprecated(c echo.Context) error {
 	}
 	return c.NoContent(http.StatusCreated)
 }
-

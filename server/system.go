@@ -71,4 +71,3 @@ func (s *Server) serverVersion(c echo.Context) error {
 func (s *Server) openapi(c echo.Context) error {
 	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, apidocs.Spec())
 }
-

@@ -62,4 +62,3 @@ func newLogger(level, format string, w io.Writer) *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
 }
-

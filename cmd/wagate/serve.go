@@ -112,4 +112,3 @@ func printCapabilities(configPath string, w io.Writer) error {
 	_, err = io.WriteString(w, m.Markdown())
 	return err
 }
-

@@ -89,4 +89,3 @@ func Each(t *testing.T, f func(t *testing.T, d store.Dialect)) {
 		t.Run(string(d), func(t *testing.T) { f(t, d) })
 	}
 }
-
