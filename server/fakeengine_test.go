@@ -26,8 +26,13 @@ type fakeAccount struct {
 	mu       sync.Mutex
 	paired   bool
 	chats    map[string]*engines.Chat
-	messages []engines.Message
+	messages []fakeMsg
 	seq      int
+}
+
+type fakeMsg struct {
+	chat string
+	engines.Message
 }
 
 type fakeWorld struct {
@@ -209,7 +214,7 @@ func (e *fakeEngine) ClearMessages(_ context.Context, id engines.ChatID) error {
 		return err
 	}
 	e.acct.mu.Lock()
-	e.acct.messages = slices.DeleteFunc(e.acct.messages, func(m engines.Message) bool { return m.From == id.String() })
+	e.acct.messages = slices.DeleteFunc(e.acct.messages, func(m fakeMsg) bool { return m.chat == id.String() })
 	e.acct.mu.Unlock()
 	return nil
 }
@@ -220,7 +225,7 @@ func (e *fakeEngine) ReadMessages(_ context.Context, id engines.ChatID, q engine
 	var ids []string
 	for i := range e.acct.messages {
 		m := &e.acct.messages[i]
-		if m.From == id.String() && !m.FromMe && m.Ack < engines.AckRead {
+		if m.chat == id.String() && !m.FromMe && m.Ack < engines.AckRead {
 			m.Ack, m.AckName = engines.AckRead, engines.AckRead.Name()
 			ids = append(ids, m.ID)
 		}
@@ -234,11 +239,11 @@ func (e *fakeEngine) ListMessages(_ context.Context, q engines.MessageQuery) ([]
 	var out []engines.Message
 	for i := len(e.acct.messages) - 1; i >= 0; i-- {
 		m := e.acct.messages[i]
-		if (!q.Chat.IsZero() && m.From != q.Chat.String()) || (q.FromMe != nil && m.FromMe != *q.FromMe) ||
+		if (!q.Chat.IsZero() && m.chat != q.Chat.String()) || (q.FromMe != nil && m.FromMe != *q.FromMe) ||
 			(q.TimestampGTE != nil && m.Timestamp < *q.TimestampGTE) || (q.Ack != nil && m.Ack != *q.Ack) {
 			continue
 		}
-		out = append(out, m)
+		out = append(out, m.Message)
 	}
 	if q.Order == engines.SortAsc {
 		slices.Reverse(out)
@@ -248,7 +253,7 @@ func (e *fakeEngine) ListMessages(_ context.Context, q engines.MessageQuery) ([]
 
 func (e *fakeEngine) find(id engines.MessageID) (*engines.Message, error) {
 	for i := range e.acct.messages {
-		m := &e.acct.messages[i]
+		m := &e.acct.messages[i].Message
 		if m.ID == id.String() || strings.HasSuffix(m.ID, "_"+id.ID) {
 			return m, nil
 		}
@@ -323,7 +328,7 @@ func (e *fakeEngine) SendText(_ context.Context, req engines.SendText) (*engines
 	if req.ReplyTo != nil {
 		m.ReplyTo = &engines.ReplyTo{ID: req.ReplyTo.ID}
 	}
-	e.acct.messages = append(e.acct.messages, m)
+	e.acct.messages = append(e.acct.messages, fakeMsg{chat, m})
 	return &m, nil
 }
 
@@ -341,9 +346,9 @@ func (a *fakeAccount) receive(from, text string) string {
 	c.ConversationTimestamp = now
 	c.UnreadCount++
 	id := fmt.Sprintf("false_%s_AAA%04d", from, a.seq)
-	a.messages = append(a.messages, engines.Message{
+	a.messages = append(a.messages, fakeMsg{from, engines.Message{
 		ID: id, Timestamp: now, From: from, Source: "app", To: &me.ID, Body: &text,
 		Ack: engines.AckDevice, AckName: engines.AckDevice.Name(),
-	})
+	}})
 	return id
 }
