@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -29,9 +31,9 @@ func serve(ctx context.Context, configPath string, stdout, stderr io.Writer) err
 	}
 	log := newLogger(cfg.Log.Level, cfg.Log.Format, stderr)
 
-	st, err := store.Open(ctx, cfg.Store.DSN, cfg.Data.Dir, log)
+	st, err := openStore(ctx, cfg, log)
 	if err != nil {
-		return fmt.Errorf("open store: %w", err)
+		return err
 	}
 	defer st.Close()
 
@@ -73,6 +75,27 @@ func serve(ctx context.Context, configPath string, stdout, stderr io.Writer) err
 	addr := fmt.Sprintf("%s:%d", cfg.Server.Host, cfg.Server.Port)
 	log.Info("listening", "addr", addr)
 	return srv.Serve(ctx, addr)
+}
+
+// openStore opens the database, waiting up to a minute for one that is still
+// starting (a PostgreSQL container next to ours).
+func openStore(ctx context.Context, cfg configs.Config, log *slog.Logger) (*store.Store, error) {
+	deadline := time.Now().Add(time.Minute)
+	for {
+		st, err := store.Open(ctx, cfg.Store.DSN, cfg.Data.Dir, log)
+		if err == nil {
+			return st, nil
+		}
+		if time.Now().After(deadline) || cfg.Store.DSN == "" {
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+		log.Warn("database not ready, retrying", "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(2 * time.Second):
+		}
+	}
 }
 
 // printBanner tells a new user where everything is. A generated key is shown this

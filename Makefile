@@ -1,0 +1,23 @@
+.PHONY: test run build fuzz vet capabilities
+
+# Every test; CI calls this through .ci/run.
+test: vet
+	go test -count=1 -timeout 20m ./...
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
+	go vet ./...
+
+run:
+	go run ./cmd/wagate
+
+build:
+	CGO_ENABLED=0 go build -trimpath -o bin/wagate ./cmd/wagate
+
+fuzz:
+	go test -run '^$$' -fuzz FuzzChatID -fuzztime 30s ./engines
+	go test -run '^$$' -fuzz FuzzMessageID -fuzztime 30s ./engines
+
+# Regenerate the README's feature table from the capability matrix.
+capabilities:
+	go run ./cmd/wagate capabilities
