@@ -24,13 +24,14 @@ var testRootKey = [32]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16
 // logs (protocol mismatches show up there) and keeps warnings for review.
 type recLogger struct {
 	t      *testing.T
+	sink   *testSink
 	name   string
 	mu     *sync.Mutex
 	errors *[]string
 }
 
 func newRecLogger(t *testing.T, name string) *recLogger {
-	return &recLogger{t: t, name: name, mu: &sync.Mutex{}, errors: &[]string{}}
+	return &recLogger{t: t, sink: newTestSink(t), name: name, mu: &sync.Mutex{}, errors: &[]string{}}
 }
 
 func (l *recLogger) line(level, msg string, args []any) string {
@@ -41,21 +42,19 @@ func (l *recLogger) Errorf(msg string, args ...any) {
 	l.mu.Lock()
 	*l.errors = append(*l.errors, s)
 	l.mu.Unlock()
-	l.t.Log(s)
+	l.sink.log(s)
 }
 func (l *recLogger) Warnf(msg string, args ...any) {
-	if os.Getenv("SIMNET_VERBOSE") != "" || true {
-		l.t.Log(l.line("WARN", msg, args))
-	}
+	l.sink.log(l.line("WARN", msg, args))
 }
 func (l *recLogger) Infof(msg string, args ...any) {
 	if os.Getenv("SIMNET_VERBOSE") != "" {
-		l.t.Log(l.line("INFO", msg, args))
+		l.sink.log(l.line("INFO", msg, args))
 	}
 }
 func (l *recLogger) Debugf(msg string, args ...any) {
 	if os.Getenv("SIMNET_VERBOSE") != "" {
-		l.t.Log(l.line("DEBUG", msg, args))
+		l.sink.log(l.line("DEBUG", msg, args))
 	}
 }
 func (l *recLogger) Sub(module string) waLog.Logger {
@@ -73,11 +72,37 @@ func (l *recLogger) check() {
 	}
 }
 
-// testLogWriter sends slog output to t.Log.
-type testLogWriter struct{ t *testing.T }
+// testSink forwards log lines to t.Log until the test ends; whatsmeow's
+// background goroutines may still log after that, which would panic.
+type testSink struct {
+	t    *testing.T
+	mu   sync.Mutex
+	done bool
+}
+
+func newTestSink(t *testing.T) *testSink {
+	s := &testSink{t: t}
+	t.Cleanup(func() {
+		s.mu.Lock()
+		s.done = true
+		s.mu.Unlock()
+	})
+	return s
+}
+
+func (s *testSink) log(line string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.done {
+		s.t.Log(line)
+	}
+}
+
+// testLogWriter sends slog output to the sink.
+type testLogWriter struct{ sink *testSink }
 
 func (w testLogWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
+	w.sink.log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
 }
 
@@ -87,7 +112,7 @@ func newTestServer(t *testing.T) *Server {
 	if os.Getenv("SIMNET_VERBOSE") != "" {
 		level = slog.LevelDebug
 	}
-	log := slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: level}))
+	log := slog.New(slog.NewTextHandler(testLogWriter{newTestSink(t)}, &slog.HandlerOptions{Level: level}))
 	key := testRootKey
 	srv, err := New(Options{Logger: log, RootPrivateKey: &key, DataDir: t.TempDir(), RequestTimeout: 10 * time.Second,
 		TraceNodes: os.Getenv("SIMNET_TRACE") != ""})

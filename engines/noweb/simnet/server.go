@@ -71,6 +71,9 @@ type Server struct {
 	httpSrv  *http.Server
 	listener net.Listener
 	wg       sync.WaitGroup
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // New creates a server. It opens the phones' store but does not listen:
@@ -210,8 +213,13 @@ func (s *Server) RootPublicKey() [32]byte {
 }
 
 // Close disconnects every client, stops the phones and the listener, and
-// removes the temporary store.
+// removes the temporary store. Safe to call more than once.
 func (s *Server) Close() error {
+	s.closeOnce.Do(func() { s.closeErr = s.close() })
+	return s.closeErr
+}
+
+func (s *Server) close() error {
 	s.mu.Lock()
 	var phones []*Phone
 	var conns []*conn
@@ -231,9 +239,6 @@ func (s *Server) Close() error {
 	httpSrv := s.httpSrv
 	s.httpSrv = nil
 	s.mu.Unlock()
-	if httpSrv == nil && s.ctx.Err() != nil {
-		return nil
-	}
 	for _, p := range phones {
 		p.client.Disconnect()
 	}
