@@ -1,0 +1,99 @@
+// Package simnet is a simulated WhatsApp network on loopback: a server that
+// real go.mau.fi/whatsmeow clients connect to as if it were WhatsApp, so
+// the NOWEB engine can be tested end to end, and demoed, with no phone and
+// no internet.
+//
+// # What it is
+//
+// The server speaks whatsmeow's transport (coder/websocket, Noise XX with
+// its own certificate chain, whatsmeow's binary node codec) and only routes
+// and stores: device registry, prekeys, message fan-out with acks and
+// receipts, app-state patches per account and collection, and a media host.
+// It never does Signal or app-state crypto. Every account has a phone
+// number and a LID; its primary device (device 0) is a [Phone], an ordinary
+// whatsmeow client run by simnet, so encryption and app-state encoding are
+// real on both ends. Companion devices are gateway sessions. A scripted
+// contact is simply another account's phone.
+//
+// Pairing works by QR ([Server.ScanQR] with the string whatsmeow emits in
+// events.QR) and by phone code ([Server.EnterPairingCode] with the code
+// whatsmeow's PairPhone returned). Right after a new companion logs in for
+// the first time, its phone shares the account's app-state key and sends
+// an INITIAL_BOOTSTRAP history sync (uploaded encrypted to the media host)
+// with every message the phone has seen and the PN→LID mappings.
+//
+// # Go API
+//
+//	srv, err := simnet.New(simnet.Options{Logger: log})
+//	simnet.TrustRootKeyForProcess(srv.RootPublicKey(), log) // test/dev only, process-wide
+//	err = srv.Start(ctx, "127.0.0.1:0")
+//	defer srv.Close()
+//	alice, err := srv.CreateAccount(ctx, "491510000001", "Alice")
+//	bob, err := srv.CreateAccount(ctx, "491510000002", "Bob")
+//
+//	cli := whatsmeow.NewClient(container.NewDevice(), simnet.WALogger(log))
+//	simnet.ConfigureClient(cli, srv.Addr())
+//	qr, _ := cli.GetQRChannel(ctx); _ = cli.Connect()
+//	code := <-qr
+//	_, err = srv.ScanQR(ctx, "491510000001", code.Code) // cli then logs in by itself
+//
+//	id, err := bob.SendText(ctx, "491510000001", "hi")  // contact → session's account
+//	err = bob.Edit(ctx, "491510000001", id, "hi!")
+//	err = bob.Revoke(ctx, "491510000001", id)
+//	err = bob.MarkRead(ctx, "491510000001", "", sessionMsgID)
+//	err = alice.Archive(ctx, "491510000002", true)      // phone-side chat actions
+//	evt, err := alice.WaitFor(ctx, func(e simnet.Event) bool { return e.Type == "archive" })
+//
+// # Pointing a whatsmeow client at simnet
+//
+// Two things, both in the process that runs the client:
+//
+//   - [ConfigureClient](cli, srv.Addr()) sets the websocket, pre-login and
+//     media HTTP clients to one that rewrites every URL to
+//     http://<addr>. Call it after any SetProxy*, which replaces them.
+//   - [TrustRootKeyForProcess](srv.RootPublicKey(), log) replaces
+//     whatsmeow.WACertPubKey. It is process-wide: after it, no client in the
+//     process can reach the real WhatsApp. Development and tests only,
+//     behind an explicit switch; never on a normal serve path. Use
+//     [Options.RootPrivateKey] so that several processes (an external
+//     `wagate simnet` and gateways) agree on the root; GET /simnet/api/info
+//     also returns the public key.
+//
+// Device stores for tests: [OpenSQLite] (pure-Go driver "sqlite", foreign
+// keys, WAL, busy timeout) and sqlstore.NewWithDB(db, "sqlite3", log) then
+// container.Upgrade(ctx).
+//
+// # HTTP control API (JSON)
+//
+// Served on the same listener as the websocket (/ws/chat) and the media
+// host (/mms/…, /simnet-media/…):
+//
+//	GET  /simnet/api/info                                   {addr, rootPublicKey}
+//	GET  /simnet/api/accounts                               [AccountInfo]
+//	POST /simnet/api/accounts                               {phone, name, echo} → 201 AccountInfo (409 if it exists)
+//	POST /simnet/api/accounts/{phone}/scan                  {qr} → {device}
+//	POST /simnet/api/accounts/{phone}/pair-code             {code} → {device}
+//	POST /simnet/api/accounts/{phone}/messages              {to, text} → {id}
+//	POST /simnet/api/accounts/{phone}/messages/{id}/edit    {to, text}
+//	POST /simnet/api/accounts/{phone}/messages/{id}/revoke  {to}
+//	POST /simnet/api/accounts/{phone}/read                  {chat, sender, ids}
+//	POST /simnet/api/accounts/{phone}/chats/{chat}/{action} action: archive|unarchive|pin|unpin|unread|read|delete|clear
+//	POST /simnet/api/accounts/{phone}/echo                  {enabled}
+//	GET  /simnet/api/accounts/{phone}/events[?type=a,b]     [Event] the phone saw
+//
+// {phone} is the account's number (digits; "+", spaces and JIDs are
+// accepted). Chats and recipients are a number or a JID (…@c.us,
+// …@s.whatsapp.net, …@lid). Errors are {"error": "..."} with 400, 404
+// (unknown account, no pending pairing), 409 or 500/504.
+//
+// # Protocol notes
+//
+// Messages are addressed by phone number, as the pinned whatsmeow does
+// while no LID migration timestamp is set; simnet always adds the
+// alternate address (sender_lid / sender_pn, peer_recipient_*) so both
+// ends key their Signal sessions by LID consistently. Every collection is
+// seeded with one no-op patch when the account is created, so a
+// companion's first fetch leaves it at a version above 0 and later changes
+// are not swallowed as a full sync. Every IQ is answered; unknown ones get
+// a 501 error so nothing waits for whatsmeow's 75 s timeout.
+package simnet
