@@ -9,15 +9,24 @@ import (
 )
 
 // pairedWithKeys pairs a companion and waits until its phone's greeting
-// (app-state key share, then history sync) has been processed. whatsmeow
-// handles the key share, including the first fetch of every collection,
-// before the next message, so the history sync event proves both.
+// has been processed: the history sync, and the full sync of every
+// app-state collection that whatsmeow runs (in the background) once the
+// shared key arrives.
 func pairedWithKeys(t *testing.T, srv *Server, phone, name string) *companion {
 	t.Helper()
 	c := newCompanion(t, srv, name)
 	pairByQR(t, srv, phone, c)
-	waitEvent[*events.HistorySync](t, testCtx(t), c.rec, nil)
+	waitGreeted(t, c)
 	return c
+}
+
+func waitGreeted(t *testing.T, c *companion) {
+	t.Helper()
+	ctx := testCtx(t)
+	waitEvent[*events.HistorySync](t, ctx, c.rec, nil)
+	for _, name := range appstate.AllPatchNames {
+		waitEvent(t, ctx, c.rec, func(e *events.AppStateSyncComplete) bool { return e.Name == name })
+	}
 }
 
 func TestAppStateBothWays(t *testing.T) {

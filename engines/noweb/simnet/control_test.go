@@ -71,7 +71,7 @@ func TestControlAPI(t *testing.T) {
 		t.Fatalf("scan: %d %v", code, paired)
 	}
 	waitEvent[*events.Connected](t, ctx, c.rec, nil)
-	waitEvent[*events.HistorySync](t, ctx, c.rec, nil)
+	waitGreeted(t, c)
 
 	// A contact writes to the session's account.
 	var sent map[string]string
