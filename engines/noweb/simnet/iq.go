@@ -120,11 +120,7 @@ func (s *Server) handlePrivacyIQ(c *conn, node *waBinary.Node) {
 	cats := []string{"readreceipts", "last", "online", "profile", "status", "groupadd", "calladd", "messages"}
 	children := make([]waBinary.Node, 0, len(cats))
 	for _, name := range cats {
-		value := "all"
-		if name == "online" {
-			value = "all"
-		}
-		children = append(children, waBinary.Node{Tag: "category", Attrs: waBinary.Attrs{"name": name, "value": value}})
+		children = append(children, waBinary.Node{Tag: "category", Attrs: waBinary.Attrs{"name": name, "value": "all"}})
 	}
 	s.reply(c, node, waBinary.Node{Tag: "privacy", Content: children})
 }
