@@ -1,0 +1,232 @@
+package fakeweb
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"time"
+)
+
+// PageState is what the tab reports about itself.
+type PageState struct {
+	SocketState  string `json:"socketState"` // WAWebSocketModel Socket.state: OPENING, UNPAIRED, UNPAIRED_IDLE, PAIRING, CONNECTED…
+	HasSynced    bool   `json:"hasSynced"`
+	Ref          string `json:"ref"` // current Conn.ref (first field of the QR)
+	Me           string `json:"me"`
+	PairingCode  string `json:"pairingCode"`
+	PairingPhone string `json:"pairingPhone"`
+	Chats        int    `json:"chats"`
+	Msgs         int    `json:"msgs"`
+	URL          string `json:"url"`
+}
+
+// State returns the tab's state.
+func (s *Server) State(ctx context.Context) (PageState, error) {
+	var st PageState
+	err := s.Do(ctx, "state", nil, &st)
+	return st, err
+}
+
+// WaitState polls the tab until cond holds (a test helper: the page itself
+// pushes nothing to Go).
+func (s *Server) WaitState(ctx context.Context, cond func(PageState) bool) (PageState, error) {
+	for {
+		st, err := s.State(ctx)
+		if err == nil && cond(st) {
+			return st, nil
+		}
+		select {
+		case <-ctx.Done():
+			return st, fmt.Errorf("fakeweb: waiting for page state (last %+v, err %v): %w", st, err, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// ScanQR is the phone scanning qr: it must be exactly the QR string the tab
+// shows now (ref, noise key, identity key, ADV secret, platform).
+func (s *Server) ScanQR(ctx context.Context, qr string) error {
+	return s.Do(ctx, "scanQR", map[string]string{"qr": qr}, nil)
+}
+
+// ConfirmPairingCode is the user typing code on the phone; the account
+// becomes the phone number the code was requested for.
+func (s *Server) ConfirmPairingCode(ctx context.Context, code string) error {
+	return s.Do(ctx, "confirmPairingCode", map[string]string{"code": code}, nil)
+}
+
+// RotateQR makes the server issue a new ref now; returns it.
+func (s *Server) RotateQR(ctx context.Context) (string, error) {
+	var ref string
+	err := s.Do(ctx, "rotateRef", nil, &ref)
+	return ref, err
+}
+
+// ExpireQR stops issuing refs (Socket.state UNPAIRED_IDLE).
+func (s *Server) ExpireQR(ctx context.Context) error { return s.Do(ctx, "expireQR", nil, nil) }
+
+// LogoutFromPhone unlinks this device from the phone.
+func (s *Server) LogoutFromPhone(ctx context.Context) error {
+	return s.Do(ctx, "logoutFromPhone", nil, nil)
+}
+
+// Reload reloads the tab (WA does so after pairing and on updates).
+func (s *Server) Reload(ctx context.Context) error { return s.Do(ctx, "reload", nil, nil) }
+
+// Stall makes the module function name ("WAWebChatClearBridge.sendClear",
+// "WAWebCmd.archiveChat", …) return a promise that never settles.
+func (s *Server) Stall(ctx context.Context, name string) error {
+	return s.Do(ctx, "stall", map[string]string{"name": name}, nil)
+}
+
+// Unstall undoes Stall.
+func (s *Server) Unstall(ctx context.Context, name string) error {
+	return s.Do(ctx, "unstall", map[string]string{"name": name}, nil)
+}
+
+// Sync replaces the tab's data with the Account (as a fresh history sync).
+func (s *Server) Sync(ctx context.Context) (chats int, err error) {
+	err = s.Do(ctx, "sync", nil, &chats)
+	return chats, err
+}
+
+// Media is an attachment of an incoming message.
+type Media struct {
+	Type     string // image, video, audio, ptt, document, sticker [image]
+	Mimetype string
+	Filename string
+	Data     []byte
+}
+
+// IncomingMessage is a message another user sends to the account.
+type IncomingMessage struct {
+	ChatID     string // 123@c.us or 123@g.us; an unknown chat is created
+	Author     string // sender in a group (required there)
+	Body       string // text, or the caption of Media
+	ID         string // message key id [random, Android-style]
+	QuotedID   string // serialized id of the message this one replies to
+	NotifyName string
+	Timestamp  int64 // unix seconds [now]
+	Media      *Media
+}
+
+// ReceiveMessage delivers msg to the tab and returns its serialized id
+// (false_<chat>_<id>[_<author>]).
+func (s *Server) ReceiveMessage(ctx context.Context, msg IncomingMessage) (string, error) {
+	args := map[string]any{
+		"chatId": msg.ChatID, "author": msg.Author, "body": msg.Body, "id": msg.ID,
+		"quotedId": msg.QuotedID, "notifyName": msg.NotifyName, "t": msg.Timestamp,
+	}
+	if m := msg.Media; m != nil {
+		token := randomToken()
+		s.mu.Lock()
+		s.media[token] = media{mimetype: m.Mimetype, data: m.Data}
+		s.mu.Unlock()
+		sum := sha256.Sum256(m.Data)
+		typ := m.Type
+		if typ == "" {
+			typ = "image"
+		}
+		args["media"] = map[string]any{
+			"type": typ, "mimetype": m.Mimetype, "filename": m.Filename, "size": len(m.Data),
+			"directPath": "/__fakeweb/mms/" + token, "sha256": base64.StdEncoding.EncodeToString(sum[:]),
+		}
+	}
+	var id string
+	err := s.Do(ctx, "receiveMessage", args, &id)
+	return id, err
+}
+
+// Receipt moves the ack of one of our messages forward (2 DEVICE, 3 READ, 4 PLAYED).
+func (s *Server) Receipt(ctx context.Context, msgID string, ack int) error {
+	return s.Do(ctx, "receipt", map[string]any{"id": msgID, "ack": ack}, nil)
+}
+
+// RemoteEdit is the sender editing their (incoming to us) message.
+func (s *Server) RemoteEdit(ctx context.Context, msgID, body string) error {
+	return s.Do(ctx, "remoteEdit", map[string]any{"id": msgID, "body": body}, nil)
+}
+
+// RemoteRevoke is the sender deleting their message for everyone.
+func (s *Server) RemoteRevoke(ctx context.Context, msgID string) error {
+	return s.Do(ctx, "remoteRevoke", map[string]any{"id": msgID}, nil)
+}
+
+// PhoneArchive archives or unarchives a chat from the phone (app-state sync).
+func (s *Server) PhoneArchive(ctx context.Context, chatID string, archived bool) error {
+	return s.Do(ctx, "phoneArchive", map[string]any{"chatId": chatID, "archived": archived}, nil)
+}
+
+// PhonePinChat pins or unpins a chat from the phone.
+func (s *Server) PhonePinChat(ctx context.Context, chatID string, pinned bool) error {
+	return s.Do(ctx, "phonePinChat", map[string]any{"chatId": chatID, "pinned": pinned}, nil)
+}
+
+// PhoneMarkUnread marks a chat unread (or read) from the phone.
+func (s *Server) PhoneMarkUnread(ctx context.Context, chatID string, unread bool) error {
+	return s.Do(ctx, "phoneMarkUnread", map[string]any{"chatId": chatID, "unread": unread}, nil)
+}
+
+// PhoneDeleteChat deletes a chat from the phone.
+func (s *Server) PhoneDeleteChat(ctx context.Context, chatID string) error {
+	return s.Do(ctx, "phoneDeleteChat", map[string]any{"chatId": chatID}, nil)
+}
+
+// ChatState is the phone-side view of one chat.
+type ChatState struct {
+	ID          string `json:"id"`
+	T           int64  `json:"t"`
+	UnreadCount int    `json:"unreadCount"`
+	Archive     bool   `json:"archive"`
+	Pin         int64  `json:"pin"`
+	Loaded      int    `json:"loaded"`  // messages in chat.msgs
+	History     int    `json:"history"` // older messages still on the server
+}
+
+// Chat returns the state of a chat; a HookError if it does not exist.
+func (s *Server) Chat(ctx context.Context, chatID string) (ChatState, error) {
+	var c ChatState
+	err := s.Do(ctx, "chat", map[string]any{"chatId": chatID}, &c)
+	return c, err
+}
+
+// ChatExists reports whether the chat is in the tab's Chat collection.
+func (s *Server) ChatExists(ctx context.Context, chatID string) (bool, error) {
+	var ok bool
+	err := s.Do(ctx, "chatExists", map[string]any{"chatId": chatID}, &ok)
+	return ok, err
+}
+
+// MessageState is the phone-side view of one loaded message.
+type MessageState struct {
+	ID      string `json:"id"`
+	Type    string `json:"type"`
+	Body    string `json:"body"`
+	Caption string `json:"caption"`
+	Ack     int    `json:"ack"`
+	Star    bool   `json:"star"`
+	T       int64  `json:"t"`
+}
+
+// Message returns a loaded message, or nil if the tab has none with that id.
+func (s *Server) Message(ctx context.Context, msgID string) (*MessageState, error) {
+	var m *MessageState
+	err := s.Do(ctx, "message", map[string]any{"id": msgID}, &m)
+	return m, err
+}
+
+// Pin is a row of WAWebPinInChatSchema.
+type Pin struct {
+	MsgID    string `json:"msgId"`
+	PinType  int    `json:"pinType"`
+	Expiry   int64  `json:"expiry"`
+	Duration int64  `json:"duration"`
+}
+
+// Pins lists the pinned messages of a chat.
+func (s *Server) Pins(ctx context.Context, chatID string) ([]Pin, error) {
+	var p []Pin
+	err := s.Do(ctx, "pins", map[string]any{"chatId": chatID}, &p)
+	return p, err
+}

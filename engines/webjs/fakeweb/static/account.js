@@ -1,0 +1,164 @@
+// The account behind the fake: history sync from the "phone" (a generated,
+// deterministic set of chats and messages the Go server describes), and the
+// state changes that come from the other side of the conversation.
+(function () {
+  'use strict';
+  const FW = window.__fakewebInternals;
+  const { Wid, MsgKey, toWid } = FW;
+
+  function mulberry32(a) {
+    return function () {
+      a |= 0; a = (a + 0x6d2b79f5) | 0;
+      let t = Math.imul(a ^ (a >>> 15), 1 | a);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  const hexR = (rnd, n) => Array.from({ length: n }, () => '0123456789ABCDEF'[Math.floor(rnd() * 16)]).join('');
+  const THUMB = '/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDA==';
+
+  FW.titleFor = function (wid) {
+    const w = toWid(wid);
+    const c = FW.Contact.get(w);
+    if (c && c.name) return c.name;
+    if (w.isUser() && !w.isLid()) return '+' + w.user;
+    return w.user;
+  };
+
+  // loadAccount replaces the collections with the account the phone syncs.
+  FW.loadAccount = function (spec) {
+    FW.Chat.reset(); FW.Msg.reset(); FW.Contact.reset(); FW.GroupMetadata.reset();
+    FW.history.clear(); FW.pins = [];
+    const rnd = mulberry32(spec.seed || 1);
+    const now = spec.now || FW.nowSec();
+    const n = spec.chats || 0, m = spec.messagesPerChat || 0;
+    const loaded = spec.loadedPerChat || 20;
+    const chats = [];
+    for (let i = 0; i < n; i++) {
+      const isGroup = spec.groupEvery > 0 && i % spec.groupEvery === spec.groupEvery - 1;
+      const wid = isGroup ? new Wid('120363' + String(400000000000 + i) + '@g.us') : new Wid('1555' + String(i + 1).padStart(7, '0') + '@c.us');
+      const members = isGroup ? [new Wid('1666' + String(i).padStart(7, '0') + '@c.us'), new Wid('1777' + String(i).padStart(7, '0') + '@c.us')] : [];
+      let title;
+      if (isGroup) title = 'Group ' + (i + 1);
+      else if (i % 4 === 2) title = '+' + wid.user;
+      else {
+        title = 'Contact ' + (i + 1);
+        FW.Contact.add({ id: wid, name: title, shortName: 'C' + (i + 1), pushname: 'C' + (i + 1), type: 'in' }, { silent: true });
+      }
+      const t = now - i * 90;
+      const rows = [];
+      let incoming = 0;
+      for (let j = 0; j < m; j++) {
+        const fromMe = j % 2 === 1;
+        const author = isGroup && !fromMe ? members[j % members.length] : undefined;
+        const id = fromMe ? '3EB0' + hexR(rnd, 18) : (j % 3 === 0 ? '3A' + hexR(rnd, 18) : hexR(rnd, 32));
+        const key = new MsgKey({ fromMe, remote: wid, id, participant: isGroup ? (fromMe ? FW.me : author) : undefined });
+        if (!fromMe) incoming++;
+        rows.push({
+          id: key, type: 'chat', body: 'Message ' + (j + 1) + ' in chat ' + (i + 1), t: t - (m - 1 - j) * 60,
+          from: fromMe ? FW.me : wid, to: fromMe ? wid : FW.me, author: isGroup ? (fromMe ? FW.me : author) : undefined,
+          ack: fromMe ? (j === m - 1 ? 2 : 3) : 1, isNewMsg: false, star: false, notifyName: fromMe ? undefined : title,
+        });
+      }
+      const chat = new FW.ChatModel({
+        id: wid, t, unreadCount: i % 7 === 3 ? Math.min(2, incoming) : 0, archive: i % 50 === 49,
+        pin: i < 2 ? now - i : 0, muteExpiration: i % 13 === 5 ? -1 : 0, notSpam: true, isReadOnly: false,
+        isLocked: false, name: isGroup ? title : undefined, formattedTitle: title,
+        lastReceivedKey: rows.length ? rows[rows.length - 1].id : undefined,
+      });
+      chat.__x._picture = spec.pictureEvery > 0 && i % spec.pictureEvery === 0;
+      if (isGroup) {
+        const gm = new FW.GroupMetadataModel({
+          id: wid, owner: FW.me, subject: title, creation: now - 86400 * 30, desc: '', announce: false, restrict: false,
+          isLidAddressingMode: false,
+          participants: [{ id: FW.me, isAdmin: true, isSuperAdmin: true }].concat(members.map((w) => ({ id: w, isAdmin: false, isSuperAdmin: false }))),
+        });
+        FW.GroupMetadata.add(gm, { silent: true });
+        chat.__x.groupMetadata = gm;
+      }
+      const keep = rows.splice(Math.max(0, rows.length - loaded));
+      FW.history.set(String(wid), rows);
+      const models = keep.map((r) => new FW.MsgModel(r));
+      chat.msgs.add(models, { silent: true });
+      FW.Msg.add(models, { silent: true });
+      chats.push(chat);
+    }
+    FW.Chat.add(chats, { silent: true });
+  };
+
+  function findMsg(id) {
+    const m = FW.Msg.get(id);
+    if (!m) throw new Error('message not found: ' + id);
+    return m;
+  }
+  function findChat(id) {
+    const c = FW.Chat.get(toWid(id));
+    if (!c) throw new Error('chat not found: ' + id);
+    return c;
+  }
+  FW.findMsg = findMsg;
+  FW.findChat = findChat;
+
+  FW.receive = function (a) {
+    const wid = toWid(a.chatId);
+    let chat = FW.Chat.get(wid);
+    if (!chat) chat = FW.Chat.add({ id: wid, t: FW.nowSec(), unreadCount: 0, archive: false, pin: 0, muteExpiration: 0, notSpam: true, formattedTitle: a.notifyName || FW.titleFor(wid) })[0];
+    const isGroup = wid.isGroup();
+    if (isGroup && !a.author) throw new Error('a group message needs an author');
+    const key = new MsgKey({ fromMe: false, remote: wid, id: a.id || FW.hex(32), participant: isGroup ? a.author : undefined });
+    if (FW.Msg.get(key)) throw new Error('duplicate message id ' + key);
+    const t = a.t || FW.nowSec();
+    const attrs = {
+      id: key, type: 'chat', body: a.body || '', t, from: wid, to: FW.me, author: isGroup ? toWid(a.author) : undefined,
+      ack: 1, isNewMsg: true, recvFresh: true, notifyName: a.notifyName || '', star: false,
+    };
+    if (a.media) {
+      const b = new Uint8Array(32); crypto.getRandomValues(b);
+      Object.assign(attrs, {
+        type: a.media.type || 'image', body: THUMB, caption: a.body || undefined, directPath: a.media.directPath,
+        mimetype: a.media.mimetype, filename: a.media.filename, size: a.media.size,
+        mediaKey: btoa(String.fromCharCode(...b)), mediaKeyTimestamp: t, filehash: a.media.sha256, encFilehash: a.media.sha256,
+      });
+    }
+    if (a.quotedId) Object.assign(attrs, findMsg(a.quotedId).msgContextInfo(chat));
+    const msg = new FW.MsgModel(attrs);
+    if (a.media) msg.__x.mediaData = { mediaStage: 'INIT' };
+    FW.Msg.add(msg);
+    chat.msgs.add(msg);
+    const upd = { t, unreadCount: Math.max(0, chat.unreadCount || 0) + 1, lastReceivedKey: key };
+    if (FW.cfg.unarchiveOnMessage) upd.archive = false;
+    chat.set(upd);
+    return String(key);
+  };
+
+  FW.edit = function (msg, text) {
+    const editKey = new MsgKey({ fromMe: msg.id.fromMe, remote: msg.id.remote, id: msg.id.fromMe ? MsgKey.newIdSync() : FW.hex(32), participant: msg.id.participant });
+    const upd = { latestEditMsgKey: editKey, latestEditSenderTimestampMs: Date.now() };
+    if (msg.directPath) upd.caption = text; else upd.body = text;
+    msg.set(upd);
+  };
+
+  FW.revoke = function (msg, fromMe, clearMedia) {
+    const pk = new MsgKey({ fromMe, remote: msg.id.remote, id: fromMe ? MsgKey.newIdSync() : FW.hex(32), participant: msg.id.participant });
+    const upd = { type: 'revoked', body: '', caption: undefined, protocolMessageKey: pk };
+    if (clearMedia !== false) Object.assign(upd, { directPath: undefined, mimetype: undefined, filename: undefined, mediaKey: undefined });
+    msg.set(upd);
+  };
+
+  FW.deleteChat = function (chat) {
+    FW.Chat.remove(chat);
+    FW.Msg.remove(chat.msgs.getModelsArray(), { silent: true });
+    chat.msgs.reset();
+    FW.history.delete(String(chat.id));
+    FW.pins = FW.pins.filter((r) => r.chatId !== String(chat.id));
+  };
+
+  FW.clearChat = function (chat, keepStarred) {
+    const drop = chat.msgs.getModelsArray().filter((m) => !(keepStarred && m.star));
+    chat.msgs.remove(drop);
+    FW.Msg.remove(drop);
+    const rows = FW.history.get(String(chat.id)) || [];
+    FW.history.set(String(chat.id), keepStarred ? rows.filter((r) => r.star) : []);
+    chat.set('unreadCount', 0);
+  };
+})();

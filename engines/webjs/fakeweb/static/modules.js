@@ -1,0 +1,264 @@
+// The WhatsApp Web modules the research notes document (wa-web-internals.md
+// §1.2, §2, §5, §8), registered through __d under their real names. Every
+// exported function can be "stalled" by the test hook so a caller sees a
+// promise that never settles, as with a wedged WA build.
+(function () {
+  'use strict';
+  const FW = window.__fakewebInternals;
+  const { MsgKey, Wid, toWid } = FW;
+  const never = () => new Promise(() => {});
+
+  function stallable(name, fn) {
+    return function (...args) {
+      if (FW.stalls.has(name)) return never();
+      return fn.apply(this, args);
+    };
+  }
+  function def(name, exportsObj) {
+    window.__d(name, [], function (g, r, i, n, module, exports) {
+      for (const [k, v] of Object.entries(exportsObj)) {
+        exports[k] = typeof v === 'function' && !/^[A-Z]/.test(k) ? stallable(name + '.' + k, v) : v;
+      }
+    }, 1);
+  }
+  function defCallable(name, value) {
+    window.__d(name, [], function (g, r, i, n, module) { module.exports = value; }, 1);
+  }
+  const chatOf = (x) => FW.Chat.get(x && x.id ? x.id : x);
+  const requireChat = (chat) => {
+    if (!chat || !FW.Chat.get(chat.id)) throw new Error('chat not found');
+    return chat;
+  };
+
+  // --- collections, sockets, ids ---
+  def('WAWebCollections', {
+    Chat: FW.Chat, Msg: FW.Msg, Contact: FW.Contact, GroupMetadata: FW.GroupMetadata,
+    ProfilePicThumb: FW.ProfilePicThumb,
+  });
+  def('WAWebSocketModel', { Socket: FW.Socket });
+  def('WAWebConnModel', { Conn: FW.Conn });
+  def('WAWebStreamModel', {
+    Stream: {
+      markAvailable: stallable('WAWebStreamModel.markAvailable', () => FW.Stream.set('available', true)),
+      markUnavailable: stallable('WAWebStreamModel.markUnavailable', () => FW.Stream.set('available', false)),
+    },
+  });
+  defCallable('WAWebWid', Wid);
+  defCallable('WAWebMsgKey', MsgKey);
+  def('WAWebWidFactory', {
+    createWid: (s) => new Wid(s),
+    createWidFromWidLike: (x) => toWid(x),
+    asUserWidOrThrow: (w) => { const wid = toWid(w); if (!wid.isUser()) throw new Error('not a user wid: ' + wid); return wid; },
+  });
+  def('WAWebUserPrefsMeUser', {
+    getMaybeMePnUser: () => FW.me,
+    getMaybeMeLidUser: () => (FW.meLid || null),
+  });
+
+  // --- the Cmd singleton: an emitter with chat commands ---
+  const C = FW.Cmd;
+  C.archiveChat = stallable('WAWebCmd.archiveChat', async (chat, archive) => {
+    requireChat(chat);
+    chat.set(archive ? { archive: true, pin: 0 } : { archive: false });
+    return true;
+  });
+  C.pinChat = stallable('WAWebCmd.pinChat', async (chat, pin) => {
+    requireChat(chat);
+    if (pin && FW.Chat.getModelsArray().filter((c) => c.pin).length >= 3) throw new Error('max pinned chats reached');
+    chat.set('pin', pin ? FW.nowSec() : 0);
+    return true;
+  });
+  // markChatUnread(chat, true) sets unreadCount to -1: "marked unread" with
+  // no count, as older builds showed; (chat, false) clears it.
+  C.markChatUnread = stallable('WAWebCmd.markChatUnread', async (chat, unread) => {
+    requireChat(chat);
+    chat.set('unreadCount', unread ? -1 : 0);
+    return true;
+  });
+  C.sendRevokeMsgs = stallable('WAWebCmd.sendRevokeMsgs', async (chat, { list }, opts) => {
+    requireChat(chat);
+    for (const msg of list) {
+      const cap = require('WAWebMsgActionCapability');
+      if (!cap.canSenderRevokeMsg(msg) && !cap.canAdminRevokeMsg(msg)) throw new Error('cannot revoke this message');
+      FW.revoke(msg, true, opts && opts.clearMedia);
+    }
+  });
+  C.sendDeleteMsgs = stallable('WAWebCmd.sendDeleteMsgs', async (chat, { list }) => {
+    requireChat(chat);
+    for (const msg of list) { FW.Msg.remove(msg); chat.msgs.remove(msg); }
+  });
+  C.sendStarMsgs = stallable('WAWebCmd.sendStarMsgs', async (chat, list) => { for (const m of list) m.star = true; });
+  C.sendUnstarMsgs = stallable('WAWebCmd.sendUnstarMsgs', async (chat, list) => { for (const m of list) m.star = false; });
+  C.refreshQR = stallable('WAWebCmd.refreshQR', () => FW.refreshQR());
+  def('WAWebCmd', { Cmd: C });
+  def('WAWebLaunchSocketUtils', { refreshQR: () => FW.refreshQR() });
+  def('WAWebOfflineHandler', { OfflineMessageHandler: { getOfflineDeliveryProgress: () => FW.offlineProgress || 0 } });
+
+  // --- auth: QR pieces and pairing code ---
+  const b64 = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes)));
+  def('WABase64', {
+    encodeB64: b64,
+    decodeB64: (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0)),
+  });
+  def('WAWebUserPrefsInfoStore', { waNoiseInfo: { get: async () => ({ staticKeyPair: { pubKey: FW.keys.noise, privKey: new Uint8Array(32) } }) } });
+  def('WAWebSignalStoreApi', { waSignalStore: { getRegistrationInfo: async () => ({ registrationId: 1234, identityKeyPair: { pubKey: FW.keys.identity, privKey: new Uint8Array(32) } }) } });
+  def('WAWebUserPrefsMultiDevice', { getADVSecretKey: () => FW.keys.adv });
+  def('WAWebAdvSignatureApi', { getADVSecretKey: async () => FW.keys.adv });
+  def('WAWebCompanionRegClientUtils', { DEVICE_PLATFORM: FW.cfg.devicePlatform || '1' });
+  const CODE_ALPHABET = '123456789ABCDEFGHJKLMNPQRSTVWXYZ';
+  def('WAWebAltDeviceLinkingApi', {
+    setPairingType: (t) => { FW.pairingType = t; },
+    initializeAltDeviceLinking: async () => { FW.altLinkingReady = true; },
+    initializeQRLinking: async () => { FW.pairingType = 'QR'; FW.pairing = null; },
+    startAltLinkingFlow: async (phone, showNotification) => {
+      if (!FW.altLinkingReady || FW.pairingType !== 'ALT_DEVICE_LINKING') throw new Error('alt device linking not initialized');
+      if (!/^\d{7,15}$/.test(String(phone))) throw new Error('invalid phone number');
+      if (!['UNPAIRED', 'UNPAIRED_IDLE'].includes(FW.Socket.state)) throw new Error('not in a pairing state');
+      const b = new Uint8Array(8);
+      crypto.getRandomValues(b);
+      const code = Array.from(b, (x) => CODE_ALPHABET[x % 32]).join('');
+      FW.pairing = { phone: String(phone), code, showNotification: !!showNotification };
+      return code;
+    },
+  });
+  def('WAWebMiscBrowserUtils', { info: () => ({ os: 'Linux', name: 'Chrome', version: '156' }) });
+
+  // --- chats ---
+  def('WAWebFindChatAction', {
+    findOrCreateLatestChat: async (wid) => {
+      const w = toWid(wid);
+      let chat = FW.Chat.get(w);
+      if (!chat) chat = FW.Chat.add({ id: w, t: FW.nowSec(), unreadCount: 0, archive: false, pin: 0, muteExpiration: 0, notSpam: true, formattedTitle: FW.titleFor(w) })[0];
+      return { chat, created: false };
+    },
+  });
+  def('WAWebChatGetters', {
+    getIsNewsletter: (c) => c.id.isNewsletter(),
+    getIsBroadcast: (c) => c.id.isBroadcast(),
+    getIsGroup: (c) => c.id.isGroup(),
+  });
+  def('WAWebDeleteChatAction', {
+    sendDelete: async (chat) => { requireChat(chat); FW.deleteChat(chat); return { status: 200 }; },
+  });
+  def('WAWebChatClearBridge', {
+    sendClear: async (chat, keepStarred) => { requireChat(chat); FW.clearChat(chat, keepStarred); return { status: 200 }; },
+  });
+  def('WAWebUpdateUnreadChatAction', {
+    sendSeen: async (arg) => {
+      // Since 2026-01-30 the only form is an options object {chat, threadId}.
+      if (!arg || !arg.chat) throw new TypeError("Cannot read properties of undefined (reading 'id')");
+      requireChat(arg.chat);
+      arg.chat.set('unreadCount', 0);
+    },
+    markSeen: async (chat) => { requireChat(chat); chat.set('unreadCount', 0); },
+  });
+  def('WAWebChatLoadMessages', {
+    loadEarlierMsgs: async (arg) => {
+      // The positional form of older builds fails exactly as the real one.
+      if (!arg || !arg.chat) throw new TypeError("Cannot read properties of undefined (reading 'waitForChatLoading')");
+      const chat = arg.chat;
+      const coll = arg.msgCollection || chat.msgs;
+      const rows = FW.history.get(String(chat.id)) || [];
+      if (!rows.length) return [];
+      const page = rows.splice(Math.max(0, rows.length - 50));
+      const models = page.map((r) => new FW.MsgModel(r));
+      FW.Msg.add(models, { silent: true });
+      coll.add(models, { silent: true });
+      return models;
+    },
+  });
+  def('WAWebContactProfilePicThumbBridge', {
+    requestProfilePicFromServer: async (arg) => {
+      const wid = toWid(arg && arg.id ? arg.id : arg);
+      const chat = FW.Chat.get(wid);
+      if (chat && chat.__x._picture) return { eurl: location.origin + '/__fakeweb/pp/' + wid.user + '.jpg', tag: '1', token: 't', stale: false };
+      const err = new Error('server status code 404');
+      err.name = 'ServerStatusCodeError';
+      err.statusCode = 404;
+      throw err;
+    },
+  });
+
+  // --- messages ---
+  const EDIT_WINDOW = 15 * 60;
+  const REVOKE_WINDOW = 2 * 24 * 3600 + 12 * 3600;
+  def('WAWebMsgActionCapability', {
+    canEditText: (m) => m.id.fromMe && m.type === 'chat' && FW.nowSec() - m.t < EDIT_WINDOW,
+    canEditCaption: (m) => m.id.fromMe && !!m.directPath && FW.nowSec() - m.t < EDIT_WINDOW,
+    canSenderRevokeMsg: (m) => m.id.fromMe && m.type !== 'revoked' && FW.nowSec() - m.t < REVOKE_WINDOW,
+    canAdminRevokeMsg: (m) => {
+      if (m.id.fromMe || m.type === 'revoked' || !m.id.remote.isGroup()) return false;
+      const gm = FW.GroupMetadata.get(m.id.remote);
+      return !!(gm && (gm.participants || []).some((p) => String(p.id) === String(FW.me) && p.isAdmin));
+    },
+    canStarMsg: (m) => m.type !== 'revoked',
+  });
+  def('WAWebGetEphemeralFieldsMsgActionsUtils', { getEphemeralFields: () => ({}) });
+  def('WAWebMsgReply', { canReplyMsg: (m) => !!m && m.type !== 'revoked' });
+  def('WAWebQuotedMsgModelUtils', { getQuotedMsgObj: (m) => (m.quotedStanzaID ? m.quotedMsg : null) });
+  const LINK_RE = /\bhttps?:\/\/[^\s]+/gi;
+  def('WALinkify', {
+    findLink: (t) => { const m = String(t || '').match(LINK_RE); return m ? { href: m[0], url: m[0] } : null; },
+    findLinks: (t) => (String(t || '').match(LINK_RE) || []).map((h) => ({ href: h, url: h, suspiciousCharacters: undefined })),
+  });
+  def('WAWebSendMsgChatAction', {
+    addAndSendMsgToChat: (chat, msgData) => {
+      requireChat(chat);
+      const msg = new FW.MsgModel(Object.assign({ ack: 0, isNewMsg: true, local: true, self: 'out' }, msgData));
+      FW.Msg.add(msg);
+      chat.msgs.add(msg);
+      chat.set({ t: msg.t });
+      const added = Promise.resolve([msg]);
+      const sent = new Promise((resolve) => {
+        setTimeout(() => { msg.ack = Math.max(msg.ack, 1); resolve({ messageSendResult: 'OK' }); }, 40);
+        if (FW.cfg.autoDeliver) setTimeout(() => { if (msg.ack < 2) msg.ack = 2; }, 120);
+      });
+      return [added, sent];
+    },
+  });
+  def('WAWebSendMessageEditAction', {
+    sendMessageEdit: async (msg, text, opts) => {
+      const cap = require('WAWebMsgActionCapability');
+      if (!cap.canEditText(msg) && !cap.canEditCaption(msg)) throw new Error('cannot edit this message');
+      FW.edit(msg, text);
+      return { messageSendResult: 'OK' };
+    },
+  });
+  def('WAWebDownloadManager', {
+    downloadManager: {
+      downloadAndMaybeDecrypt: stallable('WAWebDownloadManager.downloadAndMaybeDecrypt', async ({ directPath, signal }) => {
+        if (!directPath) throw new Error('no directPath');
+        const res = await fetch(directPath, { signal });
+        if (!res.ok) { const e = new Error('media fetch ' + res.status); e.status = res.status; throw e; }
+        return res.arrayBuffer();
+      }),
+    },
+  });
+  def('WAWebPinMsgConstants', { getPinExpiryDuration: () => 604800 });
+  def('WAWebPinInChatSchema', {
+    getTable: () => ({
+      equals: async (fields, value) => {
+        if (fields[0] !== 'chatId') throw new Error('unsupported index');
+        const now = FW.nowSec();
+        return FW.pins.filter((r) => r.chatId === String(value) && r.expiry > now).map((r) => Object.assign({}, r));
+      },
+    }),
+  });
+  def('WAWebSendPinMessageAction', {
+    sendPinInChatMsg: async (msg, action, duration) => {
+      const chatId = String(msg.id.remote);
+      FW.pins = FW.pins.filter((r) => String(r.parentMsgKey) !== String(msg.id));
+      if (action === 1) {
+        // The expiry comes from the constants module, not from the argument,
+        // which is why callers override getPinExpiryDuration around the call.
+        const secs = require('WAWebPinMsgConstants').getPinExpiryDuration();
+        FW.pins.push({ chatId, parentMsgKey: msg.id, pinType: 1, t: FW.nowSec(), expiry: FW.nowSec() + secs, duration: secs });
+        const forChat = FW.pins.filter((r) => r.chatId === chatId);
+        if (forChat.length > 3) FW.pins.splice(FW.pins.indexOf(forChat[0]), 1);
+      } else if (action !== 2) {
+        throw new Error('unknown pin action ' + action);
+      }
+      return { messageSendResult: 'OK' };
+    },
+  });
+})();
