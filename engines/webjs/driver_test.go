@@ -366,6 +366,21 @@ func TestDriver(t *testing.T) {
 		}
 	})
 
+	t.Run("SentFromPhone", func(t *testing.T) {
+		ctx := ctxT(t, 10*time.Second)
+		mark := ev.mark()
+		id, err := fw.PhoneSend(ctx, chatN(10), "typed on the phone")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := ev.wait(t, mark, 5*time.Second, "message_create from phone", func(e Event) bool {
+			return e.Type == EventMessageCreate && e.Message.ID == id
+		})
+		if !e.Message.FromMe || e.Message.Source != "app" || e.Message.Body != "typed on the phone" {
+			t.Fatalf("phone message = %+v", e.Message)
+		}
+	})
+
 	var incoming string
 	t.Run("IncomingAndReply", func(t *testing.T) {
 		ctx := ctxT(t, 10*time.Second)

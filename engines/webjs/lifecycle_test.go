@@ -183,4 +183,12 @@ func TestMinifiedMsgKey(t *testing.T) {
 	if got, err := h.d.GetMessage(ctx, sent.ID); err != nil || got.ID != sent.ID {
 		t.Fatalf("get: %+v, %v", got, err)
 	}
+	// A fresh history sync replaces the data.
+	fw.SetAccount(fakeweb.Account{Chats: 7, MessagesPerChat: 1})
+	if n, err := fw.Sync(ctx); err != nil || n != 7 {
+		t.Fatalf("sync: %d, %v", n, err)
+	}
+	if chats, err := h.d.ListChats(ctx, ListChatsOptions{}); err != nil || len(chats) != 7 {
+		t.Fatalf("chats after sync: %d, %v", len(chats), err)
+	}
 }

@@ -138,6 +138,14 @@ func (s *Server) ReceiveMessage(ctx context.Context, msg IncomingMessage) (strin
 	return id, err
 }
 
+// PhoneSend is the user sending a text from the phone; it returns the
+// serialized id (true_<chat>_3A…).
+func (s *Server) PhoneSend(ctx context.Context, chatID, body string) (string, error) {
+	var id string
+	err := s.Do(ctx, "phoneSend", map[string]any{"chatId": chatID, "body": body}, &id)
+	return id, err
+}
+
 // Receipt moves the ack of one of our messages forward (2 DEVICE, 3 READ, 4 PLAYED).
 func (s *Server) Receipt(ctx context.Context, msgID string, ack int) error {
 	return s.Do(ctx, "receipt", map[string]any{"id": msgID, "ack": ack}, nil)

@@ -131,6 +131,21 @@
     return String(key);
   };
 
+  // phoneSend is a message the user sends from the phone: it syncs to the
+  // tab as a new own message.
+  FW.phoneSend = function (a) {
+    const wid = toWid(a.chatId);
+    let chat = FW.Chat.get(wid);
+    if (!chat) chat = FW.Chat.add({ id: wid, t: FW.nowSec(), unreadCount: 0, archive: false, pin: 0, muteExpiration: 0, notSpam: true, formattedTitle: FW.titleFor(wid) })[0];
+    const key = new MsgKey({ fromMe: true, remote: wid, id: '3A' + FW.hex(18), participant: wid.isGroup() ? FW.me : undefined });
+    const t = FW.nowSec();
+    const msg = new FW.MsgModel({ id: key, type: 'chat', body: a.body || '', t, from: FW.me, to: wid, ack: 1, isNewMsg: true, star: false });
+    FW.Msg.add(msg);
+    chat.msgs.add(msg);
+    chat.set({ t });
+    return String(key);
+  };
+
   FW.edit = function (msg, text) {
     const editKey = new MsgKey({ fromMe: msg.id.fromMe, remote: msg.id.remote, id: msg.id.fromMe ? MsgKey.newIdSync() : FW.hex(32), participant: msg.id.participant });
     const upd = { latestEditMsgKey: editKey, latestEditSenderTimestampMs: Date.now() };

@@ -125,6 +125,7 @@
       return FW.Chat.length;
     },
     receiveMessage: (a) => FW.receive(a),
+    phoneSend: (a) => FW.phoneSend(a),
     receipt: ({ id, ack }) => {
       const m = FW.findMsg(id);
       if (!m.id.fromMe) throw new Error('receipts are for own messages');
