@@ -31,6 +31,10 @@ type Config struct {
 	CallTimeout time.Duration
 	// StartTimeout bounds launching Chromium and loading the page. [60s]
 	StartTimeout time.Duration
+	// LoadTimeout bounds how long the page may take to show WhatsApp Web's
+	// module loader (window.Debug.VERSION); past it the script reports
+	// EventFailed and the status goes FAILED. [60s]
+	LoadTimeout time.Duration
 	// EventBuffer is the capacity of the Events channel. [1024]
 	EventBuffer int
 	// ExtraFlags are added to (or override) Chromium's command-line flags.
@@ -59,6 +63,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.StartTimeout <= 0 {
 		c.StartTimeout = DefaultStartTimeout
+	}
+	if c.LoadTimeout <= 0 {
+		c.LoadTimeout = 60 * time.Second
 	}
 	if c.EventBuffer <= 0 {
 		c.EventBuffer = 1024

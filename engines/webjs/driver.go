@@ -42,7 +42,6 @@ type Driver struct {
 	allocCancel context.CancelFunc
 	tabCtx      context.Context
 	tabCancel   context.CancelFunc
-	browser     *chromedp.Browser
 
 	events    chan Event
 	closed    chan struct{}
@@ -51,6 +50,7 @@ type Driver struct {
 	diedOnce  sync.Once
 
 	mu         sync.Mutex
+	browser    *chromedp.Browser // set once started
 	diedErr    error
 	status     Status
 	qr         string
@@ -69,7 +69,7 @@ func Launch(ctx context.Context, cfg Config) (*Driver, error) {
 	if err := os.MkdirAll(cfg.ProfileDir, 0o700); err != nil {
 		return nil, fmt.Errorf("webjs: creating profile dir: %w", err)
 	}
-	script, err := injectedScript()
+	script, err := injectedScript(scriptConfig{LoadTimeoutMs: cfg.LoadTimeout.Milliseconds()})
 	if err != nil {
 		return nil, fmt.Errorf("webjs: %w", err)
 	}
@@ -126,10 +126,13 @@ func (d *Driver) start(script string) error {
 	if err := chromedp.Do(d.tabCtx); err != nil {
 		return fmt.Errorf("webjs: starting chromium: %w", err)
 	}
-	d.browser = chromedp.FromContext(d.tabCtx).Browser
+	browser := chromedp.FromContext(d.tabCtx).Browser
+	d.mu.Lock()
+	d.browser = browser
+	d.mu.Unlock()
 	// Subscribe before navigating so no crash goes unseen.
 	crashes := chromedp.Events(d.tabCtx, inspector.TargetCrashed)
-	go d.watch(crashes)
+	go d.watch(browser, crashes)
 
 	addScript := chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: script})
@@ -146,7 +149,7 @@ func (d *Driver) start(script string) error {
 }
 
 // watch turns a lost browser, a crashed renderer or a closed tab into Died.
-func (d *Driver) watch(crashes iter.Seq2[inspector.EventTargetCrashed, error]) {
+func (d *Driver) watch(browser *chromedp.Browser, crashes iter.Seq2[inspector.EventTargetCrashed, error]) {
 	go func() {
 		for _, err := range crashes {
 			if err != nil {
@@ -161,9 +164,9 @@ func (d *Driver) watch(crashes iter.Seq2[inspector.EventTargetCrashed, error]) {
 		detached = nil // never fires
 	}
 	select {
-	case <-d.browser.LostConnection:
+	case <-browser.LostConnection:
 		err := ErrBrowserExited
-		if p := d.browser.Process(); p != nil {
+		if p := browser.Process(); p != nil {
 			err = fmt.Errorf("%w (pid %d)", ErrBrowserExited, p.Pid)
 		}
 		d.markDied(err)
@@ -209,10 +212,11 @@ func (d *Driver) Events() <-chan Event { return d.events }
 func (d *Driver) Close() error {
 	d.closeOnce.Do(func() {
 		close(d.closed)
+		browser := d.browserOf()
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			if d.browser != nil {
+			if browser != nil {
 				// Graceful: Browser.close, then wait for the process.
 				_ = chromedp.Cancel(d.tabCtx)
 			} else {
@@ -227,8 +231,8 @@ func (d *Driver) Close() error {
 		case <-done:
 		case <-time.After(10 * time.Second):
 			d.log.Warn("webjs: browser did not close in time; killing it")
-			if d.browser != nil && d.browser.Process() != nil {
-				_ = d.browser.Process().Kill()
+			if browser != nil && browser.Process() != nil {
+				_ = browser.Process().Kill()
 			}
 		}
 	})
@@ -340,12 +344,20 @@ func (d *Driver) Screenshot(ctx context.Context) ([]byte, error) {
 	return png, nil
 }
 
+// browserOf returns the browser once started, or nil.
+func (d *Driver) browserOf() *chromedp.Browser {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.browser
+}
+
 // BrowserPID is the process id of Chromium's main process, or 0.
 func (d *Driver) BrowserPID() int {
-	if d.browser == nil || d.browser.Process() == nil {
+	b := d.browserOf()
+	if b == nil || b.Process() == nil {
 		return 0
 	}
-	return d.browser.Process().Pid
+	return b.Process().Pid
 }
 
 // Memory sums the memory of Chromium's process tree.

@@ -506,6 +506,14 @@ func TestDriver(t *testing.T) {
 		if err != nil || m.Type != "revoked" || m.Body != "" {
 			t.Fatalf("revoked message = %+v, %v", m, err)
 		}
+		// As a group admin we may delete a member's message for everyone.
+		gm, err := d.ListMessages(ctx, groupN(29), ListMessagesOptions{Limit: 1, FromMe: new(false)})
+		if err != nil || len(gm) != 1 {
+			t.Fatalf("group messages: %v", err)
+		}
+		if r, err := d.RevokeMessage(ctx, gm[0].ID); err != nil || r.Type != "revoked" {
+			t.Fatalf("admin revoke: %+v, %v", r, err)
+		}
 	})
 
 	t.Run("ArchiveUnarchive", func(t *testing.T) {

@@ -78,9 +78,12 @@ func TestFormatPairingCode(t *testing.T) {
 }
 
 func TestInjectedScriptOrder(t *testing.T) {
-	s, err := injectedScript()
+	s, err := injectedScript(scriptConfig{LoadTimeoutMs: 1234})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !strings.Contains(s, `const __wagateConfig = {"loadTimeoutMs":1234};`) {
+		t.Fatal("config not injected")
 	}
 	// The bridge must define WAGATE before anything uses it, main must run last.
 	order := []string{"00_bridge.js", "10_wait.js", "20_store.js", "30_serialize.js", "40_auth.js", "50_chats.js", "60_messages.js", "70_events.js", "90_main.js"}

@@ -192,3 +192,31 @@ func TestMinifiedMsgKey(t *testing.T) {
 		t.Fatalf("chats after sync: %d, %v", len(chats), err)
 	}
 }
+
+// TestLoadTimeout: a page that never shows WA's loader fails the session
+// instead of leaving it STARTING for ever.
+func TestLoadTimeout(t *testing.T) {
+	fw := startFake(t, fakeweb.Options{VersionDelay: time.Hour}, fakeweb.Account{})
+	h := launch(t, fw, t.TempDir(), Config{LoadTimeout: 500 * time.Millisecond})
+	ctx := ctxT(t, 10*time.Second)
+	e := h.ev.wait(t, 0, 5*time.Second, "failed", isType(EventFailed))
+	if !strings.Contains(e.Reason, "did not load") {
+		t.Fatalf("reason = %q", e.Reason)
+	}
+	if st, err := h.d.WaitStatus(ctx, StatusFailed); err != nil || st.Status != StatusFailed {
+		t.Fatalf("status = %+v, %v", st, err)
+	}
+	if _, err := h.d.QR(ctx); !errors.Is(err, ErrNotReady) {
+		t.Fatalf("QR on a page that never loaded: %v", err)
+	}
+}
+
+func TestLaunchConfigErrors(t *testing.T) {
+	ctx := ctxT(t, 5*time.Second)
+	if _, err := Launch(ctx, Config{BrowserPath: browserPath(t)}); err == nil || !strings.Contains(err.Error(), "ProfileDir") {
+		t.Fatalf("missing profile dir: %v", err)
+	}
+	if _, err := Launch(ctx, Config{ProfileDir: t.TempDir(), BrowserPath: "/nonexistent/chromium"}); err == nil || !strings.Contains(err.Error(), "browser not found") {
+		t.Fatalf("missing browser: %v", err)
+	}
+}

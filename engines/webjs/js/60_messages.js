@@ -124,8 +124,14 @@
     if (mentions && mentions.length) msg.mentionedJidList = mentions.map(W.wid);
     // Marked before sending: the Msg `add` event fires inside the call.
     W.apiSent.add(String(key));
-    const [added] = W.need(S.SendMsg, 'WAWebSendMsgChatAction').addAndSendMsgToChat(chat, msg);
-    await added;
+    let added;
+    try {
+      [added] = W.need(S.SendMsg, 'WAWebSendMsgChatAction').addAndSendMsgToChat(chat, msg);
+      await added;
+    } catch (e) {
+      W.apiSent.delete(String(key));
+      throw e;
+    }
     const sent = S.Msg.get(String(key));
     if (!sent) W.fail('unavailable', 'message ' + String(key) + ' was not added');
     return W.msgJSON(sent);

@@ -16,7 +16,8 @@
   W.attachEvents = function () {
     const { Msg, Chat } = W.S;
     const withSource = (msg, json) => {
-      if (json.fromMe) json.source = W.apiSent.has(json.id) ? 'api' : 'app';
+      // Each id is reported once, so its mark can go.
+      if (json.fromMe) json.source = W.apiSent.delete(json.id) ? 'api' : 'app';
       return json;
     };
     const onNew = (msg) => {

@@ -23,7 +23,13 @@
   (async function boot() {
     if (/[?&]post_logout=1/.test(location.search)) W.emit('logged_out', { reason: 'LOGOUT' });
     W.phase = 'waiting_loader';
-    W.waVersion = await W.waitLoader();
+    try {
+      W.waVersion = await W.waitLoader();
+    } catch (e) {
+      W.phase = 'failed';
+      W.emit('failed', { reason: String(e.message || e) });
+      return;
+    }
     try {
       W.S = W.buildStore();
     } catch (e) {
