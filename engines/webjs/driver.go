@@ -55,6 +55,7 @@ type Driver struct {
 	status     Status
 	qr         string
 	me         *Me
+	pageReady  bool // this document reported ready
 	reason     string
 	statusWake chan struct{} // closed and replaced on every status change
 }
@@ -258,6 +259,9 @@ func (d *Driver) onEmit(ctx context.Context, b emitBatch) (chromedp.Void, error)
 func (d *Driver) apply(ev Event) {
 	switch ev.Type {
 	case EventLoaded:
+		d.mu.Lock()
+		d.pageReady = false
+		d.mu.Unlock()
 		d.setStatus(StatusStarting, "")
 	case EventQR:
 		d.mu.Lock()
@@ -265,17 +269,24 @@ func (d *Driver) apply(ev Event) {
 		d.mu.Unlock()
 		d.setStatus(StatusScanQR, "")
 	case EventState:
-		if ev.State == "OPENING" || ev.State == "PAIRING" {
+		d.mu.Lock()
+		ready := d.pageReady
+		d.mu.Unlock()
+		switch {
+		case ev.State == "OPENING" || ev.State == "PAIRING":
 			d.setStatus(StatusStarting, "")
+		case ev.State == "CONNECTED" && ready:
+			// Back from a conflict or a reconnect: the listeners are still attached.
+			d.setStatus(StatusWorking, "")
 		}
 	case EventReady:
 		d.mu.Lock()
-		d.me, d.qr = ev.Me, ""
+		d.me, d.qr, d.pageReady = ev.Me, "", true
 		d.mu.Unlock()
 		d.setStatus(StatusWorking, "")
 	case EventLoggedOut:
 		d.mu.Lock()
-		d.me, d.qr = nil, ""
+		d.me, d.qr, d.pageReady = nil, "", false
 		d.mu.Unlock()
 		d.setStatus(StatusStarting, "logged out")
 	case EventDisconnected, EventFailed:

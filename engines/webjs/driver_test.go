@@ -720,6 +720,55 @@ func TestDriver(t *testing.T) {
 		ev.wait(t, mark, 5*time.Second, "message after reload", func(e Event) bool { return e.Type == EventMessage && e.Message.ID == id })
 	})
 
+	t.Run("ConflictAndTakeover", func(t *testing.T) {
+		ctx := ctxT(t, 10*time.Second)
+		mark := ev.mark()
+		if err := fw.SetSocketState(ctx, "CONFLICT"); err != nil {
+			t.Fatal(err)
+		}
+		e := ev.wait(t, mark, 5*time.Second, "disconnected", isType(EventDisconnected))
+		if e.Reason != "CONFLICT" {
+			t.Fatalf("reason = %q", e.Reason)
+		}
+		if st, _ := d.WaitStatus(ctx, StatusFailed); st.Status != StatusFailed || st.Reason != "CONFLICT" {
+			t.Fatalf("status = %+v", st)
+		}
+		if err := fw.SetSocketState(ctx, "CONNECTED"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.WaitStatus(ctx, StatusWorking); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("Concurrent", func(t *testing.T) {
+		ctx := ctxT(t, 20*time.Second)
+		errs := make(chan error, 40)
+		for i := range 40 {
+			go func() {
+				var err error
+				switch i % 3 {
+				case 0:
+					var chats []Chat
+					chats, err = d.ListChats(ctx, ListChatsOptions{Limit: 10, Offset: i})
+					if err == nil && len(chats) != 10 {
+						err = fmt.Errorf("%d chats", len(chats))
+					}
+				case 1:
+					_, err = d.ListMessages(ctx, chatN(30+i%9), ListMessagesOptions{Limit: 5})
+				default:
+					_, err = d.SendText(ctx, SendTextRequest{ChatID: chatN(40 + i%5), Text: fmt.Sprintf("burst %d", i)})
+				}
+				errs <- err
+			}()
+		}
+		for range 40 {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+
 	logMemory(t, d, "after the operations")
 
 	t.Run("Logout", func(t *testing.T) {

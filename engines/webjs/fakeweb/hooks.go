@@ -66,6 +66,11 @@ func (s *Server) RotateQR(ctx context.Context) (string, error) {
 // ExpireQR stops issuing refs (Socket.state UNPAIRED_IDLE).
 func (s *Server) ExpireQR(ctx context.Context) error { return s.Do(ctx, "expireQR", nil, nil) }
 
+// SetSocketState forces WA's Socket.state (CONFLICT, TOS_BLOCK, CONNECTED…).
+func (s *Server) SetSocketState(ctx context.Context, state string) error {
+	return s.Do(ctx, "setSocketState", map[string]string{"state": state}, nil)
+}
+
 // LogoutFromPhone unlinks this device from the phone.
 func (s *Server) LogoutFromPhone(ctx context.Context) error {
 	return s.Do(ctx, "logoutFromPhone", nil, nil)

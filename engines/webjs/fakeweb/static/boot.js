@@ -115,6 +115,9 @@
     },
     rotateRef: () => { FW.Conn.ref = newRef(); return FW.Conn.ref; },
     expireQR: () => { clearInterval(refTimer); FW.Socket.state = 'UNPAIRED_IDLE'; return true; },
+    // setSocketState forces Socket.state, e.g. CONFLICT (WA open in another
+    // tab), TOS_BLOCK, or CONNECTED again after a takeover.
+    setSocketState: ({ state }) => { FW.Socket.state = String(state); return true; },
     logoutFromPhone: () => { FW.logout('phone'); return true; },
     reload: () => { later(() => location.reload(), 20); return true; },
     stall: ({ name }) => { FW.stalls.add(name); return true; },
