@@ -1,0 +1,175 @@
+// Package noweb is the NOWEB engine: one go.mau.fi/whatsmeow client per session,
+// speaking WhatsApp's multi-device protocol directly. whatsmeow's device store
+// (sqlstore) lives in wagate's own database, beside a small table that maps each
+// session to its device, so a session finds its pairing again after a restart.
+package noweb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"go.mau.fi/whatsmeow/store"
+	"go.mau.fi/whatsmeow/store/sqlstore"
+	"go.mau.fi/whatsmeow/types"
+	waLog "go.mau.fi/whatsmeow/util/log"
+
+	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/engines/noweb/simnet"
+)
+
+// Options configure the NOWEB engine factory.
+type Options struct {
+	// DB is wagate's database; whatsmeow's tables (whatsmeow_*) and ours
+	// (wagate_noweb_*) are created in it.
+	DB *sql.DB
+	// Dialect is "sqlite" or "postgres" (store.Store.Dialect()).
+	Dialect string
+	// Log receives the engine's and whatsmeow's logs. Nil discards.
+	Log *slog.Logger
+	// PrintQR prints each pairing QR code to the terminal (stdout).
+	PrintQR bool
+	// StoreEnabled is noweb.store.enabled; not used yet (no message store).
+	StoreEnabled bool
+	// Simnet points every client at a loopback simnet instead of WhatsApp. Nil in
+	// production. The process must also trust the simnet's root key
+	// (simnet.TrustRootKeyForProcess), which is the caller's explicit decision.
+	Simnet *SimnetOptions
+}
+
+// SimnetOptions say where the simulated network listens.
+type SimnetOptions struct {
+	Addr string // host:port of the simnet (websocket, media and control API)
+}
+
+// Factory makes NOWEB engines; all of them share one whatsmeow device container.
+type Factory struct {
+	opts      Options
+	log       *slog.Logger
+	waLog     waLog.Logger
+	container *sqlstore.Container
+	dialect   string // "sqlite" or "postgres"
+}
+
+var _ engines.Factory = (*Factory)(nil)
+
+// NewFactory opens whatsmeow's device store on opts.DB (running its migrations) and
+// creates the session → device table.
+func NewFactory(ctx context.Context, opts Options) (engines.Factory, error) {
+	if opts.DB == nil {
+		return nil, errors.New("noweb: Options.DB is nil")
+	}
+	var waDialect string
+	switch opts.Dialect {
+	case "sqlite", "sqlite3":
+		opts.Dialect, waDialect = "sqlite", "sqlite3"
+	case "postgres", "postgresql":
+		opts.Dialect, waDialect = "postgres", "postgres"
+	default:
+		return nil, fmt.Errorf("noweb: unknown dialect %q (want sqlite or postgres)", opts.Dialect)
+	}
+	if opts.Simnet != nil && opts.Simnet.Addr == "" {
+		return nil, errors.New("noweb: Options.Simnet.Addr is empty")
+	}
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	log = log.With("engine", "NOWEB")
+	f := &Factory{opts: opts, log: log, waLog: simnet.WALogger(log), dialect: opts.Dialect}
+	f.container = sqlstore.NewWithDB(opts.DB, waDialect, f.waLog.Sub("store"))
+	if err := f.container.Upgrade(ctx); err != nil {
+		return nil, fmt.Errorf("noweb: migrate whatsmeow store: %w", err)
+	}
+	if _, err := opts.DB.ExecContext(ctx,
+		`CREATE TABLE IF NOT EXISTS wagate_noweb_devices (session TEXT PRIMARY KEY, jid TEXT NOT NULL)`); err != nil {
+		return nil, fmt.Errorf("noweb: create device table: %w", err)
+	}
+	return f, nil
+}
+
+// New makes the engine of one session; nothing connects until Start.
+func (f *Factory) New(_ context.Context, spec engines.SessionSpec, host engines.Host) (engines.Engine, error) {
+	return &Engine{
+		f:    f,
+		name: spec.Name,
+		host: host,
+		log:  f.log.With("session", spec.Name),
+	}, nil
+}
+
+// q rewrites a query written with $n placeholders for SQLite.
+func (f *Factory) q(query string) string {
+	if f.dialect == "postgres" {
+		return query
+	}
+	out := make([]byte, 0, len(query))
+	for i := 0; i < len(query); i++ {
+		if query[i] == '$' {
+			out = append(out, '?')
+			for i+1 < len(query) && query[i+1] >= '0' && query[i+1] <= '9' {
+				i++
+			}
+			continue
+		}
+		out = append(out, query[i])
+	}
+	return string(out)
+}
+
+// deviceJID is the device JID recorded for a session, if any.
+func (f *Factory) deviceJID(ctx context.Context, session string) (types.JID, bool, error) {
+	var s string
+	err := f.opts.DB.QueryRowContext(ctx, f.q(`SELECT jid FROM wagate_noweb_devices WHERE session = $1`), session).Scan(&s)
+	if errors.Is(err, sql.ErrNoRows) {
+		return types.JID{}, false, nil
+	}
+	if err != nil {
+		return types.JID{}, false, fmt.Errorf("read device of session %q: %w", session, err)
+	}
+	jid, err := types.ParseJID(s)
+	if err != nil {
+		return types.JID{}, false, fmt.Errorf("device of session %q: bad jid %q: %w", session, s, err)
+	}
+	return jid, true, nil
+}
+
+// saveDeviceJID records the device a session paired.
+func (f *Factory) saveDeviceJID(ctx context.Context, session string, jid types.JID) error {
+	_, err := f.opts.DB.ExecContext(ctx, f.q(`INSERT INTO wagate_noweb_devices (session, jid) VALUES ($1, $2)
+		ON CONFLICT (session) DO UPDATE SET jid = excluded.jid`), session, jid.String())
+	if err != nil {
+		return fmt.Errorf("save device of session %q: %w", session, err)
+	}
+	return nil
+}
+
+// forgetDevice removes a session's device record.
+func (f *Factory) forgetDevice(ctx context.Context, session string) error {
+	if _, err := f.opts.DB.ExecContext(ctx, f.q(`DELETE FROM wagate_noweb_devices WHERE session = $1`), session); err != nil {
+		return fmt.Errorf("forget device of session %q: %w", session, err)
+	}
+	return nil
+}
+
+// storedDevice is the paired device of a session, or nil when it has none (never
+// paired, logged out, or its keys are gone).
+func (f *Factory) storedDevice(ctx context.Context, session string) (*store.Device, error) {
+	jid, ok, err := f.deviceJID(ctx, session)
+	if err != nil || !ok {
+		return nil, err
+	}
+	dev, err := f.container.GetDevice(ctx, jid)
+	if err != nil {
+		return nil, fmt.Errorf("load device %s of session %q: %w", jid, session, err)
+	}
+	if dev == nil {
+		f.log.Warn("device keys of session are gone; it must pair again", "session", session, "jid", jid)
+		if err := f.forgetDevice(ctx, session); err != nil {
+			return nil, err
+		}
+	}
+	return dev, nil
+}
