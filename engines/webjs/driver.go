@@ -320,8 +320,9 @@ func (d *Driver) Status() StatusInfo {
 	return StatusInfo{Status: d.status, Reason: d.reason, QR: d.qr, Me: d.me}
 }
 
-// WaitStatus blocks until the status is one of want (or FAILED, which is
-// an error unless wanted).
+// WaitStatus blocks until the status is one of want. It gives up with an
+// error when the driver died (Died), since nothing changes after that; a
+// FAILED page (e.g. CONFLICT) may still recover, so it keeps waiting then.
 func (d *Driver) WaitStatus(ctx context.Context, want ...Status) (StatusInfo, error) {
 	for {
 		d.mu.Lock()
@@ -333,10 +334,9 @@ func (d *Driver) WaitStatus(ctx context.Context, want ...Status) (StatusInfo, er
 				return st, nil
 			}
 		}
-		if st.Status == StatusFailed {
-			return st, fmt.Errorf("webjs: session failed: %s", st.Reason)
-		}
 		select {
+		case <-d.died:
+			return st, fmt.Errorf("webjs: waiting for status %v: %w", want, d.Err())
 		case <-wake:
 		case <-ctx.Done():
 			return st, fmt.Errorf("webjs: waiting for status %v (now %s): %w", want, st.Status, ctx.Err())

@@ -3,8 +3,10 @@ package webjs
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -629,6 +631,23 @@ func TestDriver(t *testing.T) {
 		e := ev.wait(t, mark, 5*time.Second, "media message", isType(EventMessage))
 		if !e.Message.HasMedia || e.Message.Body != "a caption" || e.Message.Type != "image" || e.Message.Media == nil || e.Message.Media.Mimetype != "image/png" {
 			t.Fatalf("media message = %+v", e.Message)
+		}
+		// The CDN holds only the encrypted blob: ciphertext (padded) + 10-byte MAC.
+		var raw struct {
+			DirectPath string `json:"directPath"`
+			MediaKey   string `json:"mediaKey"`
+		}
+		if err := json.Unmarshal(e.Message.Raw, &raw); err != nil || raw.DirectPath == "" || raw.MediaKey == "" {
+			t.Fatalf("raw media fields: %+v, %v", raw, err)
+		}
+		resp, err := http.Get(strings.TrimSuffix(fw.URL(), "/") + raw.DirectPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		blob, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if len(blob) != (len(data)/16+1)*16+10 || bytes.Contains(blob, data[:8]) {
+			t.Fatalf("CDN blob of %d bytes does not look encrypted", len(blob))
 		}
 		got, err := d.DownloadMedia(ctx, id)
 		if err != nil {

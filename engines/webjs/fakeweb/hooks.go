@@ -2,7 +2,6 @@ package fakeweb
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
 	"time"
@@ -124,18 +123,23 @@ func (s *Server) ReceiveMessage(ctx context.Context, msg IncomingMessage) (strin
 		"quotedId": msg.QuotedID, "notifyName": msg.NotifyName, "t": msg.Timestamp,
 	}
 	if m := msg.Media; m != nil {
-		token := randomToken()
-		s.mu.Lock()
-		s.media[token] = media{mimetype: m.Mimetype, data: m.Data}
-		s.mu.Unlock()
-		sum := sha256.Sum256(m.Data)
 		typ := m.Type
 		if typ == "" {
 			typ = "image"
 		}
+		enc, err := encryptMedia(typ, m.Data)
+		if err != nil {
+			return "", err
+		}
+		token := randomToken()
+		s.mu.Lock()
+		s.media[token] = media{mimetype: m.Mimetype, data: enc.blob}
+		s.mu.Unlock()
+		b64 := base64.StdEncoding.EncodeToString
 		args["media"] = map[string]any{
 			"type": typ, "mimetype": m.Mimetype, "filename": m.Filename, "size": len(m.Data),
-			"directPath": "/__fakeweb/mms/" + token, "sha256": base64.StdEncoding.EncodeToString(sum[:]),
+			"directPath": "/__fakeweb/mms/" + token, "mediaKey": b64(enc.mediaKey),
+			"filehash": b64(enc.fileSHA256), "encFilehash": b64(enc.encSHA256),
 		}
 	}
 	var id string

@@ -113,11 +113,10 @@
       ack: 1, isNewMsg: true, recvFresh: true, notifyName: a.notifyName || '', star: false,
     };
     if (a.media) {
-      const b = new Uint8Array(32); crypto.getRandomValues(b);
       Object.assign(attrs, {
         type: a.media.type || 'image', body: THUMB, caption: a.body || undefined, directPath: a.media.directPath,
         mimetype: a.media.mimetype, filename: a.media.filename, size: a.media.size,
-        mediaKey: btoa(String.fromCharCode(...b)), mediaKeyTimestamp: t, filehash: a.media.sha256, encFilehash: a.media.sha256,
+        mediaKey: a.media.mediaKey, mediaKeyTimestamp: t, filehash: a.media.filehash, encFilehash: a.media.encFilehash,
       });
     }
     if (a.quotedId) Object.assign(attrs, findMsg(a.quotedId).msgContextInfo(chat));

@@ -224,13 +224,41 @@
       return { messageSendResult: 'OK' };
     },
   });
+  // downloadAndMaybeDecrypt fetches the encrypted blob from the "CDN",
+  // checks its hash and MAC, and decrypts it (HKDF-SHA256 → AES-256-CBC).
+  const MEDIA_INFO = {
+    image: 'WhatsApp Image Keys', sticker: 'WhatsApp Image Keys', video: 'WhatsApp Video Keys', gif: 'WhatsApp Video Keys',
+    audio: 'WhatsApp Audio Keys', ptt: 'WhatsApp Audio Keys', document: 'WhatsApp Document Keys',
+  };
+  const fromB64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+  const toB64 = (buf) => btoa(String.fromCharCode(...new Uint8Array(buf)));
+  async function decryptMedia(blob, mediaKeyB64, type) {
+    const subtle = crypto.subtle;
+    const ikm = await subtle.importKey('raw', fromB64(mediaKeyB64), 'HKDF', false, ['deriveBits']);
+    const bits = new Uint8Array(await subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(32), info: new TextEncoder().encode(MEDIA_INFO[type] || MEDIA_INFO.document) }, ikm, 112 * 8));
+    const iv = bits.slice(0, 16), cipherKey = bits.slice(16, 48), macKey = bits.slice(48, 80);
+    const data = new Uint8Array(blob);
+    const enc = data.slice(0, data.length - 10), mac = data.slice(data.length - 10);
+    const hk = await subtle.importKey('raw', macKey, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    const joined = new Uint8Array(iv.length + enc.length);
+    joined.set(iv); joined.set(enc, iv.length);
+    const want = new Uint8Array(await subtle.sign('HMAC', hk, joined)).slice(0, 10);
+    if (want.some((b, i) => b !== mac[i])) throw new Error('media MAC mismatch');
+    const ck = await subtle.importKey('raw', cipherKey, { name: 'AES-CBC' }, false, ['decrypt']);
+    return subtle.decrypt({ name: 'AES-CBC', iv }, ck, enc);
+  }
   def('WAWebDownloadManager', {
     downloadManager: {
-      downloadAndMaybeDecrypt: stallable('WAWebDownloadManager.downloadAndMaybeDecrypt', async ({ directPath, signal }) => {
+      downloadAndMaybeDecrypt: stallable('WAWebDownloadManager.downloadAndMaybeDecrypt', async ({ directPath, mediaKey, type, encFilehash, filehash, signal }) => {
         if (!directPath) throw new Error('no directPath');
         const res = await fetch(directPath, { signal });
         if (!res.ok) { const e = new Error('media fetch ' + res.status); e.status = res.status; throw e; }
-        return res.arrayBuffer();
+        const blob = await res.arrayBuffer();
+        if (encFilehash && toB64(await crypto.subtle.digest('SHA-256', blob)) !== encFilehash) throw new Error('encrypted file hash mismatch');
+        if (!mediaKey) return blob;
+        const plain = await decryptMedia(blob, mediaKey, type);
+        if (filehash && toB64(await crypto.subtle.digest('SHA-256', plain)) !== filehash) throw new Error('file hash mismatch');
+        return plain;
       }),
     },
   });
