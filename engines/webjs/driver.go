@@ -83,6 +83,9 @@ func Launch(ctx context.Context, cfg Config) (*Driver, error) {
 	for k, v := range serverFlags() {
 		opts = append(opts, chromedp.Flag(k, v))
 	}
+	if cfg.SingleProcess {
+		opts = append(opts, chromedp.Flag("single-process", true), chromedp.Flag("no-zygote", true))
+	}
 	for k, v := range cfg.ExtraFlags {
 		opts = append(opts, chromedp.Flag(k, v))
 	}

@@ -32,10 +32,11 @@ func logMemory(tb testing.TB, d *Driver, when string) {
 	if err != nil {
 		tb.Fatalf("memory: %v", err)
 	}
-	if m.PSS <= 0 || m.RSS < m.PSS || m.Processes < 2 {
+	if m.PSS <= 0 || m.RSS < m.PSS || m.PeakRSS < m.RSS || m.Processes < 1 {
 		tb.Fatalf("implausible memory figures: %+v", m)
 	}
-	tb.Logf("memory %s: PSS %.1f MiB, RSS %.1f MiB, %d processes", when, float64(m.PSS)/(1<<20), float64(m.RSS)/(1<<20), m.Processes)
+	mib := func(n int64) float64 { return float64(n) / (1 << 20) }
+	tb.Logf("memory %s: PSS %.1f MiB, RSS %.1f MiB, peak RSS %.1f MiB, %d processes", when, mib(m.PSS), mib(m.RSS), mib(m.PeakRSS), m.Processes)
 }
 
 // TestDriver shares one browser across the operations, in order.

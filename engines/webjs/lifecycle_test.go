@@ -220,3 +220,19 @@ func TestLaunchConfigErrors(t *testing.T) {
 		t.Fatalf("missing browser: %v", err)
 	}
 }
+
+// TestSingleProcess: the low-memory mode works end to end.
+func TestSingleProcess(t *testing.T) {
+	fw := startFake(t, fakeweb.Options{}, fakeweb.Account{Chats: 5, MessagesPerChat: 2})
+	h := launch(t, fw, t.TempDir(), Config{SingleProcess: true})
+	h.pairByQR(t)
+	chats, err := h.d.ListChats(ctxT(t, 5*time.Second), ListChatsOptions{})
+	if err != nil || len(chats) != 5 {
+		t.Fatalf("chats: %d, %v", len(chats), err)
+	}
+	m, err := h.d.Memory()
+	if err != nil || m.Processes != 1 {
+		t.Fatalf("memory = %+v, %v; want one process", m, err)
+	}
+	logMemory(t, h.d, "single-process")
+}

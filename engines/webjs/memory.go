@@ -16,6 +16,7 @@ import (
 type MemoryUsage struct {
 	PSS       int64
 	RSS       int64
+	PeakRSS   int64 // sum of each live process's high-water mark (VmHWM): an upper bound of the peak
 	Processes int
 }
 
@@ -48,6 +49,7 @@ func processTreeMemory(root int) (MemoryUsage, error) {
 		}
 		mu.PSS += pss
 		mu.RSS += rss
+		mu.PeakRSS += peakRSS(pid)
 		mu.Processes++
 	}
 	if mu.Processes == 0 {
@@ -100,4 +102,23 @@ func smapsRollup(pid int) (pss, rss int64, ok bool) {
 		}
 	}
 	return pss, rss, true
+}
+
+// peakRSS reads VmHWM (the process's peak resident set) from /proc/pid/status.
+func peakRSS(pid int) int64 {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(b)) {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			f := strings.Fields(rest)
+			if len(f) > 0 {
+				if kb, err := strconv.ParseInt(f[0], 10, 64); err == nil {
+					return kb * 1024
+				}
+			}
+		}
+	}
+	return 0
 }
