@@ -59,7 +59,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	if dev == nil {
 		dev = e.f.container.NewDevice()
 	}
-	cli := whatsmeow.NewClient(dev, e.f.waLog.Sub(e.name))
+	cli := whatsmeow.NewClient(dev, simnet.WALogger(e.log))
 	cli.EnableAutoReconnect = true
 	if e.f.opts.Simnet != nil {
 		simnet.ConfigureClient(cli, e.f.opts.Simnet.Addr)

@@ -405,3 +405,41 @@ func TestLogoutNeverStarted(t *testing.T) {
 		}
 	})
 }
+
+// TestStopWhileWaitingForQR: stopping an unpaired session ends its QR channel
+// quietly (no FAILED), and starting the session again shows a new QR code.
+func TestStopWhileWaitingForQR(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d store.Dialect) {
+		e := newEnv(t, d)
+		ctx := testCtx(t)
+		eng, h := newEngine(t, e.factory, "waiting")
+		if err := eng.Start(ctx); err != nil {
+			t.Fatalf("Start: %v", err)
+		}
+		h.waitStatus(t, ctx, engines.StatusScanQRCode)
+		first, err := eng.QR(ctx)
+		if err != nil {
+			t.Fatalf("QR: %v", err)
+		}
+		if err := eng.Stop(ctx); err != nil {
+			t.Fatalf("Stop: %v", err)
+		}
+		if _, err := eng.QR(ctx); err != engines.ErrNoQR {
+			t.Fatalf("QR after Stop: err = %v, want ErrNoQR", err)
+		}
+		eng2, h2 := newEngine(t, e.factory, "waiting")
+		if err := eng2.Start(ctx); err != nil {
+			t.Fatalf("Start again: %v", err)
+		}
+		h2.waitStatus(t, ctx, engines.StatusScanQRCode)
+		second, err := eng2.QR(ctx)
+		if err != nil || second.Value == first.Value {
+			t.Fatalf("second QR = %q (%v), want a new code", second.Value, err)
+		}
+		h.noFailures(t)
+		h2.noFailures(t)
+		if n := deviceRows(t, e, "waiting"); n != 0 {
+			t.Fatalf("device rows = %d for an unpaired session", n)
+		}
+	})
+}
