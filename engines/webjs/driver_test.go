@@ -683,6 +683,18 @@ func TestDriver(t *testing.T) {
 		if _, err := d.ListMessages(ctx, chatN(13), ListMessagesOptions{}); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("deleted chat: %v", err)
 		}
+		if err := fw.PhoneDeleteChat(ctx, chatN(23)); err != nil {
+			t.Fatal(err)
+		}
+		list, err := d.ListChats(ctx, ListChatsOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range list {
+			if c.ID == chatN(13) || c.ID == chatN(23) {
+				t.Fatalf("deleted chat %s still listed", c.ID)
+			}
+		}
 	})
 
 	t.Run("Screenshot", func(t *testing.T) {
@@ -804,6 +816,17 @@ func TestDriver(t *testing.T) {
 		}
 		if _, err := d.ListChats(ctx, ListChatsOptions{}); !errors.Is(err, ErrNotReady) {
 			t.Fatalf("after logout: %v", err)
+		}
+		// An expired QR (UNPAIRED_IDLE) is refreshed by the script.
+		before := d.Status().QR
+		mark = ev.mark()
+		if err := fw.ExpireQR(ctx); err != nil {
+			t.Fatal(err)
+		}
+		ev.wait(t, mark, 5*time.Second, "UNPAIRED_IDLE", func(e Event) bool { return e.Type == EventState && e.State == "UNPAIRED_IDLE" })
+		e := ev.wait(t, mark, 5*time.Second, "refreshed qr", isType(EventQR))
+		if e.QR == before {
+			t.Fatal("QR not refreshed after expiry")
 		}
 	})
 }

@@ -7,7 +7,8 @@
   const W = window.WAGATE;
   const UNPAIRED = ['UNPAIRED', 'UNPAIRED_IDLE'];
   const WAITING = ['OPENING', 'UNLAUNCHED', 'PAIRING'];
-  const HEALTHY = ['CONNECTED', 'OPENING', 'PAIRING', 'TIMEOUT'];
+  // States that are not a disconnection (wwebjs' list plus the start-up UNLAUNCHED).
+  const HEALTHY = ['CONNECTED', 'OPENING', 'PAIRING', 'TIMEOUT', 'UNLAUNCHED'];
 
   W.ops.state = () => ({
     phase: W.phase,
