@@ -49,7 +49,10 @@ type Driver struct {
 	died      chan struct{}
 	diedOnce  sync.Once
 
+	emitters sync.WaitGroup // onEmit calls in flight; Close waits for them before closing events
+
 	mu         sync.Mutex
+	closing    bool
 	browser    *chromedp.Browser // set once started
 	diedErr    error
 	status     Status
@@ -209,12 +212,16 @@ func (d *Driver) Err() error {
 
 // Events delivers page events in order. Drain it: when it is full the page
 // holds further events back (it never drops them while the tab lives).
+// Close closes it.
 func (d *Driver) Events() <-chan Event { return d.events }
 
 // Close shuts Chromium down (gracefully, then by force) and stops events.
 // It never blocks for more than about ten seconds.
 func (d *Driver) Close() error {
 	d.closeOnce.Do(func() {
+		d.mu.Lock()
+		d.closing = true
+		d.mu.Unlock()
 		close(d.closed)
 		browser := d.browserOf()
 		done := make(chan struct{})
@@ -239,12 +246,23 @@ func (d *Driver) Close() error {
 				_ = browser.Process().Kill()
 			}
 		}
+		// No onEmit can start now, and running ones return on d.closed.
+		d.emitters.Wait()
+		close(d.events)
 	})
 	return nil
 }
 
 // onEmit receives a batch of events from window.wagateEmit.
 func (d *Driver) onEmit(ctx context.Context, b emitBatch) (chromedp.Void, error) {
+	d.mu.Lock()
+	if d.closing {
+		d.mu.Unlock()
+		return chromedp.Void{}, ErrClosed
+	}
+	d.emitters.Add(1)
+	d.mu.Unlock()
+	defer d.emitters.Done()
 	for _, ev := range b.Events {
 		d.apply(ev)
 		select {

@@ -68,6 +68,14 @@ func TestPairingCodeRestartAndPhoneLogout(t *testing.T) {
 	if _, err := h.d.Me(ctx); !errors.Is(err, ErrClosed) {
 		t.Fatalf("call after Close: %v", err)
 	}
+	select {
+	case _, open := <-h.d.Events():
+		for open {
+			_, open = <-h.d.Events()
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Events not closed by Close")
+	}
 
 	// Same profile: WhatsApp keeps its keys there, no QR this time.
 	h2 := launch(t, fw, profile, Config{})
