@@ -299,6 +299,22 @@ func TestDriver(t *testing.T) {
 		if _, err := d.ListMessages(ctx, "999@c.us", ListMessagesOptions{}); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("unknown chat: %v", err)
 		}
+		// Across chats: the newest loaded messages of every chat.
+		every, err := d.ListAllMessages(ctx, ListMessagesOptions{Limit: 5})
+		if err != nil || len(every) != 5 {
+			t.Fatalf("all chats: %d, %v", len(every), err)
+		}
+		chats := map[string]bool{}
+		for i, m := range every {
+			p, _ := ParseMessageID(m.ID)
+			chats[p.ChatID] = true
+			if i > 0 && m.Timestamp > every[i-1].Timestamp {
+				t.Fatal("all-chats list not newest first")
+			}
+		}
+		if len(chats) < 2 {
+			t.Fatalf("all-chats list from %d chat(s)", len(chats))
+		}
 	})
 
 	t.Run("GetMessage", func(t *testing.T) {

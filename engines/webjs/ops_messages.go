@@ -32,6 +32,28 @@ func (d *Driver) ListMessages(ctx context.Context, chatID string, opts ListMessa
 	return msgs, err
 }
 
+// ListAllMessages lists the messages WhatsApp Web has loaded, across all
+// chats (WAHA's chatId=all), newest first unless SortOrder is asc. Unlike
+// ListMessages it does not page older history in from the phone.
+func (d *Driver) ListAllMessages(ctx context.Context, opts ListMessagesOptions) ([]Message, error) {
+	if opts.Limit < 0 || opts.Offset < 0 {
+		return nil, fmt.Errorf("%w: negative limit or offset", ErrInvalid)
+	}
+	if opts.Limit == 0 {
+		opts.Limit = 10
+	}
+	if opts.SortOrder != "" && opts.SortOrder != "asc" && opts.SortOrder != "desc" {
+		return nil, fmt.Errorf("%w: sortOrder %q", ErrInvalid, opts.SortOrder)
+	}
+	args := struct {
+		ChatID string `json:"chatId"`
+		ListMessagesOptions
+	}{"all", opts}
+	msgs := []Message{}
+	err := d.call(ctx, "listMessages", args, &msgs)
+	return msgs, err
+}
+
 // msgOp validates a message id and runs op with it plus extra arguments.
 func (d *Driver) msgOp(ctx context.Context, op, msgID string, extra map[string]any, out any) error {
 	if _, err := ParseMessageID(msgID); err != nil {

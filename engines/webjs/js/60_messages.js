@@ -21,9 +21,10 @@
   };
 
   W.ops.listMessages = async ({ chatId, limit, offset, gte, lte, fromMe, ack, sortOrder }) => {
+    const has = (v) => v !== undefined && v !== null;
+    if (chatId === 'all') return listLoaded({ limit, offset, gte, lte, fromMe, ack, sortOrder }, has);
     const chat = await W.getChat(chatId);
     const loader = W.need(W.S.LoadMsgs, 'WAWebChatLoadMessages');
-    const has = (v) => v !== undefined && v !== null;
     const match = (m) => !m.isNotification
       && (!has(fromMe) || !!m.id.fromMe === fromMe)
       && (!has(gte) || (m.t || 0) >= gte)
@@ -45,6 +46,20 @@
     const start = offset || 0;
     return sel.slice(start, start + (limit > 0 ? limit : 10)).map(W.msgJSON);
   };
+
+  // listLoaded pages the messages WhatsApp Web holds in memory across all
+  // chats (the Msg collection); it never loads older history.
+  function listLoaded({ limit, offset, gte, lte, fromMe, ack, sortOrder }, has) {
+    const asc = sortOrder === 'asc';
+    const sel = W.S.Msg.getModelsArray().filter((m) => !m.isNotification
+      && (!has(fromMe) || !!m.id.fromMe === fromMe)
+      && (!has(gte) || (m.t || 0) >= gte)
+      && (!has(lte) || (m.t || 0) <= lte)
+      && (!has(ack) || m.ack === ack))
+      .sort((a, b) => (asc ? a.t - b.t : b.t - a.t));
+    const start = offset || 0;
+    return sel.slice(start, start + (limit > 0 ? limit : 10)).map(W.msgJSON);
+  }
 
   W.ops.getMessage = async ({ id }) => W.msgJSON(await W.findMsg(id));
 
