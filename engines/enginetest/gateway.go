@@ -1,0 +1,220 @@
+// Package enginetest is the engine conformance suite: one set of scenarios, run
+// through the HTTP API, against every engine. An engine provides a Harness (how to
+// make its sessions and how to act as the phone and the contacts on the other side);
+// Run drives a real gateway with it. Where the capability matrix marks an operation
+// unsupported for the engine, the suite checks the API answers 501 instead: the
+// matrix is what the suite proves.
+package enginetest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wagate/wagate/capabilities"
+	"github.com/wagate/wagate/configs"
+	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/server"
+	"github.com/wagate/wagate/server/apidocs"
+	"github.com/wagate/wagate/store"
+	"github.com/wagate/wagate/store/storetest"
+)
+
+// APIKey is the key every test gateway accepts.
+const APIKey = "enginetest-key-0123456789"
+
+// GatewayOptions shape a test gateway; the zero value is a SQLite gateway with the
+// embedded capability matrix and no engines.
+type GatewayOptions struct {
+	Dialect     store.Dialect
+	Store       *store.Store // reuse a database (a restart); nil opens a fresh one
+	Factories   map[engines.Name]engines.Factory
+	Matrix      *capabilities.Matrix
+	APIKey      string // as configured: plain or sha512:<hex>
+	BodyLimitMB int
+	WorkingWait time.Duration
+	Publisher   engines.Publisher
+}
+
+// Gateway is a gateway under test: the real server, manager and store.
+type Gateway struct {
+	t       testing.TB
+	Handler http.Handler
+	Server  *server.Server
+	Manager *engines.Manager
+	Matrix  *capabilities.Matrix
+	Store   *store.Store
+	spec    *apidocs.Validator
+	key     string
+}
+
+// NewGateway starts a gateway; it shuts down when the test ends.
+func NewGateway(t testing.TB, o GatewayOptions) *Gateway {
+	t.Helper()
+	if o.Dialect == "" {
+		o.Dialect = store.SQLite
+	}
+	st := o.Store
+	if st == nil {
+		st, _ = storetest.Open(t, o.Dialect)
+	}
+	cfg := configs.Default()
+	cfg.Data.Dir = t.TempDir()
+	cfg.Sessions.WorkingWait = 2 * time.Second
+	if o.WorkingWait > 0 {
+		cfg.Sessions.WorkingWait = o.WorkingWait
+	}
+	if o.BodyLimitMB > 0 {
+		cfg.Server.BodyLimitMB = o.BodyLimitMB
+	}
+	if o.APIKey == "" {
+		o.APIKey = APIKey
+	}
+	key, err := server.NewAPIKey(o.APIKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Matrix == nil {
+		if o.Matrix, err = capabilities.Load(cfg.Capabilities.FeatureRequestURL); err != nil {
+			t.Fatal(err)
+		}
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if os.Getenv("WAGATE_TEST_LOG") != "" {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	m := engines.NewManager(st, o.Factories, o.Publisher, log, engines.ManagerOptions{WorkingWait: cfg.Sessions.WorkingWait})
+	if err := m.Boot(context.Background(), false); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Shutdown(context.Background()) })
+	srv, err := server.New(server.Deps{
+		Config: cfg, Manager: m, Matrix: o.Matrix, Store: st, Key: key, Log: log,
+		Registry: prometheus.NewRegistry(), Version: "test",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := apidocs.NewValidator()
+	if err != nil {
+		t.Fatalf("load spec: %v", err)
+	}
+	return &Gateway{t: t, Handler: srv.Handler(), Server: srv, Manager: m, Matrix: o.Matrix, Store: st, spec: spec, key: APIKey}
+}
+
+// Response is what the gateway answered.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body.
+func (r Response) JSON(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.Body, err)
+	}
+}
+
+// Err decodes and checks the error envelope.
+func (r Response) Err(t testing.TB) map[string]any {
+	t.Helper()
+	var e map[string]any
+	r.JSON(t, &e)
+	code, _ := e["statusCode"].(float64)
+	if int(code) != r.Status || e["error"] == "" || e["message"] == nil {
+		t.Fatalf("not an error envelope for %d: %s", r.Status, r.Body)
+	}
+	return e
+}
+
+// Do sends a request with the API key and checks the response against the OpenAPI
+// spec. body is JSON-encoded unless it is a string or []byte; headers are name,
+// value pairs, and an empty value removes the header.
+func (g *Gateway) Do(method, path string, body any, headers ...string) Response {
+	g.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		raw, _ := json.Marshal(b)
+		rd = bytes.NewReader(raw)
+	}
+	req := httptest.NewRequest(method, path, rd)
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("X-Api-Key", g.key)
+	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i+1] == "" {
+			req.Header.Del(headers[i])
+		} else {
+			req.Header.Set(headers[i], headers[i+1])
+		}
+	}
+	rec := httptest.NewRecorder()
+	g.Handler.ServeHTTP(rec, req)
+	res := Response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
+	if err := g.spec.Validate(req, res.Status, res.Header, res.Body); err != nil {
+		g.t.Errorf("%s %s → %d does not match the OpenAPI spec: %v\nbody: %.500s", method, path, res.Status, err, res.Body)
+	}
+	return res
+}
+
+// Expect fails the test unless the response has the status.
+func (g *Gateway) Expect(r Response, status int) Response {
+	g.t.Helper()
+	if r.Status != status {
+		g.t.Fatalf("status %d, want %d: %.1000s", r.Status, status, r.Body)
+	}
+	return r
+}
+
+// Session is the part of SessionInfo tests look at.
+type Session struct {
+	Name          string                `json:"name"`
+	Status        engines.Status        `json:"status"`
+	Config        engines.SessionConfig `json:"config"`
+	Me            *engines.MeInfo       `json:"me"`
+	Engine        map[string]any        `json:"engine"`
+	FailureReason *string               `json:"failureReason"`
+}
+
+// Session decodes a SessionInfo.
+func (g *Gateway) Session(r Response) Session {
+	g.t.Helper()
+	var s Session
+	r.JSON(g.t, &s)
+	return s
+}
+
+// WaitStatus polls the session until it has the status.
+func (g *Gateway) WaitStatus(name string, want engines.Status, within time.Duration) Session {
+	g.t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		s := g.Session(g.Expect(g.Do("GET", "/api/sessions/"+name, nil), 200))
+		if s.Status == want {
+			return s
+		}
+		if time.Now().After(deadline) {
+			g.t.Fatalf("session %s is %s (failure %v), want %s", name, s.Status, s.FailureReason, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

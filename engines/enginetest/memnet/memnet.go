@@ -1,0 +1,556 @@
+// Package memnet is an in-memory WhatsApp network with an engine on it: accounts
+// with phones, sessions linked to them by QR code or pairing code, text messages
+// between accounts, and chat state shared by an account's phone and its linked
+// session. It lets the API tests and the conformance suite itself run without a
+// browser or a protocol peer; the real engines are tested on fakeweb and simnet.
+package memnet
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wagate/wagate/engines"
+)
+
+// Network holds the accounts and which session is linked to which.
+type Network struct {
+	mu       sync.Mutex
+	accounts map[string]*account // by phone number
+	links    map[string]string   // session name → phone number
+	pending  map[string]*Engine  // QR value or pairing code → engine waiting for it
+	seq      int
+}
+
+// New makes an empty network.
+func New() *Network {
+	return &Network{accounts: map[string]*account{}, links: map[string]string{}, pending: map[string]*Engine{}}
+}
+
+type account struct {
+	phone, name string
+	chats       map[string]*engines.Chat // by chat id
+	messages    []message                // oldest first
+	inbox       chan message             // what the phone receives, for WaitText
+	received    []message
+}
+
+type message struct {
+	chat string
+	engines.Message
+	raw string
+}
+
+// Account creates an account, or returns the one with that number.
+func (n *Network) Account(phone, name string) *Phone {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if _, ok := n.accounts[phone]; !ok {
+		n.accounts[phone] = &account{phone: phone, name: name, chats: map[string]*engines.Chat{}}
+	}
+	return &Phone{n: n, phone: phone}
+}
+
+// Factory makes engines on the network.
+func (n *Network) Factory() engines.Factory {
+	return engines.FactoryFunc(func(_ context.Context, spec engines.SessionSpec, host engines.Host) (engines.Engine, error) {
+		return &Engine{n: n, session: spec.Name, host: host}, nil
+	})
+}
+
+func (n *Network) nextID() string {
+	n.seq++
+	return fmt.Sprintf("3EB0%016X", n.seq)
+}
+
+func meOf(a *account, session string) *engines.MeInfo {
+	return &engines.MeInfo{ID: a.phone + "@c.us", PushName: a.name, JID: a.phone + ":1@s.whatsapp.net"}
+}
+
+// deliver records a text message from one account to another on both sides.
+// Called with n.mu held.
+func (n *Network) deliver(from, to *account, text string, replyTo *engines.ReplyTo) (sent engines.Message) {
+	raw := n.nextID()
+	now := time.Now().Unix()
+	for _, side := range []struct {
+		acct, peer *account
+		fromMe     bool
+	}{{from, to, true}, {to, from, false}} {
+		chat := side.peer.phone + "@c.us"
+		c, ok := side.acct.chats[chat]
+		if !ok {
+			name := side.peer.name
+			c = &engines.Chat{ID: chat, Name: &name}
+			side.acct.chats[chat] = c
+		}
+		c.ConversationTimestamp = now
+		body := text
+		m := engines.Message{
+			ID: fmt.Sprintf("%t_%s_%s", side.fromMe, chat, raw), Timestamp: now, FromMe: side.fromMe,
+			Source: "app", Body: &body, ReplyTo: replyTo,
+		}
+		to := side.acct.phone + "@c.us"
+		if side.fromMe {
+			m.From, m.To, m.Source = side.acct.phone+"@c.us", &chat, "api"
+			m.Ack = engines.AckServer
+		} else {
+			m.From, m.To = chat, &to
+			m.Ack = engines.AckDevice
+			c.UnreadCount++
+		}
+		m.AckName = m.Ack.Name()
+		side.acct.messages = append(side.acct.messages, message{chat: chat, Message: m, raw: raw})
+		if !side.fromMe {
+			side.acct.received = append(side.acct.received, message{chat: chat, Message: m, raw: raw})
+		}
+		if side.fromMe {
+			sent = m
+		}
+	}
+	return sent
+}
+
+// Phone is an account's primary device.
+type Phone struct {
+	n     *Network
+	phone string
+}
+
+func (p *Phone) link(ctx context.Context, key string) error {
+	p.n.mu.Lock()
+	e, ok := p.n.pending[key]
+	if ok {
+		delete(p.n.pending, key)
+		p.n.links[e.session] = p.phone
+	}
+	a := p.n.accounts[p.phone]
+	p.n.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("memnet: no session is waiting for %q", key)
+	}
+	e.host.SetMe(meOf(a, e.session))
+	e.host.SetStatus(engines.StatusWorking, "")
+	return nil
+}
+
+// ScanQR links the session showing qr to this account.
+func (p *Phone) ScanQR(ctx context.Context, qr string) error { return p.link(ctx, qr) }
+
+// EnterCode links the session that asked for code to this account.
+func (p *Phone) EnterCode(ctx context.Context, code string) error { return p.link(ctx, code) }
+
+// SendText sends text to another account.
+func (p *Phone) SendText(_ context.Context, to, text string) (string, error) {
+	p.n.mu.Lock()
+	defer p.n.mu.Unlock()
+	peer, ok := p.n.accounts[strings.TrimSuffix(to, "@c.us")]
+	if !ok {
+		return "", fmt.Errorf("memnet: no account %s", to)
+	}
+	m := p.n.deliver(p.n.accounts[p.phone], peer, text, nil)
+	return m.ID[strings.LastIndex(m.ID, "_")+1:], nil
+}
+
+// change applies f to the message raw in both accounts' copies.
+func (p *Phone) change(to, raw string, f func(*[]message, int)) error {
+	p.n.mu.Lock()
+	defer p.n.mu.Unlock()
+	peer, ok := p.n.accounts[strings.TrimSuffix(to, "@c.us")]
+	if !ok {
+		return fmt.Errorf("memnet: no account %s", to)
+	}
+	found := false
+	for _, a := range []*account{p.n.accounts[p.phone], peer} {
+		for i := range a.messages {
+			if a.messages[i].raw == raw {
+				f(&a.messages, i)
+				found = true
+				break
+			}
+		}
+	}
+	if !found {
+		return fmt.Errorf("memnet: no message %s", raw)
+	}
+	return nil
+}
+
+// Edit changes the text of a message this phone sent.
+func (p *Phone) Edit(_ context.Context, to, raw, text string) error {
+	return p.change(to, raw, func(ms *[]message, i int) { (*ms)[i].Body, (*ms)[i].Edited = &text, true })
+}
+
+// Revoke deletes a message this phone sent, for everyone.
+func (p *Phone) Revoke(_ context.Context, to, raw string) error {
+	return p.change(to, raw, func(ms *[]message, i int) { *ms = slices.Delete(*ms, i, i+1) })
+}
+
+// Archive archives a chat from the phone; the linked session sees it.
+func (p *Phone) Archive(_ context.Context, chat string, archived bool) error {
+	p.n.mu.Lock()
+	defer p.n.mu.Unlock()
+	c, ok := p.n.accounts[p.phone].chats[strings.TrimSuffix(chat, "@c.us")+"@c.us"]
+	if !ok {
+		return fmt.Errorf("memnet: no chat %s", chat)
+	}
+	c.Archived = archived
+	return nil
+}
+
+// WaitText waits until this phone has received text (its latest version) from a number.
+func (p *Phone) WaitText(ctx context.Context, from, text string) (string, error) {
+	for {
+		p.n.mu.Lock()
+		for _, m := range p.n.accounts[p.phone].messages {
+			if !m.FromMe && m.chat == from+"@c.us" && m.Body != nil && *m.Body == text {
+				p.n.mu.Unlock()
+				return m.raw, nil
+			}
+		}
+		p.n.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return "", fmt.Errorf("memnet: %s never got %q from %s: %w", p.phone, text, from, ctx.Err())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+// Engine is a session on the network.
+type Engine struct {
+	n       *Network
+	session string
+	host    engines.Host
+	qr      string
+}
+
+func (e *Engine) account() (*account, error) {
+	phone, ok := e.n.links[e.session]
+	if !ok {
+		return nil, fmt.Errorf("memnet: session %s is not linked", e.session)
+	}
+	return e.n.accounts[phone], nil
+}
+
+// Start links again a paired session, or offers a QR code.
+func (e *Engine) Start(context.Context) error {
+	e.n.mu.Lock()
+	a, err := e.account()
+	if err != nil {
+		e.qr = "memnet:" + e.session + ":" + e.n.nextID()
+		e.n.pending[e.qr] = e
+	}
+	e.n.mu.Unlock()
+	if err == nil {
+		e.host.SetMe(meOf(a, e.session))
+		e.host.SetStatus(engines.StatusWorking, "")
+		return nil
+	}
+	e.host.SetStatus(engines.StatusScanQRCode, "")
+	return nil
+}
+
+func (e *Engine) Stop(context.Context) error {
+	e.n.mu.Lock()
+	delete(e.n.pending, e.qr)
+	e.n.mu.Unlock()
+	return nil
+}
+
+func (e *Engine) Logout(context.Context) error {
+	e.n.mu.Lock()
+	delete(e.n.links, e.session)
+	e.n.mu.Unlock()
+	return nil
+}
+
+func (e *Engine) Me(context.Context) (*engines.MeInfo, error) {
+	e.n.mu.Lock()
+	defer e.n.mu.Unlock()
+	a, err := e.account()
+	if err != nil {
+		return nil, nil
+	}
+	return meOf(a, e.session), nil
+}
+
+func (e *Engine) QR(context.Context) (engines.QR, error) {
+	if e.qr == "" {
+		return engines.QR{}, engines.ErrNoQR
+	}
+	return engines.QR{Value: e.qr}, nil
+}
+
+func (e *Engine) RequestCode(_ context.Context, phone string) (string, error) {
+	e.n.mu.Lock()
+	defer e.n.mu.Unlock()
+	id := e.n.nextID()
+	code := id[len(id)-8:len(id)-4] + "-" + id[len(id)-4:]
+	e.n.pending[code] = e
+	return code, nil
+}
+
+// Screenshot is a 1x1 PNG: the network has no screen, but the API path is exercised.
+func (e *Engine) Screenshot(context.Context) ([]byte, error) {
+	return []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"), nil
+}
+
+// locked runs f on the session's account.
+func (e *Engine) locked(f func(a *account) error) error {
+	e.n.mu.Lock()
+	defer e.n.mu.Unlock()
+	a, err := e.account()
+	if err != nil {
+		return err
+	}
+	return f(a)
+}
+
+func page[T any](s []T, offset, limit int) []T {
+	if offset >= len(s) {
+		return []T{}
+	}
+	s = s[offset:]
+	if limit > 0 && limit < len(s) {
+		s = s[:limit]
+	}
+	return s
+}
+
+func (e *Engine) ListChats(_ context.Context, q engines.ChatQuery) (out []engines.Chat, err error) {
+	err = e.locked(func(a *account) error {
+		for _, c := range a.chats {
+			out = append(out, *c)
+		}
+		sort.Slice(out, func(i, j int) bool {
+			var less bool
+			switch q.SortBy {
+			case engines.SortByID:
+				less = out[i].ID < out[j].ID
+			case engines.SortByName:
+				less = *out[i].Name < *out[j].Name
+			default:
+				less = out[i].ConversationTimestamp < out[j].ConversationTimestamp ||
+					out[i].ConversationTimestamp == out[j].ConversationTimestamp && out[i].ID < out[j].ID
+			}
+			if q.SortOrder == engines.SortAsc {
+				return less
+			}
+			return !less
+		})
+		out = page(out, q.Offset, q.Limit)
+		return nil
+	})
+	return out, err
+}
+
+func (e *Engine) ChatsOverview(ctx context.Context, q engines.OverviewQuery) ([]engines.ChatSummary, error) {
+	chats, err := e.ListChats(ctx, engines.ChatQuery{})
+	if err != nil {
+		return nil, err
+	}
+	var out []engines.ChatSummary
+	for _, c := range chats {
+		if len(q.IDs) > 0 && !slices.ContainsFunc(q.IDs, func(id engines.ChatID) bool { return id.String() == c.ID }) {
+			continue
+		}
+		s := engines.ChatSummary{ID: c.ID, Name: c.Name}
+		id, _ := engines.ParseChatID(c.ID)
+		if last, _ := e.ListMessages(ctx, engines.MessageQuery{Chat: id, Limit: 1}); len(last) == 1 {
+			s.LastMessage = &last[0]
+		}
+		out = append(out, s)
+	}
+	return page(out, q.Offset, q.Limit), nil
+}
+
+func (e *Engine) chat(a *account, id engines.ChatID) (*engines.Chat, error) {
+	c, ok := a.chats[id.String()]
+	if !ok {
+		return nil, fmt.Errorf("chat %s: %w", id, engines.ErrNotFound)
+	}
+	return c, nil
+}
+
+func (e *Engine) ChatPicture(_ context.Context, id engines.ChatID, _ bool) (u *string, err error) {
+	err = e.locked(func(a *account) error {
+		_, err := e.chat(a, id)
+		return err
+	})
+	return nil, err
+}
+
+func (e *Engine) ArchiveChat(ctx context.Context, id engines.ChatID, archive bool) error {
+	err := e.locked(func(a *account) error {
+		c, err := e.chat(a, id)
+		if err == nil {
+			c.Archived = archive
+		}
+		return err
+	})
+	if err == nil {
+		e.host.Emit(ctx, "chat.archive", map[string]any{"id": id.String(), "archived": archive, "timestamp": time.Now().Unix()})
+	}
+	return err
+}
+
+func (e *Engine) MarkChatUnread(_ context.Context, id engines.ChatID) error {
+	return e.locked(func(a *account) error {
+		c, err := e.chat(a, id)
+		if err == nil {
+			c.UnreadCount = max(c.UnreadCount, 1)
+		}
+		return err
+	})
+}
+
+func (e *Engine) DeleteChat(_ context.Context, id engines.ChatID) error {
+	return e.locked(func(a *account) error {
+		if _, err := e.chat(a, id); err != nil {
+			return err
+		}
+		delete(a.chats, id.String())
+		a.messages = slices.DeleteFunc(a.messages, func(m message) bool { return m.chat == id.String() })
+		return nil
+	})
+}
+
+func (e *Engine) ClearMessages(_ context.Context, id engines.ChatID) error {
+	return e.locked(func(a *account) error {
+		if _, err := e.chat(a, id); err != nil {
+			return err
+		}
+		a.messages = slices.DeleteFunc(a.messages, func(m message) bool { return m.chat == id.String() })
+		return nil
+	})
+}
+
+func (e *Engine) ReadMessages(_ context.Context, id engines.ChatID, q engines.ReadQuery) (ids []string, err error) {
+	err = e.locked(func(a *account) error {
+		c, err := e.chat(a, id)
+		if err != nil {
+			return err
+		}
+		since := time.Now().Add(-time.Duration(q.Days) * 24 * time.Hour).Unix()
+		for i := range a.messages {
+			m := &a.messages[i]
+			if m.chat == c.ID && !m.FromMe && m.Ack < engines.AckRead && m.Timestamp >= since {
+				m.Ack, m.AckName = engines.AckRead, engines.AckRead.Name()
+				ids = append(ids, m.ID)
+			}
+		}
+		c.UnreadCount = 0
+		return nil
+	})
+	return ids, err
+}
+
+func (e *Engine) ListMessages(_ context.Context, q engines.MessageQuery) (out []engines.Message, err error) {
+	err = e.locked(func(a *account) error {
+		for i := len(a.messages) - 1; i >= 0; i-- {
+			m := a.messages[i]
+			if (!q.Chat.IsZero() && m.chat != q.Chat.String()) || (q.FromMe != nil && m.FromMe != *q.FromMe) ||
+				(q.TimestampGTE != nil && m.Timestamp < *q.TimestampGTE) || (q.TimestampLTE != nil && m.Timestamp > *q.TimestampLTE) ||
+				(q.Ack != nil && m.Ack != *q.Ack) {
+				continue
+			}
+			out = append(out, m.Message)
+		}
+		if q.Order == engines.SortAsc {
+			slices.Reverse(out)
+		}
+		out = page(out, q.Offset, q.Limit)
+		return nil
+	})
+	return out, err
+}
+
+// find is a message by full or bare id. Called with n.mu held.
+func find(a *account, id engines.MessageID) (*message, error) {
+	for i := range a.messages {
+		m := &a.messages[i]
+		if m.raw == id.ID && (id.Bare || m.chat == id.Chat.String()) {
+			return m, nil
+		}
+	}
+	return nil, fmt.Errorf("message %s: %w", id, engines.ErrNotFound)
+}
+
+func (e *Engine) GetMessage(_ context.Context, _ engines.ChatID, id engines.MessageID, _ bool) (out *engines.Message, err error) {
+	err = e.locked(func(a *account) error {
+		m, err := find(a, id)
+		if err == nil {
+			cp := m.Message
+			out = &cp
+		}
+		return err
+	})
+	return out, err
+}
+
+// own changes one of the session's own messages on both sides.
+func (e *Engine) own(id engines.MessageID, f func(a *account, m *message)) (out *engines.Message, err error) {
+	err = e.locked(func(a *account) error {
+		m, err := find(a, id)
+		if err != nil {
+			return err
+		}
+		if !m.FromMe {
+			return fmt.Errorf("message %s was not sent by this account: %w", id, engines.ErrNotFound)
+		}
+		peer := e.n.accounts[strings.TrimSuffix(m.chat, "@c.us")]
+		f(a, m)
+		if theirs, err := find(peer, engines.MessageID{ID: m.raw, Bare: true}); err == nil {
+			f(peer, theirs)
+		}
+		cp := m.Message
+		out = &cp
+		return nil
+	})
+	return out, err
+}
+
+func (e *Engine) EditMessage(_ context.Context, _ engines.ChatID, id engines.MessageID, text string) (*engines.Message, error) {
+	return e.own(id, func(_ *account, m *message) { t := text; m.Body, m.Edited = &t, true })
+}
+
+func (e *Engine) DeleteMessage(_ context.Context, _ engines.ChatID, id engines.MessageID) error {
+	_, err := e.own(id, func(a *account, m *message) {
+		raw := m.raw
+		a.messages = slices.DeleteFunc(a.messages, func(x message) bool { return x.raw == raw })
+	})
+	return err
+}
+
+func (e *Engine) PinMessage(_ context.Context, _ engines.ChatID, id engines.MessageID, _ time.Duration) error {
+	_, err := e.GetMessage(context.Background(), engines.ChatID{}, id, false)
+	return err
+}
+
+func (e *Engine) UnpinMessage(ctx context.Context, c engines.ChatID, id engines.MessageID) error {
+	return e.PinMessage(ctx, c, id, 0)
+}
+
+func (e *Engine) SendText(_ context.Context, req engines.SendText) (out *engines.Message, err error) {
+	if req.Text == "panic!" {
+		panic("memnet: asked to panic") // lets the API tests prove panics are recovered
+	}
+	err = e.locked(func(a *account) error {
+		peer, ok := e.n.accounts[req.Chat.User]
+		if !ok {
+			return fmt.Errorf("memnet: no account %s: %w", req.Chat, engines.ErrNotFound)
+		}
+		var reply *engines.ReplyTo
+		if req.ReplyTo != nil {
+			reply = &engines.ReplyTo{ID: req.ReplyTo.ID}
+		}
+		m := e.n.deliver(a, peer, req.Text, reply)
+		out = &m
+		return nil
+	})
+	return out, err
+}

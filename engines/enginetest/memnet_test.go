@@ -1,0 +1,38 @@
+package enginetest_test
+
+import (
+	"testing"
+
+	"github.com/wagate/wagate/capabilities"
+	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/engines/enginetest"
+	"github.com/wagate/wagate/engines/enginetest/memnet"
+	"github.com/wagate/wagate/store"
+)
+
+// memnetHarness runs the suite on the in-memory network, which supports everything:
+// it proves the scenarios themselves before a real engine relies on them.
+type memnetHarness struct{ n *memnet.Network }
+
+func (h memnetHarness) Engine() engines.Name                             { return engines.NOWEB }
+func (h memnetHarness) Factory(*testing.T, *store.Store) engines.Factory { return h.n.Factory() }
+func (h memnetHarness) Account(_ *testing.T, phone, name string) enginetest.Phone {
+	return h.n.Account(phone, name)
+}
+
+func TestSuiteOnMemnet(t *testing.T) {
+	m, err := capabilities.Load("https://example.com/new")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range m.Operations() {
+		m.Set(op.ID, engines.NOWEB, capabilities.Supported)
+	}
+	enginetest.RunWithMatrix(t, memnetHarness{memnet.New()}, m)
+}
+
+// TestSuiteChecks501: with the embedded matrix (where the chat operations are not
+// yet supported), the same scenarios check the 501s instead.
+func TestSuiteChecks501(t *testing.T) {
+	enginetest.Run(t, memnetHarness{memnet.New()})
+}
