@@ -35,6 +35,9 @@ type Config struct {
 	// module loader (window.Debug.VERSION); past it the script reports
 	// EventFailed and the status goes FAILED. [60s]
 	LoadTimeout time.Duration
+	// PairingCodeInterval is how often a requested pairing code is renewed
+	// while unpaired; each new one is an EventCode. [180s, as WA expires them]
+	PairingCodeInterval time.Duration
 	// EventBuffer is the capacity of the Events channel. [1024]
 	EventBuffer int
 	// SingleProcess runs Chromium as one process (single-process,
@@ -70,6 +73,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.LoadTimeout <= 0 {
 		c.LoadTimeout = 60 * time.Second
+	}
+	if c.PairingCodeInterval <= 0 {
+		c.PairingCodeInterval = 180 * time.Second
 	}
 	if c.EventBuffer <= 0 {
 		c.EventBuffer = 1024

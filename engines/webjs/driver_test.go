@@ -89,6 +89,9 @@ func TestDriver(t *testing.T) {
 		for _, want := range []EventType{EventAuthenticated, EventReady} {
 			ev.wait(t, mark, time.Second, string(want), isType(want))
 		}
+		ev.wait(t, mark, time.Second, "sync progress 100", func(e Event) bool {
+			return e.Type == EventLoading && e.Percent != nil && *e.Percent == 100
+		})
 	})
 	if t.Failed() {
 		t.FailNow()

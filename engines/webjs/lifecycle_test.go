@@ -21,7 +21,7 @@ import (
 func TestPairingCodeRestartAndPhoneLogout(t *testing.T) {
 	fw := startFake(t, fakeweb.Options{QRRefInterval: 150 * time.Millisecond, QRRefs: 2}, fakeweb.Account{Chats: 3, MessagesPerChat: 2})
 	profile := t.TempDir()
-	h := launch(t, fw, profile, Config{})
+	h := launch(t, fw, profile, Config{PairingCodeInterval: 200 * time.Millisecond})
 	ctx := ctxT(t, 40*time.Second)
 
 	// Two refs, then UNPAIRED_IDLE; the script asks for fresh ones.
@@ -52,6 +52,13 @@ func TestPairingCodeRestartAndPhoneLogout(t *testing.T) {
 	if err := fw.ConfirmPairingCode(ctx, "AAAA-AAAA"); !errors.As(err, &he) {
 		t.Fatalf("wrong code accepted: %v", err)
 	}
+	// The code is renewed while unpaired; the old one stops working.
+	mark := h.ev.mark()
+	renewed := h.ev.wait(t, mark, 5*time.Second, "renewed code", func(e Event) bool { return e.Type == EventCode && e.Code != code })
+	if err := fw.ConfirmPairingCode(ctx, FormatPairingCode(code)); !errors.As(err, &he) {
+		t.Fatalf("stale code accepted: %v", err)
+	}
+	code = renewed.Code
 	if err := fw.ConfirmPairingCode(ctx, FormatPairingCode(code)); err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +98,7 @@ func TestPairingCodeRestartAndPhoneLogout(t *testing.T) {
 		t.Fatalf("me after restart = %+v, %v", me2, err)
 	}
 
-	mark := h2.ev.mark()
+	mark = h2.ev.mark()
 	if err := fw.LogoutFromPhone(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +178,7 @@ func TestBrowserExit(t *testing.T) {
 // TestMinifiedMsgKey: WA ≥ 2.3000.1042401057 drops MsgKey._serialized;
 // ids must still come out right.
 func TestMinifiedMsgKey(t *testing.T) {
-	fw := startFake(t, fakeweb.Options{MinifiedMsgKey: true}, fakeweb.Account{Chats: 2, MessagesPerChat: 4})
+	fw := startFake(t, fakeweb.Options{MinifiedMsgKey: true, UnarchiveOnMessage: true}, fakeweb.Account{Chats: 2, MessagesPerChat: 4})
 	h := launch(t, fw, t.TempDir(), Config{})
 	h.pairByQR(t)
 	ctx := ctxT(t, 10*time.Second)
@@ -190,6 +197,17 @@ func TestMinifiedMsgKey(t *testing.T) {
 	}
 	if got, err := h.d.GetMessage(ctx, sent.ID); err != nil || got.ID != sent.ID {
 		t.Fatalf("get: %+v, %v", got, err)
+	}
+	// With "keep chats archived" off, a new message unarchives the chat.
+	if _, err := h.d.ArchiveChat(ctx, chatN(1)); err != nil {
+		t.Fatal(err)
+	}
+	mark := h.ev.mark()
+	if _, err := fw.ReceiveMessage(ctx, fakeweb.IncomingMessage{ChatID: chatN(1), Body: "wake up"}); err != nil {
+		t.Fatal(err)
+	}
+	if e := h.ev.wait(t, mark, 5*time.Second, "unarchive", isType(EventChatArchive)); e.Archive.Archived || e.Archive.ID != chatN(1) {
+		t.Fatalf("archive event = %+v", e.Archive)
 	}
 	// A fresh history sync replaces the data.
 	fw.SetAccount(fakeweb.Account{Chats: 7, MessagesPerChat: 1})

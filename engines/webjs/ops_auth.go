@@ -41,7 +41,7 @@ func (d *Driver) RequestPairingCode(ctx context.Context, phone string) (string, 
 		return "", fmt.Errorf("%w: phone number %q", ErrInvalid, phone)
 	}
 	var code string
-	err := d.call(ctx, "requestCode", map[string]any{"phone": digits}, &code)
+	err := d.call(ctx, "requestCode", map[string]any{"phone": digits, "intervalMs": d.cfg.PairingCodeInterval.Milliseconds()}, &code)
 	return code, err
 }
 
