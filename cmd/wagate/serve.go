@@ -19,11 +19,6 @@ import (
 	"github.com/wagate/wagate/store"
 )
 
-// factories are the engines this build runs.
-func factories() map[engines.Name]engines.Factory {
-	return map[engines.Name]engines.Factory{}
-}
-
 func serve(ctx context.Context, configPath string, stdout, stderr io.Writer) error {
 	cfg, err := configs.Load(configPath, os.LookupEnv)
 	if err != nil {
@@ -50,7 +45,11 @@ func serve(ctx context.Context, configPath string, stdout, stderr io.Writer) err
 		log.Debug("event", "session", ev.Session, "event", ev.Event, "id", ev.ID)
 		return nil
 	})
-	manager := engines.NewManager(st, factories(), publisher, log, engines.ManagerOptions{WorkingWait: cfg.Sessions.WorkingWait})
+	factories, err := engineFactories(ctx, cfg, st, log)
+	if err != nil {
+		return err
+	}
+	manager := engines.NewManager(st, factories, publisher, log, engines.ManagerOptions{WorkingWait: cfg.Sessions.WorkingWait})
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

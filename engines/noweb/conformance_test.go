@@ -1,0 +1,99 @@
+package noweb
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/engines/enginetest"
+	"github.com/wagate/wagate/engines/noweb/simnet"
+	"github.com/wagate/wagate/store"
+)
+
+// simnetHarness runs the conformance suite with real whatsmeow clients on a simnet.
+type simnetHarness struct {
+	srv *simnet.Server
+}
+
+func (h *simnetHarness) Engine() engines.Name { return engines.NOWEB }
+
+func (h *simnetHarness) Factory(t *testing.T, st *store.Store) engines.Factory {
+	f, err := NewFactory(t.Context(), Options{
+		DB: st.SQL(), Dialect: string(st.Dialect()), Log: testLogger(),
+		StoreEnabled: true, Simnet: &SimnetOptions{Addr: h.srv.Addr()},
+	})
+	if err != nil {
+		t.Fatalf("NewFactory: %v", err)
+	}
+	return f
+}
+
+func (h *simnetHarness) Account(t *testing.T, phone, name string) enginetest.Phone {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	p, err := h.srv.CreateAccount(ctx, phone, name)
+	if err != nil {
+		t.Fatalf("create account %s: %v", phone, err)
+	}
+	return simnetPhone{srv: h.srv, p: p, number: phone}
+}
+
+// simnetPhone is an account's phone on the simnet, as the suite drives it.
+type simnetPhone struct {
+	srv    *simnet.Server
+	p      *simnet.Phone
+	number string
+}
+
+func (s simnetPhone) ScanQR(ctx context.Context, qr string) error {
+	_, err := s.srv.ScanQR(ctx, s.number, qr)
+	return err
+}
+
+func (s simnetPhone) EnterCode(ctx context.Context, code string) error {
+	_, err := s.srv.EnterPairingCode(ctx, s.number, code)
+	return err
+}
+
+func (s simnetPhone) SendText(ctx context.Context, to, text string) (string, error) {
+	id, err := s.p.SendText(ctx, to, text)
+	return string(id), err
+}
+
+func (s simnetPhone) Edit(ctx context.Context, to, id, text string) error {
+	return s.p.Edit(ctx, to, id, text)
+}
+
+func (s simnetPhone) Revoke(ctx context.Context, to, id string) error {
+	return s.p.Revoke(ctx, to, id)
+}
+
+func (s simnetPhone) Archive(ctx context.Context, chat string, archived bool) error {
+	return s.p.Archive(ctx, chat, archived)
+}
+
+func (s simnetPhone) WaitText(ctx context.Context, from, text string) (string, error) {
+	ev, err := s.p.WaitFor(ctx, func(e simnet.Event) bool {
+		return (e.Type == "message" || e.Type == "edit") && !e.FromMe && e.Text == text &&
+			(strings.HasPrefix(e.Sender, from+"@") || strings.HasPrefix(e.Chat, from+"@"))
+	})
+	return string(ev.ID), err
+}
+
+// TestConformance runs the engine conformance suite on NOWEB: real whatsmeow clients
+// through the HTTP API against a simnet.
+func TestConformance(t *testing.T) {
+	key := testRootKey
+	srv, err := simnet.New(simnet.Options{Logger: testLogger(), RootPrivateKey: &key, DataDir: t.TempDir(), RequestTimeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trustOnce.Do(func() { simnet.TrustRootKeyForProcess(srv.RootPublicKey(), nil) })
+	if err := srv.Start(t.Context(), "127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	enginetest.Run(t, &simnetHarness{srv: srv})
+}
