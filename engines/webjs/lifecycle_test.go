@@ -21,7 +21,7 @@ import (
 func TestPairingCodeRestartAndPhoneLogout(t *testing.T) {
 	fw := startFake(t, fakeweb.Options{QRRefInterval: 150 * time.Millisecond, QRRefs: 2}, fakeweb.Account{Chats: 3, MessagesPerChat: 2})
 	profile := t.TempDir()
-	h := launch(t, fw, profile, Config{PairingCodeInterval: 200 * time.Millisecond})
+	h := launch(t, fw, profile, Config{PairingCodeInterval: 700 * time.Millisecond})
 	ctx := ctxT(t, 40*time.Second)
 
 	// Two refs, then UNPAIRED_IDLE; the script asks for fresh ones.
