@@ -2,6 +2,7 @@ package webjs
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"time"
@@ -44,7 +45,8 @@ type Config struct {
 	// no-zygote): about 20% less memory per session, but a renderer crash
 	// takes the whole browser down (reported as ErrBrowserExited).
 	SingleProcess bool
-	// ExtraFlags are added to (or override) Chromium's command-line flags.
+	// ExtraFlags are added to (or override) Chromium's command-line flags;
+	// values are strings, or bools for switches without a value.
 	ExtraFlags map[string]any
 	Logger     *slog.Logger
 }
@@ -58,6 +60,13 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if _, err := os.Stat(c.BrowserPath); err != nil {
 		return c, errors.New("webjs: config: browser not found at " + c.BrowserPath)
+	}
+	for k, v := range c.ExtraFlags {
+		switch v.(type) {
+		case string, bool:
+		default:
+			return c, fmt.Errorf("webjs: config: flag %q: value must be a string or a bool, not %T", k, v)
+		}
 	}
 	if c.URL == "" {
 		c.URL = DefaultURL
@@ -86,23 +95,30 @@ func (c Config) withDefaults() (Config, error) {
 	return c, nil
 }
 
+// flag is one Chromium command-line switch.
+type flag struct {
+	name  string
+	value any
+}
+
 // serverFlags are Chromium's flags for a long-running headless server
 // session, on top of chromedp's defaults (headless, no first run, no
-// background networking, no sync, disable-dev-shm-usage, …).
-func serverFlags() map[string]any {
-	return map[string]any{
-		"disable-gpu":                 true,
-		"disable-component-update":    true,
-		"disable-domain-reliability":  true,
-		"disable-software-rasterizer": true,
-		"disable-features":            "Translate,BlinkGenPropertyTrees,MediaRouter,OptimizationHints",
-		"disable-blink-features":      "AutomationControlled",
-		"mute-audio":                  true,
-		"no-pings":                    true,
-		"disk-cache-size":             "8388608",
-		"media-cache-size":            "1048576",
-		"js-flags":                    "--max-old-space-size=512",
-		"window-size":                 "1280,800",
-		"hide-scrollbars":             true,
+// background networking, no sync, disable-dev-shm-usage, …). A slice keeps
+// the command line stable from run to run.
+func serverFlags() []flag {
+	return []flag{
+		{"disable-gpu", true},
+		{"disable-software-rasterizer", true},
+		{"disable-component-update", true},
+		{"disable-domain-reliability", true},
+		{"disable-features", "Translate,BlinkGenPropertyTrees,MediaRouter,OptimizationHints"},
+		{"disable-blink-features", "AutomationControlled"},
+		{"mute-audio", true},
+		{"no-pings", true},
+		{"disk-cache-size", "8388608"},
+		{"media-cache-size", "1048576"},
+		{"js-flags", "--max-old-space-size=512"},
+		{"window-size", "1280,800"},
+		{"hide-scrollbars", true},
 	}
 }

@@ -13,7 +13,9 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
+	"maps"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -83,14 +85,14 @@ func Launch(ctx context.Context, cfg Config) (*Driver, error) {
 		chromedp.UserDataDir(cfg.ProfileDir),
 		chromedp.UserAgent(cfg.UserAgent),
 	)
-	for k, v := range serverFlags() {
-		opts = append(opts, chromedp.Flag(k, v))
+	for _, f := range serverFlags() {
+		opts = append(opts, chromedp.Flag(f.name, f.value))
 	}
 	if cfg.SingleProcess {
 		opts = append(opts, chromedp.Flag("single-process", true), chromedp.Flag("no-zygote", true))
 	}
-	for k, v := range cfg.ExtraFlags {
-		opts = append(opts, chromedp.Flag(k, v))
+	for _, k := range slices.Sorted(maps.Keys(cfg.ExtraFlags)) {
+		opts = append(opts, chromedp.Flag(k, cfg.ExtraFlags[k]))
 	}
 	if os.Geteuid() == 0 {
 		// Chromium refuses to run its sandbox as root.

@@ -245,6 +245,9 @@ func TestLaunchConfigErrors(t *testing.T) {
 	if _, err := Launch(ctx, Config{ProfileDir: t.TempDir(), BrowserPath: "/nonexistent/chromium"}); err == nil || !strings.Contains(err.Error(), "browser not found") {
 		t.Fatalf("missing browser: %v", err)
 	}
+	if _, err := Launch(ctx, Config{ProfileDir: t.TempDir(), BrowserPath: browserPath(t), ExtraFlags: map[string]any{"disk-cache-size": 1 << 20}}); err == nil || !strings.Contains(err.Error(), "disk-cache-size") {
+		t.Fatalf("int flag value: %v", err)
+	}
 }
 
 // TestSingleProcess: the low-memory mode works end to end.
