@@ -381,6 +381,15 @@ func TestDriver(t *testing.T) {
 		if ok, _ := fw.ChatExists(ctx, "15559990001@c.us"); !ok {
 			t.Fatal("new chat not created")
 		}
+		// A hidden-number (LID) chat is written from our LID.
+		me, err := d.Me(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls, err := d.SendText(ctx, SendTextRequest{ChatID: "123456789012345@lid", Text: "hi lid"})
+		if err != nil || !strings.HasPrefix(ls.ID, "true_123456789012345@lid_3EB0") || ls.From == nil || *ls.From != me.LID {
+			t.Fatalf("send to a LID chat: %+v, %v", ls, err)
+		}
 		// Groups: our own participant is in the id.
 		gs, err := d.SendText(ctx, SendTextRequest{ChatID: groupN(19), Text: "hi group"})
 		if err != nil || !strings.HasSuffix(gs.ID, "_15551234567@c.us") || gs.Participant == nil {
