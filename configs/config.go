@@ -61,9 +61,17 @@ type WEBJS struct {
 
 // NOWEB is the whatsmeow engine.
 type NOWEB struct {
-	StoreEnabled bool `yaml:"storeEnabled"`
-	FullSync     bool `yaml:"fullSync"`
-	PrintQR      bool `yaml:"printQR"`
+	StoreEnabled bool   `yaml:"storeEnabled"`
+	FullSync     bool   `yaml:"fullSync"`
+	PrintQR      bool   `yaml:"printQR"`
+	Simnet       Simnet `yaml:"simnet"`
+}
+
+// Simnet points NOWEB at a simulated WhatsApp network instead of WhatsApp: a
+// development setting. Setting Addr switches it on for the whole process.
+type Simnet struct {
+	Addr          string `yaml:"addr"`
+	RootPublicKey string `yaml:"rootPublicKey"` // hex, as `wagate simnet` prints it
 }
 
 // Sessions is how the gateway treats sessions as a whole.

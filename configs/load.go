@@ -2,9 +2,11 @@ package configs
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
 	"reflect"
@@ -259,6 +261,14 @@ func (c *Config) validate(sources map[string]string) error {
 		c.Log.Format = "json"
 	default:
 		return bad("log.format", c.Log.Format, "text or json")
+	}
+	if sn := c.Engines.NOWEB.Simnet; sn.Addr != "" {
+		if _, _, err := net.SplitHostPort(sn.Addr); err != nil {
+			return bad("engines.noweb.simnet.addr", sn.Addr, "host:port of a simnet")
+		}
+		if k, err := hex.DecodeString(sn.RootPublicKey); err != nil || len(k) != 32 {
+			return bad("engines.noweb.simnet.rootPublicKey", sn.RootPublicKey, "the 64 hex digits `wagate simnet` prints")
+		}
 	}
 	if !isHTTPURL(c.Capabilities.FeatureRequestURL) {
 		return bad("capabilities.featureRequestURL", c.Capabilities.FeatureRequestURL, "an http(s) URL")

@@ -2,22 +2,36 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 
 	"github.com/wagate/wagate/configs"
 	"github.com/wagate/wagate/engines"
 	"github.com/wagate/wagate/engines/noweb"
+	"github.com/wagate/wagate/engines/noweb/simnet"
 	"github.com/wagate/wagate/store"
 )
 
 // engineFactories are the engines this build runs. An engine missing here leaves its
 // sessions FAILED with a reason that says so.
 func engineFactories(ctx context.Context, cfg configs.Config, st *store.Store, log *slog.Logger) (map[engines.Name]engines.Factory, error) {
-	nw, err := noweb.NewFactory(ctx, noweb.Options{
+	opts := noweb.Options{
 		DB: st.SQL(), Dialect: string(st.Dialect()), Log: log.With("engine", engines.NOWEB),
 		PrintQR: cfg.Engines.NOWEB.PrintQR, StoreEnabled: cfg.Engines.NOWEB.StoreEnabled,
-	})
+	}
+	if sn := cfg.Engines.NOWEB.Simnet; sn.Addr != "" {
+		// Validated by configs: 32 bytes of hex.
+		raw, _ := hex.DecodeString(sn.RootPublicKey)
+		var root [32]byte
+		copy(root[:], raw)
+		log.Warn("DEVELOPMENT MODE: NOWEB sessions connect to the simulated WhatsApp network at "+sn.Addr+
+			", not to WhatsApp; this process trusts the simnet's root key and cannot reach the real WhatsApp",
+			"simnet", sn.Addr)
+		simnet.TrustRootKeyForProcess(root, log)
+		opts.Simnet = &noweb.SimnetOptions{Addr: sn.Addr}
+	}
+	nw, err := noweb.NewFactory(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("start NOWEB engine: %w", err)
 	}

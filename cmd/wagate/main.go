@@ -1,6 +1,8 @@
 // Command wagate is the WhatsApp HTTP API gateway.
 //
 //	wagate [serve] [--config FILE]   run the gateway (the default)
+//	wagate sandbox [--config FILE]   the gateway on an embedded simulated WhatsApp network
+//	wagate simnet [--listen ADDR]    a simulated WhatsApp network for gateways in other processes
 //	wagate capabilities              print the capability matrix as a Markdown table
 package main
 
@@ -14,6 +16,8 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+
+	"github.com/wagate/wagate/configs"
 )
 
 func main() {
@@ -31,18 +35,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("wagate "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", os.Getenv("WAGATE_CONFIG"), "YAML config file (env WAGATE_CONFIG); the environment overrides it")
+	listen := fs.String("listen", "127.0.0.1:4040", "simnet: address to listen on")
+	dataDir := fs.String("data", "./data/simnet", "simnet: directory for its root key and phones")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	switch cmd {
-	case "serve":
+	case "serve", "sandbox", "simnet":
 		ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 		defer stop()
+		switch cmd {
+		case "simnet":
+			return runSimnet(ctx, *listen, *dataDir, stdout, stderr)
+		case "sandbox":
+			cfg, err := configs.Load(*configPath, os.LookupEnv)
+			if err != nil {
+				return err
+			}
+			return runSandbox(ctx, cfg, stdout, stderr)
+		}
 		return serve(ctx, *configPath, stdout, stderr)
 	case "capabilities":
 		return printCapabilities(*configPath, stdout)
 	default:
-		return fmt.Errorf("unknown command %q (want serve or capabilities)", cmd)
+		return fmt.Errorf("unknown command %q (want serve, sandbox, simnet or capabilities)", cmd)
 	}
 }
 

@@ -24,6 +24,12 @@ func serve(ctx context.Context, configPath string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	return runGateway(ctx, cfg, stdout, stderr, nil)
+}
+
+// runGateway runs the gateway until ctx ends. started, when set, is called once the
+// sessions are loaded (the sandbox pairs sessions through it).
+func runGateway(ctx context.Context, cfg configs.Config, stdout, stderr io.Writer, started func(context.Context, *engines.Manager)) error {
 	log := newLogger(cfg.Log.Level, cfg.Log.Format, stderr)
 
 	st, err := openStore(ctx, cfg, log)
@@ -70,6 +76,9 @@ func serve(ctx context.Context, configPath string, stdout, stderr io.Writer) err
 		log.Info("stopped")
 	}()
 
+	if started != nil {
+		go started(ctx, manager)
+	}
 	printBanner(stdout, cfg, st.Dialect(), plainKey, generated)
 	addr := fmt.Sprintf("%s:%d", cfg.Server.Host, cfg.Server.Port)
 	log.Info("listening", "addr", addr)
@@ -119,7 +128,11 @@ func printBanner(w io.Writer, cfg configs.Config, dialect store.Dialect, plainKe
 	default:
 		fmt.Fprintf(w, "  API key:     the one configured (server.apiKey / WAHA_API_KEY); send it as X-Api-Key\n")
 	}
-	fmt.Fprintf(w, "  Engine:      %s by default\n\n", cfg.Engines.Default)
+	fmt.Fprintf(w, "  Engine:      %s by default\n", cfg.Engines.Default)
+	if sn := cfg.Engines.NOWEB.Simnet.Addr; sn != "" {
+		fmt.Fprintf(w, "  !! NOWEB is on the SIMULATED network at %s, not on WhatsApp\n", sn)
+	}
+	fmt.Fprintln(w)
 }
 
 func printCapabilities(configPath string, w io.Writer) error {
