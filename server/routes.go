@@ -58,6 +58,10 @@ func (s *Server) routes() error {
 		{"chats.unread", s.unreadChat()},
 
 		{"messages.sendText", s.sendText},
+
+		{"webhooks.deliveries", s.listDeliveries},
+		{"webhooks.retry", s.retryDelivery},
+		{"events.websocket", s.eventStream},
 	}
 	var errs []error
 	bound := map[string]bool{}

@@ -18,6 +18,7 @@ import (
 	"github.com/wagate/wagate/capabilities"
 	"github.com/wagate/wagate/configs"
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/server/webhooks"
 )
 
 // Pinger reports whether the database answers.
@@ -35,6 +36,7 @@ type Deps struct {
 	Log      *slog.Logger
 	Registry *prometheus.Registry // metrics are registered here and served on /metrics
 	Version  string
+	Events   *webhooks.Service // webhook deliveries and the websocket stream; nil, those routes answer 503
 }
 
 // Server is the HTTP API.
@@ -48,6 +50,7 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics
 	version string
+	events  *webhooks.Service
 	started time.Time
 }
 
@@ -63,7 +66,7 @@ func New(d Deps) (*Server, error) {
 	e.HidePort = true
 	s := &Server{
 		echo: e, cfg: d.Config, manager: d.Manager, matrix: d.Matrix, store: d.Store,
-		key: d.Key, log: d.Log, version: d.Version, started: time.Now(),
+		key: d.Key, log: d.Log, version: d.Version, events: d.Events, started: time.Now(),
 	}
 	m, err := newMetrics(d.Registry, d.Manager)
 	if err != nil {

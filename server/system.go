@@ -2,13 +2,14 @@ package server
 
 import (
 	"net/http"
-	"runtime"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/wagate/wagate/engines"
 	"github.com/wagate/wagate/server/apidocs"
+	"github.com/wagate/wagate/server/webhooks"
 )
 
 func (s *Server) ping(c echo.Context) error {
@@ -52,16 +53,8 @@ func (s *Server) metricsHandler(reg prometheus.Gatherer) echo.HandlerFunc {
 }
 
 // versionInfo is WAHA's WAHAEnvironment, also the "environment" of every event.
-func (s *Server) versionInfo() map[string]any {
-	var browser *string
-	if s.manager.Supports("WEBJS") {
-		b := s.cfg.Engines.WEBJS.BrowserPath
-		browser = &b
-	}
-	return map[string]any{
-		"version": s.version, "engine": s.cfg.Engines.Default, "tier": "CORE", "browser": browser,
-		"platform": runtime.GOOS + "/" + runtime.GOARCH, "worker": map[string]any{"id": nil},
-	}
+func (s *Server) versionInfo() webhooks.Environment {
+	return webhooks.NewEnvironment(s.cfg, s.version, s.manager.Supports(engines.WEBJS))
 }
 
 func (s *Server) serverVersion(c echo.Context) error {

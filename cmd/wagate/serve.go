@@ -16,6 +16,7 @@ import (
 	"github.com/wagate/wagate/configs"
 	"github.com/wagate/wagate/engines"
 	"github.com/wagate/wagate/server"
+	"github.com/wagate/wagate/server/webhooks"
 	"github.com/wagate/wagate/store"
 )
 
@@ -47,21 +48,31 @@ func runGateway(ctx context.Context, cfg configs.Config, stdout, stderr io.Write
 		return err
 	}
 
-	publisher := engines.PublisherFunc(func(ctx context.Context, ev engines.Event) error {
-		log.Debug("event", "session", ev.Session, "event", ev.Event, "id", ev.ID)
-		return nil
-	})
 	factories, err := engineFactories(ctx, cfg, st, log)
 	if err != nil {
 		return err
 	}
-	manager := engines.NewManager(st, factories, publisher, log, engines.ManagerOptions{WorkingWait: cfg.Sessions.WorkingWait})
-
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	// Events go to the webhook outbox and the websocket stream. The dispatcher starts
+	// before the sessions, so what a previous run left pending goes out first.
+	_, webjs := factories[engines.WEBJS]
+	events, err := webhooks.New(webhooks.Options{
+		Store: st, Global: cfg.Webhook, Environment: webhooks.NewEnvironment(cfg, version(), webjs),
+		Version: version(), Registry: reg, Log: log.With("component", "webhooks"),
+	})
+	if err != nil {
+		return fmt.Errorf("build webhooks: %w", err)
+	}
+	if err := events.Start(ctx); err != nil {
+		return err
+	}
+	manager := engines.NewManager(st, factories, events, log, engines.ManagerOptions{WorkingWait: cfg.Sessions.WorkingWait})
+
 	srv, err := server.New(server.Deps{
 		Config: cfg, Manager: manager, Matrix: matrix, Store: st, Key: key, Log: log,
-		Registry: reg, Version: version(),
+		Registry: reg, Version: version(), Events: events,
 	})
 	if err != nil {
 		return fmt.Errorf("build server: %w", err)
@@ -72,7 +83,10 @@ func runGateway(ctx context.Context, cfg configs.Config, stdout, stderr io.Write
 	defer func() {
 		shutCtx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout)
 		defer cancel()
+		// Sessions first: their last status events still reach the outbox, and
+		// whatever is not sent by the deadline stays there for the next start.
 		manager.Shutdown(shutCtx)
+		events.Stop(shutCtx)
 		log.Info("stopped")
 	}()
 

@@ -46,7 +46,7 @@ func TestSpecIsValidOpenAPI30(t *testing.T) {
 	for _, tag := range doc.Tags {
 		tags = append(tags, tag.Name)
 	}
-	if want := []string{"Server", "Sessions", "Auth", "Screenshot", "Chats", "Messages"}; !slices.Equal(tags, want) {
+	if want := []string{"Server", "Sessions", "Auth", "Screenshot", "Chats", "Messages", "Events"}; !slices.Equal(tags, want) {
 		t.Errorf("tags = %v, want %v", tags, want)
 	}
 	if !json.Valid(Spec()) {
