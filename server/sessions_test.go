@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/engines/enginetest"
+	"github.com/wagate/wagate/engines/enginetest/memnet"
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/store/storetest"
 )
@@ -17,117 +19,120 @@ func TestSessionLifecycle(t *testing.T) {
 		a := newAPI(t, d, apiOptions{})
 
 		// Create without start: STOPPED, default engine.
-		s := a.session(a.expect(a.do("POST", "/api/sessions", map[string]any{"name": "alpha", "start": false}), 201))
+		s := a.Session(a.Expect(a.Do("POST", "/api/sessions", map[string]any{"name": "alpha", "start": false}), 201))
 		if s.Status != engines.StatusStopped || s.Engine["engine"] != "WEBJS" || s.Me != nil {
 			t.Fatalf("created: %+v", s)
 		}
 		// Not listed without ?all while stopped.
-		var list []sessionJSON
-		a.expect(a.do("GET", "/api/sessions", nil), 200).json(t, &list)
+		var list []enginetest.Session
+		a.Expect(a.Do("GET", "/api/sessions", nil), 200).JSON(t, &list)
 		if len(list) != 0 {
 			t.Fatalf("list without all: %+v", list)
 		}
-		a.expect(a.do("GET", "/api/sessions?all=true", nil), 200).json(t, &list)
+		a.Expect(a.Do("GET", "/api/sessions?all=true", nil), 200).JSON(t, &list)
 		if len(list) != 1 || list[0].Name != "alpha" {
 			t.Fatalf("list all: %+v", list)
 		}
 
 		// Start: waits for pairing.
-		s = a.session(a.expect(a.do("POST", "/api/sessions/alpha/start", nil), 201))
+		s = a.Session(a.Expect(a.Do("POST", "/api/sessions/alpha/start", nil), 201))
 		if s.Status != engines.StatusScanQRCode {
 			t.Fatalf("started: %+v", s)
 		}
 		// QR as raw value, PNG, and base64 JSON.
 		var qr map[string]string
-		a.expect(a.do("GET", "/api/alpha/auth/qr?format=raw", nil), 200).json(t, &qr)
-		if !strings.HasPrefix(qr["value"], "2@") {
+		a.Expect(a.Do("GET", "/api/alpha/auth/qr?format=raw", nil), 200).JSON(t, &qr)
+		if !strings.HasPrefix(qr["value"], "memnet:alpha:") {
 			t.Fatalf("raw qr: %v", qr)
 		}
-		png := a.expect(a.do("GET", "/api/alpha/auth/qr", nil), 200)
-		if png.header.Get("Content-Type") != "image/png" || !bytes.HasPrefix(png.body, []byte("\x89PNG")) {
-			t.Fatalf("qr image: %s %.20q", png.header.Get("Content-Type"), png.body)
+		png := a.Expect(a.Do("GET", "/api/alpha/auth/qr", nil), 200)
+		if png.Header.Get("Content-Type") != "image/png" || !bytes.HasPrefix(png.Body, []byte("\x89PNG")) {
+			t.Fatalf("qr image: %s %.20q", png.Header.Get("Content-Type"), png.Body)
 		}
 		var b64 map[string]string
-		a.expect(a.do("GET", "/api/alpha/auth/qr", nil, "Accept", "application/json"), 200).json(t, &b64)
+		a.Expect(a.Do("GET", "/api/alpha/auth/qr", nil, "Accept", "application/json"), 200).JSON(t, &b64)
 		if b64["mimetype"] != "image/png" || len(b64["data"]) < 100 {
 			t.Fatalf("qr json: %.100v", b64)
 		}
 		// me is null before pairing.
-		if r := a.expect(a.do("GET", "/api/sessions/alpha/me", nil), 200); string(r.body) != "null\n" && string(r.body) != "null" {
-			t.Fatalf("me before pairing: %q", r.body)
+		if r := a.Expect(a.Do("GET", "/api/sessions/alpha/me", nil), 200); string(r.Body) != "null\n" && string(r.Body) != "null" {
+			t.Fatalf("me before pairing: %q", r.Body)
 		}
 		// Pair by phone code.
 		var code map[string]string
-		a.expect(a.do("POST", "/api/alpha/auth/request-code", map[string]string{"phoneNumber": "+1 555 000 1111"}), 201).json(t, &code)
-		if code["code"] != "ABCD-1111" {
+		a.Expect(a.Do("POST", "/api/alpha/auth/request-code", map[string]string{"phoneNumber": "+1 555 000 1111"}), 201).JSON(t, &code)
+		if len(code["code"]) != 9 || code["code"][4] != '-' {
 			t.Fatalf("code: %v", code)
+		}
+		if err := a.me.EnterCode(context.Background(), code["code"]); err != nil {
+			t.Fatal(err)
 		}
 		s = a.waitStatus("alpha", engines.StatusWorking)
 		if s.Me == nil || s.Me.ID != "15550001111@c.us" {
 			t.Fatalf("working: %+v", s)
 		}
 		var mi engines.MeInfo
-		a.expect(a.do("GET", "/api/sessions/alpha/me", nil), 200).json(t, &mi)
+		a.Expect(a.Do("GET", "/api/sessions/alpha/me", nil), 200).JSON(t, &mi)
 		if mi.PushName != "Tester" {
 			t.Fatalf("me: %+v", mi)
 		}
 		// QR while WORKING: 422 with the status.
-		e := a.expect(a.do("GET", "/api/alpha/auth/qr", nil), 422).err(t)
+		e := a.Expect(a.Do("GET", "/api/alpha/auth/qr", nil), 422).Err(t)
 		if e["status"] != "WORKING" || e["session"] != "alpha" {
 			t.Fatalf("qr while working: %v", e)
 		}
 
 		// Restart keeps the pairing.
-		s = a.session(a.expect(a.do("POST", "/api/sessions/alpha/restart", nil), 201))
+		s = a.Session(a.Expect(a.Do("POST", "/api/sessions/alpha/restart", nil), 201))
 		if s.Status != engines.StatusWorking {
 			t.Fatalf("restarted: %+v", s)
 		}
 		// Changing the engine of a paired session: 409 that says to log out first.
-		e = a.expect(a.do("PUT", "/api/sessions/alpha", map[string]any{"engine": "NOWEB", "config": map[string]any{}}), http.StatusConflict).err(t)
+		e = a.Expect(a.Do("PUT", "/api/sessions/alpha", map[string]any{"engine": "NOWEB", "config": map[string]any{}}), http.StatusConflict).Err(t)
 		if !strings.Contains(e["message"].(string), "log out first") {
 			t.Fatalf("409 message: %v", e["message"])
 		}
 		// Update the config of a running session: restarted with it.
-		s = a.session(a.expect(a.do("PUT", "/api/sessions/alpha", map[string]any{"config": map[string]any{"metadata": map[string]string{"team": "blue"}}}), 200))
+		s = a.Session(a.Expect(a.Do("PUT", "/api/sessions/alpha", map[string]any{"config": map[string]any{"metadata": map[string]string{"team": "blue"}}}), 200))
 		if s.Config.Metadata["team"] != "blue" || s.Status != engines.StatusWorking {
 			t.Fatalf("updated: %+v", s)
 		}
 
 		// Logout: the running session starts over, waiting for a scan.
-		s = a.session(a.expect(a.do("POST", "/api/sessions/alpha/logout", nil), 201))
+		s = a.Session(a.Expect(a.Do("POST", "/api/sessions/alpha/logout", nil), 201))
 		if s.Status != engines.StatusScanQRCode || s.Me != nil {
 			t.Fatalf("logged out: %+v", s)
 		}
 		// Now the engine may change.
-		s = a.session(a.expect(a.do("PUT", "/api/sessions/alpha", map[string]any{"engine": "noweb"}), 200))
+		s = a.Session(a.Expect(a.Do("PUT", "/api/sessions/alpha", map[string]any{"engine": "noweb"}), 200))
 		if s.Engine["engine"] != "NOWEB" {
 			t.Fatalf("engine change: %+v", s)
 		}
 		// Stop.
-		s = a.session(a.expect(a.do("POST", "/api/sessions/alpha/stop", nil), 201))
+		s = a.Session(a.Expect(a.Do("POST", "/api/sessions/alpha/stop", nil), 201))
 		if s.Status != engines.StatusStopped {
 			t.Fatalf("stopped: %+v", s)
 		}
 		// Delete: empty body; then 404 everywhere.
-		r := a.expect(a.do("DELETE", "/api/sessions/alpha", nil), 200)
-		if len(r.body) != 0 {
-			t.Fatalf("delete body: %q", r.body)
+		r := a.Expect(a.Do("DELETE", "/api/sessions/alpha", nil), 200)
+		if len(r.Body) != 0 {
+			t.Fatalf("delete body: %q", r.Body)
 		}
-		a.expect(a.do("GET", "/api/sessions/alpha", nil), 404).err(t)
-		a.expect(a.do("POST", "/api/sessions/alpha/start", nil), 404).err(t)
-		a.expect(a.do("GET", "/api/alpha/chats", nil), 404).err(t)
+		a.Expect(a.Do("GET", "/api/sessions/alpha", nil), 404).Err(t)
+		a.Expect(a.Do("POST", "/api/sessions/alpha/start", nil), 404).Err(t)
+		a.Expect(a.Do("GET", "/api/alpha/chats", nil), 404).Err(t)
 	})
 }
 
 func TestCreateDefaults(t *testing.T) {
 	a := newAPI(t, store.SQLite, apiOptions{})
 	// No name: one is generated; start defaults to true.
-	s := a.session(a.expect(a.do("POST", "/api/sessions", map[string]any{"config": map[string]any{"metadata": map[string]string{"pair": "auto"}}}), 201))
+	s := a.Session(a.Expect(a.Do("POST", "/api/sessions", map[string]any{"config": paired()}), 201))
 	if !strings.HasPrefix(s.Name, "session_") || s.Status != engines.StatusWorking {
 		t.Fatalf("created: %+v", s)
 	}
 	// Existing name: WAHA's 422.
-	e := a.expect(a.do("POST", "/api/sessions", map[string]any{"name": s.Name}), 422).err(t)
+	e := a.Expect(a.Do("POST", "/api/sessions", map[string]any{"name": s.Name}), 422).Err(t)
 	if !strings.Contains(e["message"].(string), "already exists") {
 		t.Fatalf("duplicate: %v", e)
 	}
@@ -136,23 +141,23 @@ func TestCreateDefaults(t *testing.T) {
 func TestDeprecatedSessionForms(t *testing.T) {
 	a := newAPI(t, store.SQLite, apiOptions{})
 	var dto map[string]any
-	a.expect(a.do("POST", "/api/sessions/start", map[string]any{"name": "old", "config": map[string]any{"metadata": map[string]string{"pair": "auto"}}}), 201).json(t, &dto)
+	a.Expect(a.Do("POST", "/api/sessions/start", map[string]any{"name": "old", "config": paired()}), 201).JSON(t, &dto)
 	if dto["name"] != "old" || dto["status"] != "WORKING" {
 		t.Fatalf("start: %v", dto)
 	}
-	a.expect(a.do("POST", "/api/sessions/start", map[string]any{"name": "old"}), 422).err(t)
-	if r := a.expect(a.do("POST", "/api/sessions/stop", map[string]any{"name": "old"}), 201); len(r.body) != 0 {
-		t.Fatalf("stop body %q", r.body)
+	a.Expect(a.Do("POST", "/api/sessions/start", map[string]any{"name": "old"}), 422).Err(t)
+	if r := a.Expect(a.Do("POST", "/api/sessions/stop", map[string]any{"name": "old"}), 201); len(r.Body) != 0 {
+		t.Fatalf("stop body %q", r.Body)
 	}
 	a.waitStatus("old", engines.StatusStopped)
 	// Start again a stopped session: allowed.
-	a.expect(a.do("POST", "/api/sessions/start", map[string]any{"name": "old", "config": map[string]any{"metadata": map[string]string{"pair": "auto"}}}), 201)
-	a.expect(a.do("POST", "/api/sessions/stop", map[string]any{"name": "old", "logout": true}), 201)
-	a.expect(a.do("GET", "/api/sessions/old", nil), 404)
-	a.expect(a.do("POST", "/api/sessions/start", map[string]any{"name": "gone"}), 201)
-	a.expect(a.do("POST", "/api/sessions/logout", map[string]any{"name": "gone"}), 201)
-	a.expect(a.do("GET", "/api/sessions/gone", nil), 404)
-	a.expect(a.do("POST", "/api/sessions/logout", map[string]any{}), 400)
+	a.Expect(a.Do("POST", "/api/sessions/start", map[string]any{"name": "old", "config": paired()}), 201)
+	a.Expect(a.Do("POST", "/api/sessions/stop", map[string]any{"name": "old", "logout": true}), 201)
+	a.Expect(a.Do("GET", "/api/sessions/old", nil), 404)
+	a.Expect(a.Do("POST", "/api/sessions/start", map[string]any{"name": "gone"}), 201)
+	a.Expect(a.Do("POST", "/api/sessions/logout", map[string]any{"name": "gone"}), 201)
+	a.Expect(a.Do("GET", "/api/sessions/gone", nil), 404)
+	a.Expect(a.Do("POST", "/api/sessions/logout", map[string]any{}), 400)
 }
 
 // TestRestartPersistence: a second gateway on the same database brings back the
@@ -160,19 +165,19 @@ func TestDeprecatedSessionForms(t *testing.T) {
 func TestRestartPersistence(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d store.Dialect) {
 		st, _ := storetest.Open(t, d)
-		world := &fakeWorld{}
-		a := newAPI(t, d, apiOptions{store: st, world: world})
-		a.expect(a.do("POST", "/api/sessions", map[string]any{"name": "running", "engine": "NOWEB",
-			"config": map[string]any{"metadata": map[string]string{"pair": "auto"}, "webhooks": []map[string]any{{"url": "http://127.0.0.1:9/h", "events": []string{"message"}}}}}), 201)
-		a.expect(a.do("POST", "/api/sessions", map[string]any{"name": "parked", "start": false}), 201)
-		a.manager.Shutdown(context.Background())
+		net := memnet.New()
+		a := newAPI(t, d, apiOptions{store: st, net: net})
+		a.Expect(a.Do("POST", "/api/sessions", map[string]any{"name": "running", "engine": "NOWEB",
+			"config": map[string]any{"metadata": map[string]string{memnet.MetaPair: myPhone}, "webhooks": []map[string]any{{"url": "http://127.0.0.1:9/h", "events": []string{"message"}}}}}), 201)
+		a.Expect(a.Do("POST", "/api/sessions", map[string]any{"name": "parked", "start": false}), 201)
+		a.Manager.Shutdown(context.Background())
 
-		b := newAPI(t, d, apiOptions{store: st, world: world})
+		b := newAPI(t, d, apiOptions{store: st, net: net})
 		s := b.waitStatus("running", engines.StatusWorking)
-		if s.Engine["engine"] != "NOWEB" || s.Me == nil || len(s.Config.Webhooks) != 1 || s.Config.Metadata["pair"] != "auto" {
+		if s.Engine["engine"] != "NOWEB" || s.Me == nil || len(s.Config.Webhooks) != 1 || s.Config.Metadata[memnet.MetaPair] != myPhone {
 			t.Fatalf("running session after restart: %+v", s)
 		}
-		if p := b.session(b.expect(b.do("GET", "/api/sessions/parked", nil), 200)); p.Status != engines.StatusStopped {
+		if p := b.Session(b.Expect(b.Do("GET", "/api/sessions/parked", nil), 200)); p.Status != engines.StatusStopped {
 			t.Fatalf("parked session after restart: %+v", p)
 		}
 	})
@@ -180,7 +185,7 @@ func TestRestartPersistence(t *testing.T) {
 
 func TestWaitsForStartingSession(t *testing.T) {
 	a := newAPI(t, store.SQLite, apiOptions{})
-	a.expect(a.do("POST", "/api/sessions", map[string]any{"name": "slow", "config": map[string]any{"metadata": map[string]string{"pair": "slow"}}}), 201)
+	a.Expect(a.Do("POST", "/api/sessions", map[string]any{"name": "slow", "config": map[string]any{"metadata": map[string]string{memnet.MetaStartDelay: "150ms", memnet.MetaPair: myPhone}}}), 201)
 	// The session is STARTING for a while; the call waits for it instead of failing.
-	a.expect(a.do("GET", "/api/slow/chats", nil), 200)
+	a.Expect(a.Do("GET", "/api/slow/chats", nil), 200)
 }

@@ -55,10 +55,27 @@ func (n *Network) Account(phone, name string) *Phone {
 	return &Phone{n: n, phone: phone}
 }
 
+// Session config metadata that API tests use to script a session's start.
+const (
+	// MetaPair links a new session to the account with this number as it starts,
+	// as if its QR code had been scanned at once.
+	MetaPair = "memnet.pair"
+	// MetaStartDelay keeps a session STARTING this long (a Go duration) before it
+	// goes on.
+	MetaStartDelay = "memnet.startDelay"
+)
+
 // Factory makes engines on the network.
 func (n *Network) Factory() engines.Factory {
 	return engines.FactoryFunc(func(_ context.Context, spec engines.SessionSpec, host engines.Host) (engines.Engine, error) {
-		return &Engine{n: n, session: spec.Name, host: host}, nil
+		e := &Engine{n: n, session: spec.Name, host: host, autoPair: spec.Config.Metadata[MetaPair]}
+		if d := spec.Config.Metadata[MetaStartDelay]; d != "" {
+			var err error
+			if e.startDelay, err = time.ParseDuration(d); err != nil {
+				return nil, fmt.Errorf("memnet: %s: %w", MetaStartDelay, err)
+			}
+		}
+		return e, nil
 	})
 }
 
@@ -222,10 +239,12 @@ func (p *Phone) WaitText(ctx context.Context, from, text string) (string, error)
 
 // Engine is a session on the network.
 type Engine struct {
-	n       *Network
-	session string
-	host    engines.Host
-	qr      string
+	n          *Network
+	session    string
+	host       engines.Host
+	qr         string
+	autoPair   string
+	startDelay time.Duration
 }
 
 func (e *Engine) account() (*account, error) {
@@ -237,8 +256,23 @@ func (e *Engine) account() (*account, error) {
 }
 
 // Start links again a paired session, or offers a QR code.
-func (e *Engine) Start(context.Context) error {
+func (e *Engine) Start(ctx context.Context) error {
+	if e.startDelay > 0 {
+		go func() {
+			time.Sleep(e.startDelay)
+			e.start()
+		}()
+		return nil
+	}
+	e.start()
+	return nil
+}
+
+func (e *Engine) start() {
 	e.n.mu.Lock()
+	if _, ok := e.n.accounts[e.autoPair]; ok {
+		e.n.links[e.session] = e.autoPair
+	}
 	a, err := e.account()
 	if err != nil {
 		e.qr = "memnet:" + e.session + ":" + e.n.nextID()
@@ -248,10 +282,9 @@ func (e *Engine) Start(context.Context) error {
 	if err == nil {
 		e.host.SetMe(meOf(a, e.session))
 		e.host.SetStatus(engines.StatusWorking, "")
-		return nil
+		return
 	}
 	e.host.SetStatus(engines.StatusScanQRCode, "")
-	return nil
 }
 
 func (e *Engine) Stop(context.Context) error {
@@ -376,12 +409,17 @@ func (e *Engine) chat(a *account, id engines.ChatID) (*engines.Chat, error) {
 	return c, nil
 }
 
-func (e *Engine) ChatPicture(_ context.Context, id engines.ChatID, _ bool) (u *string, err error) {
-	err = e.locked(func(a *account) error {
+// ChatPicture is a made-up URL for every chat the account has.
+func (e *Engine) ChatPicture(_ context.Context, id engines.ChatID, _ bool) (*string, error) {
+	err := e.locked(func(a *account) error {
 		_, err := e.chat(a, id)
 		return err
 	})
-	return nil, err
+	if err != nil {
+		return nil, err
+	}
+	u := "https://pps.memnet.invalid/" + id.User + ".jpg"
+	return &u, nil
 }
 
 func (e *Engine) ArchiveChat(ctx context.Context, id engines.ChatID, archive bool) error {
