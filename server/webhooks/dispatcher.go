@@ -423,6 +423,10 @@ func (d *dispatcher) sweeper() {
 // sweep gives every lane with pending rows in the store a goroutine, and sets the
 // pending counts from the store.
 func (d *dispatcher) sweep(ctx context.Context) error {
+	// Rows sent but not yet recorded would be counted as pending.
+	if err := d.ack.flush(ctx); err != nil {
+		return err
+	}
 	lanes, err := d.st.PendingLanes(ctx)
 	if err != nil {
 		return err
@@ -434,7 +438,11 @@ func (d *dispatcher) sweep(ctx context.Context) error {
 		key := laneKey{sl.Session, sl.URL}
 		seen[key] = true
 		l := d.laneLocked(key)
-		l.pending = sl.Pending
+		if !l.running {
+			// A working lane counts its own rows exactly; an idle one may have
+			// rows this process did not write (another replica, a requeue).
+			l.pending = sl.Pending
+		}
 		l.overflow = true
 		d.runLocked(l)
 	}
