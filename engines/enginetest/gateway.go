@@ -16,6 +16,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -49,6 +50,7 @@ type GatewayOptions struct {
 // Gateway is a gateway under test: the real server, manager and store.
 type Gateway struct {
 	t       testing.TB
+	events  *eventLog
 	Handler http.Handler
 	Server  *server.Server
 	Manager *engines.Manager
@@ -93,7 +95,15 @@ func NewGateway(t testing.TB, o GatewayOptions) *Gateway {
 	if os.Getenv("WAGATE_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	m := engines.NewManager(st, o.Factories, o.Publisher, log, engines.ManagerOptions{WorkingWait: cfg.Sessions.WorkingWait})
+	events := &eventLog{changed: make(chan struct{})}
+	pub := engines.PublisherFunc(func(ctx context.Context, ev engines.Event) error {
+		events.add(ev)
+		if o.Publisher != nil {
+			return o.Publisher.Publish(ctx, ev)
+		}
+		return nil
+	})
+	m := engines.NewManager(st, o.Factories, pub, log, engines.ManagerOptions{WorkingWait: cfg.Sessions.WorkingWait})
 	if err := m.Boot(context.Background(), false); err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +119,61 @@ func NewGateway(t testing.TB, o GatewayOptions) *Gateway {
 	if err != nil {
 		t.Fatalf("load spec: %v", err)
 	}
-	return &Gateway{t: t, Handler: srv.Handler(), Server: srv, Manager: m, Matrix: o.Matrix, Store: st, spec: spec, key: APIKey}
+	return &Gateway{t: t, events: events, Handler: srv.Handler(), Server: srv, Manager: m, Matrix: o.Matrix, Store: st, spec: spec, key: APIKey}
+}
+
+// eventLog records every event the gateway's engines publish, payloads as JSON
+// objects, so tests can assert them whatever Go type an engine emits.
+type eventLog struct {
+	mu      sync.Mutex
+	events  []Event
+	changed chan struct{}
+}
+
+// Event is a published event with its payload decoded from JSON.
+type Event struct {
+	Session, Name string
+	Payload       map[string]any
+}
+
+func (l *eventLog) add(ev engines.Event) {
+	raw, _ := json.Marshal(ev.Payload)
+	var payload map[string]any
+	json.Unmarshal(raw, &payload)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.events = append(l.events, Event{Session: ev.Session, Name: ev.Event, Payload: payload})
+	close(l.changed)
+	l.changed = make(chan struct{})
+}
+
+// WaitEvent waits for an event of the session with the name whose payload
+// satisfies match (nil matches any).
+func (g *Gateway) WaitEvent(session, name string, match func(map[string]any) bool, within time.Duration) Event {
+	g.t.Helper()
+	timeout := time.After(within)
+	for {
+		g.events.mu.Lock()
+		changed := g.events.changed
+		for _, ev := range g.events.events {
+			if ev.Session == session && ev.Name == name && (match == nil || match(ev.Payload)) {
+				g.events.mu.Unlock()
+				return ev
+			}
+		}
+		var seen []string
+		for _, ev := range g.events.events {
+			if ev.Session == session {
+				seen = append(seen, ev.Name)
+			}
+		}
+		g.events.mu.Unlock()
+		select {
+		case <-changed:
+		case <-timeout:
+			g.t.Fatalf("no %s event of session %s came (it had: %v)", name, session, seen)
+		}
+	}
 }
 
 // T is the test the gateway belongs to.

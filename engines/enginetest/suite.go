@@ -62,6 +62,8 @@ func RunWithMatrix(t *testing.T, h Harness, m *capabilities.Matrix) {
 	t.Run("PairByCode", s.pairByCode)
 	t.Run("RestartKeepsPairing", s.restartKeepsPairing)
 	t.Run("SendAndReceive", s.sendAndReceive)
+	t.Run("PageAndFilter", s.pageAndFilter)
+	t.Run("BadInput", s.badInput)
 	t.Run("EditAndRevoke", s.editAndRevoke)
 	t.Run("ArchiveAndUnread", s.archiveAndUnread)
 	t.Run("ReadMessages", s.readMessages)
@@ -287,11 +289,17 @@ func (s *suite) sendAndReceive(t *testing.T) {
 	if _, err := p.contact.WaitText(ctx(t, stepWithin), p.meNum, "hello from the API"); err != nil {
 		t.Fatalf("contact did not get the message: %v", err)
 	}
+	g.WaitEvent("sr", "message.any", idIs(sent.ID), stepWithin)
 	inID, err := p.contact.SendText(ctx(t, stepWithin), p.meNum, "hello back")
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := "false_" + p.cNum + "@c.us_" + inID
+	in := g.WaitEvent("sr", "message", idIs(want), stepWithin)
+	if in.Payload["body"] != "hello back" || in.Payload["fromMe"] != false || in.Payload["from"] != p.cNum+"@c.us" {
+		t.Fatalf("message event: %v", in.Payload)
+	}
+	g.WaitEvent("sr", "message.any", idIs(want), stepWithin)
 	msgs := s.waitMessages(t, p, p.cNum+"@c.us", func(ms []engines.Message) bool { return len(ms) >= 2 && ms[0].ID == want })
 	if msgs[1].ID != sent.ID || msgs[0].FromMe || *msgs[0].Body != "hello back" || msgs[0].From != p.cNum+"@c.us" {
 		t.Fatalf("messages, newest first: %+v", msgs)
@@ -315,6 +323,11 @@ func (s *suite) sendAndReceive(t *testing.T) {
 	if len(ov) != 1 {
 		t.Fatalf("overview (POST): %+v", ov)
 	}
+}
+
+// idIs matches an event payload by its message id.
+func idIs(id string) func(map[string]any) bool {
+	return func(p map[string]any) bool { return p["id"] == id }
 }
 
 // waitMessages polls a chat's messages until ok says they are as expected.
@@ -369,6 +382,81 @@ func (s *suite) converse(t *testing.T, p paired) (mine, theirs string) {
 	return sent.ID, theirs
 }
 
+func (s *suite) pageAndFilter(t *testing.T) {
+	g := s.gateway(t, nil)
+	p, ok := s.pair(t, g, "pf")
+	if !ok || !s.supports(t, p, "messages.sendText", "chats.messages") {
+		return
+	}
+	mine, theirs := s.converse(t, p)
+	var third engines.Message
+	g.Expect(g.Do("POST", "/api/sendText", map[string]string{"session": "pf", "chatId": p.cNum + "@c.us", "text": "third"}), 201).JSON(t, &third)
+	all := s.waitMessages(t, p, p.cNum+"@c.us", func(ms []engines.Message) bool { return len(ms) == 3 && ms[0].ID == third.ID })
+	if all[1].ID != theirs || all[2].ID != mine {
+		t.Fatalf("newest first: %v, %v, %v", all[0].ID, all[1].ID, all[2].ID)
+	}
+	chat := "/api/pf/chats/" + p.cNum + "@c.us/messages?downloadMedia=false"
+	ids := func(query string) []string {
+		var ms []engines.Message
+		g.Expect(g.Do("GET", chat+query, nil), 200).JSON(t, &ms)
+		var out []string
+		for _, m := range ms {
+			out = append(out, m.ID)
+		}
+		return out
+	}
+	check := func(query string, want ...string) {
+		t.Helper()
+		if got := ids(query); strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("messages%s = %v, want %v", query, got, want)
+		}
+	}
+	check("&limit=2", third.ID, theirs)
+	check("&limit=2&offset=2", mine)
+	check("&limit=10&offset=3")
+	check("&sortOrder=asc", mine, theirs, third.ID)
+	check("&filter.fromMe=true", third.ID, mine)
+	check("&filter.fromMe=false", theirs)
+	check(fmt.Sprintf("&filter.timestamp.gte=%d", time.Now().Add(time.Hour).Unix()))
+	check(fmt.Sprintf("&filter.timestamp.lte=%d", time.Now().Add(time.Hour).Unix()), third.ID, theirs, mine)
+	// chatId "all" lists every chat's messages.
+	var every []engines.Message
+	g.Expect(g.Do("GET", "/api/pf/chats/all/messages?limit=50", nil), 200).JSON(t, &every)
+	if len(every) < 3 {
+		t.Errorf("all chats: %d messages, want at least 3", len(every))
+	}
+}
+
+// badInput: malformed ids answer 400 naming the value, and a session that is not
+// WORKING answers 422 with its status, on every engine.
+func (s *suite) badInput(t *testing.T) {
+	g := s.gateway(t, nil)
+	p, ok := s.pair(t, g, "bad")
+	if !ok || !s.supports(t, p, "chats.list", "chats.messages", "chats.message") {
+		return
+	}
+	for _, c := range []struct{ path, mentions string }{
+		{"/api/bad/chats/not-a-chat/messages", "not-a-chat"},
+		{"/api/bad/chats/" + p.cNum + "@c.us/messages/maybe_" + p.cNum + "@c.us_ABC", "maybe_"},
+		{"/api/bad/chats?limit=lots", "limit"},
+	} {
+		e := g.Expect(g.Do("GET", c.path, nil), 400).Err(t)
+		if msg, _ := e["message"].(string); !strings.Contains(msg, c.mentions) {
+			t.Errorf("%s: message %q does not mention %q", c.path, msg, c.mentions)
+		}
+	}
+	e := g.Expect(g.Do("GET", "/api/bad/chats/"+p.cNum+"@c.us/messages/false_"+p.cNum+"@c.us_3EB0NOSUCHMESSAGE00", nil), 404).Err(t)
+	if msg, _ := e["message"].(string); !strings.Contains(strings.ToLower(msg), "not found") {
+		t.Errorf("unknown message: %v", e)
+	}
+	// A second session, still waiting for its QR code to be scanned.
+	s.create(t, g, "waiting")
+	e = g.Expect(g.Do("GET", "/api/waiting/chats", nil), 422).Err(t)
+	if e["status"] != string(engines.StatusScanQRCode) || e["session"] != "waiting" {
+		t.Errorf("not WORKING: %v", e)
+	}
+}
+
 func (s *suite) editAndRevoke(t *testing.T) {
 	g := s.gateway(t, nil)
 	p, ok := s.pair(t, g, "er")
@@ -391,6 +479,10 @@ func (s *suite) editAndRevoke(t *testing.T) {
 	if err := p.contact.Edit(ctx(t, stepWithin), p.meNum, raw, "pong (edited)"); err != nil {
 		t.Fatal(err)
 	}
+	ed := g.WaitEvent("er", "message.edited", func(m map[string]any) bool { return m["editedMessageId"] == raw }, stepWithin)
+	if ed.Payload["body"] != "pong (edited)" {
+		t.Fatalf("message.edited: %v", ed.Payload)
+	}
 	s.waitMessages(t, p, p.cNum+"@c.us", func(ms []engines.Message) bool {
 		for _, m := range ms {
 			if m.ID == theirs && m.Body != nil && *m.Body == "pong (edited)" {
@@ -402,6 +494,7 @@ func (s *suite) editAndRevoke(t *testing.T) {
 	if err := p.contact.Revoke(ctx(t, stepWithin), p.meNum, raw); err != nil {
 		t.Fatal(err)
 	}
+	g.WaitEvent("er", "message.revoked", func(m map[string]any) bool { return m["revokedMessageId"] == raw }, stepWithin)
 	s.waitMessages(t, p, p.cNum+"@c.us", func(ms []engines.Message) bool {
 		for _, m := range ms {
 			if m.ID == theirs {
@@ -431,6 +524,9 @@ func (s *suite) archiveAndUnread(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.waitChat(t, p, func(c engines.Chat) bool { return c.Archived })
+	g.WaitEvent("au", "chat.archive", func(m map[string]any) bool {
+		return m["id"] == p.cNum+"@c.us" && m["archived"] == true
+	}, stepWithin)
 }
 
 func (s *suite) readMessages(t *testing.T) {

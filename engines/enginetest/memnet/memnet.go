@@ -23,20 +23,19 @@ type Network struct {
 	accounts map[string]*account // by phone number
 	links    map[string]string   // session name → phone number
 	pending  map[string]*Engine  // QR value or pairing code → engine waiting for it
+	running  map[string]*Engine  // session name → its started engine, for events
 	seq      int
 }
 
 // New makes an empty network.
 func New() *Network {
-	return &Network{accounts: map[string]*account{}, links: map[string]string{}, pending: map[string]*Engine{}}
+	return &Network{accounts: map[string]*account{}, links: map[string]string{}, pending: map[string]*Engine{}, running: map[string]*Engine{}}
 }
 
 type account struct {
 	phone, name string
 	chats       map[string]*engines.Chat // by chat id
 	messages    []message                // oldest first
-	inbox       chan message             // what the phone receives, for WaitText
-	received    []message
 }
 
 type message struct {
@@ -88,9 +87,31 @@ func meOf(a *account, session string) *engines.MeInfo {
 	return &engines.MeInfo{ID: a.phone + "@c.us", PushName: a.name, JID: a.phone + ":1@s.whatsapp.net"}
 }
 
-// deliver records a text message from one account to another on both sides.
-// Called with n.mu held.
-func (n *Network) deliver(from, to *account, text string, replyTo *engines.ReplyTo) (sent engines.Message) {
+// emit is an event for the running sessions linked to an account.
+type emit func()
+
+// eventsFor returns the emits of an event to every running session of acct.
+// Called with n.mu held; the emits run after it is released.
+func (n *Network) eventsFor(acct *account, event string, payload any) []emit {
+	var out []emit
+	for session, e := range n.running {
+		if n.links[session] == acct.phone {
+			out = append(out, func() { e.host.Emit(context.Background(), event, payload) })
+		}
+	}
+	return out
+}
+
+func run(emits []emit) {
+	for _, e := range emits {
+		e()
+	}
+}
+
+// deliver records a text message from one account to another on both sides and
+// returns the message as the sender sees it and the events to emit. Called with
+// n.mu held.
+func (n *Network) deliver(from, to *account, text string, replyTo *engines.ReplyTo) (sent engines.Message, emits []emit) {
 	raw := n.nextID()
 	now := time.Now().Unix()
 	for _, side := range []struct {
@@ -121,14 +142,14 @@ func (n *Network) deliver(from, to *account, text string, replyTo *engines.Reply
 		}
 		m.AckName = m.Ack.Name()
 		side.acct.messages = append(side.acct.messages, message{chat: chat, Message: m, raw: raw})
-		if !side.fromMe {
-			side.acct.received = append(side.acct.received, message{chat: chat, Message: m, raw: raw})
-		}
 		if side.fromMe {
 			sent = m
+		} else {
+			emits = append(emits, n.eventsFor(side.acct, "message", m)...)
 		}
+		emits = append(emits, n.eventsFor(side.acct, "message.any", m)...)
 	}
-	return sent
+	return sent, emits
 }
 
 // Phone is an account's primary device.
@@ -163,58 +184,79 @@ func (p *Phone) EnterCode(ctx context.Context, code string) error { return p.lin
 // SendText sends text to another account.
 func (p *Phone) SendText(_ context.Context, to, text string) (string, error) {
 	p.n.mu.Lock()
-	defer p.n.mu.Unlock()
 	peer, ok := p.n.accounts[strings.TrimSuffix(to, "@c.us")]
 	if !ok {
+		p.n.mu.Unlock()
 		return "", fmt.Errorf("memnet: no account %s", to)
 	}
-	m := p.n.deliver(p.n.accounts[p.phone], peer, text, nil)
+	m, emits := p.n.deliver(p.n.accounts[p.phone], peer, text, nil)
+	p.n.mu.Unlock()
+	run(emits)
 	return m.ID[strings.LastIndex(m.ID, "_")+1:], nil
 }
 
-// change applies f to the message raw in both accounts' copies.
-func (p *Phone) change(to, raw string, f func(*[]message, int)) error {
+// change applies f to the message raw in both accounts' copies; event(m), where
+// not nil, is emitted to the peer's sessions with the peer's copy as it was before f.
+func (p *Phone) change(to, raw, event string, payload func(before engines.Message) any, f func(*[]message, int)) error {
 	p.n.mu.Lock()
-	defer p.n.mu.Unlock()
 	peer, ok := p.n.accounts[strings.TrimSuffix(to, "@c.us")]
 	if !ok {
+		p.n.mu.Unlock()
 		return fmt.Errorf("memnet: no account %s", to)
 	}
+	var emits []emit
 	found := false
 	for _, a := range []*account{p.n.accounts[p.phone], peer} {
 		for i := range a.messages {
 			if a.messages[i].raw == raw {
+				if a == peer {
+					emits = p.n.eventsFor(peer, event, payload(a.messages[i].Message))
+				}
 				f(&a.messages, i)
 				found = true
 				break
 			}
 		}
 	}
+	p.n.mu.Unlock()
 	if !found {
 		return fmt.Errorf("memnet: no message %s", raw)
 	}
+	run(emits)
 	return nil
 }
 
 // Edit changes the text of a message this phone sent.
 func (p *Phone) Edit(_ context.Context, to, raw, text string) error {
-	return p.change(to, raw, func(ms *[]message, i int) { (*ms)[i].Body, (*ms)[i].Edited = &text, true })
+	return p.change(to, raw, "message.edited", func(m engines.Message) any {
+		m.Body = &text
+		return struct {
+			engines.Message
+			EditedMessageID string `json:"editedMessageId"`
+		}{m, raw}
+	}, func(ms *[]message, i int) { (*ms)[i].Body, (*ms)[i].Edited = &text, true })
 }
 
 // Revoke deletes a message this phone sent, for everyone.
 func (p *Phone) Revoke(_ context.Context, to, raw string) error {
-	return p.change(to, raw, func(ms *[]message, i int) { *ms = slices.Delete(*ms, i, i+1) })
+	return p.change(to, raw, "message.revoked", func(m engines.Message) any {
+		return map[string]any{"after": m, "before": m, "revokedMessageId": raw}
+	}, func(ms *[]message, i int) { *ms = slices.Delete(*ms, i, i+1) })
 }
 
 // Archive archives a chat from the phone; the linked session sees it.
 func (p *Phone) Archive(_ context.Context, chat string, archived bool) error {
 	p.n.mu.Lock()
-	defer p.n.mu.Unlock()
-	c, ok := p.n.accounts[p.phone].chats[strings.TrimSuffix(chat, "@c.us")+"@c.us"]
+	a := p.n.accounts[p.phone]
+	c, ok := a.chats[strings.TrimSuffix(chat, "@c.us")+"@c.us"]
 	if !ok {
+		p.n.mu.Unlock()
 		return fmt.Errorf("memnet: no chat %s", chat)
 	}
 	c.Archived = archived
+	emits := p.n.eventsFor(a, "chat.archive", map[string]any{"id": c.ID, "archived": archived, "timestamp": time.Now().Unix()})
+	p.n.mu.Unlock()
+	run(emits)
 	return nil
 }
 
@@ -270,6 +312,7 @@ func (e *Engine) Start(ctx context.Context) error {
 
 func (e *Engine) start() {
 	e.n.mu.Lock()
+	e.n.running[e.session] = e
 	if _, ok := e.n.accounts[e.autoPair]; ok {
 		e.n.links[e.session] = e.autoPair
 	}
@@ -290,6 +333,9 @@ func (e *Engine) start() {
 func (e *Engine) Stop(context.Context) error {
 	e.n.mu.Lock()
 	delete(e.n.pending, e.qr)
+	if e.n.running[e.session] == e {
+		delete(e.n.running, e.session)
+	}
 	e.n.mu.Unlock()
 	return nil
 }
@@ -577,6 +623,7 @@ func (e *Engine) SendText(_ context.Context, req engines.SendText) (out *engines
 	if req.Text == "panic!" {
 		panic("memnet: asked to panic") // lets the API tests prove panics are recovered
 	}
+	var emits []emit
 	err = e.locked(func(a *account) error {
 		peer, ok := e.n.accounts[req.Chat.User]
 		if !ok {
@@ -586,9 +633,11 @@ func (e *Engine) SendText(_ context.Context, req engines.SendText) (out *engines
 		if req.ReplyTo != nil {
 			reply = &engines.ReplyTo{ID: req.ReplyTo.ID}
 		}
-		m := e.n.deliver(a, peer, req.Text, reply)
+		var m engines.Message
+		m, emits = e.n.deliver(a, peer, req.Text, reply)
 		out = &m
 		return nil
 	})
+	run(emits)
 	return out, err
 }
