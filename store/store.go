@@ -44,6 +44,15 @@ func Open(ctx context.Context, dsn, dataDir string, log *slog.Logger) (*Store, e
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
+		sqlDB, err := db.DB()
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		// database/sql keeps 2 idle connections by default: with sessions, the
+		// webhook dispatcher and the API writing at once, every other query would
+		// pay for a new connection.
+		sqlDB.SetMaxIdleConns(16)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 		s = Store{db: db, dialect: Postgres}
 	default:
 		path := strings.TrimPrefix(dsn, "sqlite://")

@@ -168,6 +168,9 @@ func testLog() *slog.Logger {
 // "second" is 10 ms.
 func newService(t testing.TB, st *store.Store, reg *prometheus.Registry, tune func(*webhooks.Options)) *webhooks.Service {
 	t.Helper()
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
 	o := webhooks.Options{
 		Store: st, Environment: webhooks.NewEnvironment(configs.Default(), "test", false), Version: "test",
 		Registry: reg, Log: testLog(), RetryUnit: 10 * time.Millisecond, AttemptTimeout: 150 * time.Millisecond,

@@ -95,6 +95,7 @@ type Service struct {
 	hub     *hub
 	ids     idSource
 	defRetr engines.RetriesConfig
+	group   groupCommit
 }
 
 // New builds a Service; Start starts delivering.
@@ -152,7 +153,7 @@ func (s *Service) Publish(ctx context.Context, ev engines.Event) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	var enqErr error
-	if err := s.st.EnqueueDeliveries(ctx, p.Deliveries); err != nil {
+	if err := s.enqueue(ctx, p.Deliveries); err != nil {
 		s.m.refused.WithLabelValues("store").Add(float64(len(p.Deliveries)))
 		enqErr = fmt.Errorf("enqueue %s event %s: %w", ev.Event, ev.ID, err)
 		p.Deliveries = nil
@@ -307,4 +308,52 @@ func idBefore(t time.Time) string {
 		return "dlv_"
 	}
 	return "dlv_" + strings.ToLower(id.String())
+}
+
+// groupCommit writes the rows of concurrent Publish calls together: the first
+// caller to find no write under way writes everything queued, again and again
+// until the queue is empty, while the others wait for their rows' turn. Under load
+// one INSERT carries many events; alone, an event is written at once.
+type groupCommit struct {
+	mu      sync.Mutex
+	queue   []*enqueueReq
+	writing bool
+}
+
+type enqueueReq struct {
+	rows []store.Delivery
+	done chan error
+}
+
+// enqueue writes rows to the outbox and returns once they are committed.
+func (s *Service) enqueue(ctx context.Context, rows []store.Delivery) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	g := &s.group
+	req := &enqueueReq{rows: rows, done: make(chan error, 1)}
+	g.mu.Lock()
+	g.queue = append(g.queue, req)
+	if g.writing {
+		g.mu.Unlock()
+		return <-req.done
+	}
+	g.writing = true
+	for len(g.queue) > 0 {
+		batch := g.queue
+		g.queue = nil
+		g.mu.Unlock()
+		var all []store.Delivery
+		for _, r := range batch {
+			all = append(all, r.rows...)
+		}
+		err := s.st.EnqueueDeliveries(ctx, all)
+		for _, r := range batch {
+			r.done <- err
+		}
+		g.mu.Lock()
+	}
+	g.writing = false
+	g.mu.Unlock()
+	return <-req.done
 }
