@@ -19,7 +19,8 @@ type ChatStore interface {
 	// SaveChats creates chats or updates their state from a history sync: names and
 	// timestamps always, flags only for chats not seen before.
 	SaveChats(ctx context.Context, session string, chats []StoredChat) error
-	// UpdateChat applies a change to one chat, creating it if needed.
+	// UpdateChat applies a change to a known chat; an unknown chat is left alone
+	// (WhatsApp lists only chats with messages).
 	UpdateChat(ctx context.Context, session, chat string, change ChatChange) error
 	// SetAck raises the ack of messages (never lowers it, except to ERROR) and
 	// returns the ones it changed.

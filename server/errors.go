@@ -75,6 +75,7 @@ func (s *Server) toAPIError(err error, c echo.Context) *APIError {
 		httpErr *echo.HTTPError
 		idErr   *engines.IDError
 		nwErr   *engines.NotWorkingError
+		sdErr   *engines.StoreDisabledError
 	)
 	switch {
 	case errors.As(err, &apiErr):
@@ -83,6 +84,8 @@ func (s *Server) toAPIError(err error, c echo.Context) *APIError {
 		return notWorking(nwErr)
 	case errors.As(err, &idErr):
 		return badRequest("%s", idErr.Error())
+	case errors.As(err, &sdErr):
+		return newError(http.StatusUnprocessableEntity, "%s", sdErr.Error())
 	case errors.Is(err, engines.ErrSessionNotFound):
 		return newError(http.StatusNotFound, "Session not found")
 	case errors.Is(err, engines.ErrNotFound):

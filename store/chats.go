@@ -125,13 +125,7 @@ func (c chatStore) UpdateChat(ctx context.Context, session, chat string, ch engi
 	if len(set) == 0 {
 		return nil
 	}
-	err := c.db(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec(`INSERT INTO wagate_chats (session, id) VALUES (?, ?) ON CONFLICT (session, id) DO NOTHING`,
-			session, clean(chat)).Error; err != nil {
-			return err
-		}
-		return tx.Model(&chatRow{}).Where("session = ? AND id = ?", session, clean(chat)).Updates(set).Error
-	})
+	err := c.db(ctx).Model(&chatRow{}).Where("session = ? AND id = ?", session, clean(chat)).Updates(set).Error
 	if err != nil {
 		return fmt.Errorf("update chat %s of session %q: %w", chat, session, err)
 	}
@@ -145,7 +139,7 @@ func (c chatStore) ClearChat(ctx context.Context, session, chat string, before i
 		}
 		// The newest message left, if any, becomes the last one.
 		var last messageRow
-		err := tx.Where("session = ? AND chat = ?", session, chat).Order("ts DESC, id DESC").Limit(1).Take(&last).Error
+		err := tx.Where("session = ? AND chat = ?", session, chat).Order("ts DESC, seq DESC").Limit(1).Take(&last).Error
 		if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
 			return err
 		}
@@ -190,6 +184,15 @@ func (c chatStore) MergeChat(ctx context.Context, session, from, to string) erro
 		return nil
 	}
 	err := c.db(ctx).Transaction(func(tx *gorm.DB) error {
+		// Messages never exist without their chat: no row, nothing to merge.
+		var old chatRow
+		err := tx.Where("session = ? AND id = ?", session, from).Take(&old).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
 		var rows []messageRow
 		if err := tx.Where("session = ? AND chat = ?", session, from).Find(&rows).Error; err != nil {
 			return err
@@ -211,21 +214,13 @@ func (c chatStore) MergeChat(ctx context.Context, session, from, to string) erro
 			if err != nil {
 				return err
 			}
-			if err := tx.Exec(`INSERT INTO wagate_messages (session, chat, id, from_me, ts, ack, payload, media, media_file)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session, chat, id) DO NOTHING`,
-				nr.Session, nr.Chat, nr.ID, nr.FromMe, nr.Ts, nr.Ack, nr.Payload, nr.Media, nr.MediaFile).Error; err != nil {
+			if err := tx.Exec(`INSERT INTO wagate_messages (session, chat, id, from_me, ts, ack, payload, media, media_file, seq)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session, chat, id) DO NOTHING`,
+				nr.Session, nr.Chat, nr.ID, nr.FromMe, nr.Ts, nr.Ack, nr.Payload, nr.Media, nr.MediaFile, r.Seq).Error; err != nil {
 				return err
 			}
 		}
 		if err := tx.Exec(`DELETE FROM wagate_messages WHERE session = ? AND chat = ?`, session, from).Error; err != nil {
-			return err
-		}
-		var old chatRow
-		err := tx.Where("session = ? AND id = ?", session, from).Take(&old).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil
-		}
-		if err != nil {
 			return err
 		}
 		if err := tx.Exec(chatUpsert, session, to, old.Name, old.ConversationTS, old.LastMessageTS, old.LastMessageID,

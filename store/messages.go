@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -22,6 +23,7 @@ type messageRow struct {
 	Payload   string
 	Media     string
 	MediaFile string
+	Seq       int64
 }
 
 func (messageRow) TableName() string { return "wagate_messages" }
@@ -50,7 +52,7 @@ func (r messageRow) message() (engines.StoredMessage, error) {
 	return m, nil
 }
 
-// insertBatch bounds the rows of one INSERT (9 parameters a row; SQLite allows 32766).
+// insertBatch bounds the rows of one INSERT (10 parameters a row; SQLite allows 32766).
 const insertBatch = 500
 
 func (c chatStore) SaveMessages(ctx context.Context, session string, msgs []engines.StoredMessage, live bool) error {
@@ -58,11 +60,13 @@ func (c chatStore) SaveMessages(ctx context.Context, session string, msgs []engi
 		return nil
 	}
 	rows := make([]messageRow, len(msgs))
+	seq := time.Now().UnixNano()
 	for i, m := range msgs {
 		r, err := toMessageRow(session, m)
 		if err != nil {
 			return err
 		}
+		r.Seq = seq + int64(i)
 		rows[i] = r
 	}
 	err := c.db(ctx).Transaction(func(tx *gorm.DB) error {
@@ -70,14 +74,14 @@ func (c chatStore) SaveMessages(ctx context.Context, session string, msgs []engi
 		for start := 0; start < len(rows); start += insertBatch {
 			part := rows[start:min(start+insertBatch, len(rows))]
 			var sb strings.Builder
-			sb.WriteString(`INSERT INTO wagate_messages (session, chat, id, from_me, ts, ack, payload, media, media_file) VALUES `)
-			args := make([]any, 0, len(part)*9)
+			sb.WriteString(`INSERT INTO wagate_messages (session, chat, id, from_me, ts, ack, payload, media, media_file, seq) VALUES `)
+			args := make([]any, 0, len(part)*10)
 			for i, r := range part {
 				if i > 0 {
 					sb.WriteString(", ")
 				}
-				sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
-				args = append(args, r.Session, r.Chat, r.ID, r.FromMe, r.Ts, r.Ack, r.Payload, r.Media, r.MediaFile)
+				sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+				args = append(args, r.Session, r.Chat, r.ID, r.FromMe, r.Ts, r.Ack, r.Payload, r.Media, r.MediaFile, r.Seq)
 			}
 			sb.WriteString(` ON CONFLICT (session, chat, id) DO NOTHING RETURNING chat, id`)
 			var keys []struct{ Chat, ID string }
@@ -103,6 +107,7 @@ func updateChatsFor(tx *gorm.DB, session string, msgs []engines.StoredMessage, r
 		name           string
 		lastTS         int64
 		lastID         string
+		lastSeq        int64
 		unread         int
 		answered       bool
 		newestAnswered int64
@@ -122,8 +127,8 @@ func updateChatsFor(tx *gorm.DB, session string, msgs []engines.StoredMessage, r
 		if a.name == "" {
 			a.name = clean(msgs[i].ChatName)
 		}
-		if r.Ts >= a.lastTS {
-			a.lastTS, a.lastID = r.Ts, r.ID
+		if r.Ts > a.lastTS || r.Ts == a.lastTS && r.Seq >= a.lastSeq {
+			a.lastTS, a.lastID, a.lastSeq = r.Ts, r.ID, r.Seq
 		}
 		if !live {
 			continue
@@ -157,7 +162,7 @@ func (c chatStore) SetAck(ctx context.Context, session, chat string, ids []strin
 	var rows []messageRow
 	err := c.db(ctx).Raw(`UPDATE wagate_messages SET ack = ?
 		WHERE session = ? AND chat = ? AND id IN ? AND (ack < ? OR ? = -1) AND ack <> ?
-		RETURNING session, chat, id, from_me, ts, ack, payload, media, media_file`,
+		RETURNING session, chat, id, from_me, ts, ack, payload, media, media_file, seq`,
 		int(ack), session, chat, ids, int(ack), int(ack), int(ack)).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("set ack of %d messages in %s of session %q: %w", len(ids), chat, session, err)
@@ -201,7 +206,7 @@ func (c chatStore) DeleteMessage(ctx context.Context, session, chat, id string) 
 		}
 		// The chat's last message may be gone: the newest one left takes its place.
 		var last messageRow
-		err := tx.Where("session = ? AND chat = ?", session, chat).Order("ts DESC, id DESC").Limit(1).Take(&last).Error
+		err := tx.Where("session = ? AND chat = ?", session, chat).Order("ts DESC, seq DESC").Limit(1).Take(&last).Error
 		if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
 			return err
 		}
@@ -244,7 +249,7 @@ func (c chatStore) ListMessages(ctx context.Context, session string, q engines.S
 	if q.Order == engines.SortAsc {
 		dir = "ASC"
 	}
-	db = db.Order("ts " + dir + ", id " + dir).Offset(q.Offset)
+	db = db.Order("ts " + dir + ", seq " + dir).Offset(q.Offset)
 	if q.Limit > 0 {
 		db = db.Limit(q.Limit)
 	}
@@ -261,7 +266,7 @@ func (c chatStore) GetMessage(ctx context.Context, session, chat, id string) (*e
 		db = db.Where("chat = ?", chat)
 	}
 	var r messageRow
-	err := db.Order("ts DESC").Limit(1).Take(&r).Error
+	err := db.Order("ts DESC, seq DESC").Limit(1).Take(&r).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, fmt.Errorf("message %s: %w", id, engines.ErrNotFound)
 	}

@@ -18,7 +18,7 @@ import (
 func engineFactories(ctx context.Context, cfg configs.Config, st *store.Store, log *slog.Logger) (map[engines.Name]engines.Factory, error) {
 	opts := noweb.Options{
 		DB: st.SQL(), Dialect: string(st.Dialect()), Log: log.With("engine", engines.NOWEB),
-		PrintQR: cfg.Engines.NOWEB.PrintQR, StoreEnabled: cfg.Engines.NOWEB.StoreEnabled,
+		PrintQR: cfg.Engines.NOWEB.PrintQR, StoreEnabled: cfg.Engines.NOWEB.StoreEnabled, Chats: st.ChatStore(),
 	}
 	if sn := cfg.Engines.NOWEB.Simnet; sn.Addr != "" {
 		// Validated by configs: 32 bytes of hex.

@@ -22,7 +22,7 @@ func (h *simnetHarness) Engine() engines.Name { return engines.NOWEB }
 func (h *simnetHarness) Factory(t *testing.T, st *store.Store) engines.Factory {
 	f, err := NewFactory(t.Context(), Options{
 		DB: st.SQL(), Dialect: string(st.Dialect()), Log: testLogger(),
-		StoreEnabled: true, Simnet: &SimnetOptions{Addr: h.srv.Addr()},
+		StoreEnabled: true, Chats: st.ChatStore(), Simnet: &SimnetOptions{Addr: h.srv.Addr()},
 	})
 	if err != nil {
 		t.Fatalf("NewFactory: %v", err)

@@ -28,6 +28,8 @@ type Engine struct {
 	name string
 	host engines.Host
 	log  *slog.Logger
+	// chats is the session's message store; nil when noweb.store.enabled is off.
+	chats engines.ChatStore
 
 	mu        sync.Mutex
 	cli       *whatsmeow.Client
@@ -38,6 +40,7 @@ type Engine struct {
 	qrReady   chan struct{} // closed once the first QR code arrived (registration connection up)
 	qrOnce    *sync.Once
 	me        *engines.MeInfo
+	pictures  map[string]cachedPicture // chat id → picture URL, for pictureTTL
 }
 
 var _ engines.Engine = (*Engine)(nil)
@@ -61,6 +64,12 @@ func (e *Engine) Start(ctx context.Context) error {
 	}
 	cli := whatsmeow.NewClient(dev, simnet.WALogger(e.log))
 	cli.EnableAutoReconnect = true
+	// Ack to WhatsApp only once our handler has stored the event: a crash or a
+	// failed write means WhatsApp delivers it again.
+	cli.SynchronousAck = true
+	// The first sync of each app-state collection is a full one; its archive, pin,
+	// mute and read states belong in the store too.
+	cli.EmitAppStateEventsOnFullSync = true
 	if e.f.opts.Simnet != nil {
 		simnet.ConfigureClient(cli, e.f.opts.Simnet.Addr)
 	}
@@ -73,7 +82,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	e.qr = ""
 	e.qrReady = make(chan struct{})
 	e.qrOnce = &sync.Once{}
-	e.handlerID = cli.AddEventHandler(func(evt any) { e.onEvent(gen, cli, evt) })
+	e.handlerID = cli.AddEventHandlerWithSuccessStatus(func(evt any) bool { return e.onEvent(gen, cli, evt) })
 	e.mu.Unlock()
 
 	e.host.SetStatus(engines.StatusStarting, "")
@@ -317,10 +326,11 @@ func (e *Engine) printQR(code string) {
 	fmt.Fprintf(os.Stdout, "Session %q: scan this QR code with WhatsApp (Linked devices):\n%s\n", e.name, q.ToSmallString(false))
 }
 
-// onEvent maps whatsmeow's connection events of run gen to session statuses.
-func (e *Engine) onEvent(gen int, cli *whatsmeow.Client, evt any) {
+// onEvent maps whatsmeow's connection events of run gen to session statuses and
+// hands the rest to ingest. false makes whatsmeow withhold the event's ack.
+func (e *Engine) onEvent(gen int, cli *whatsmeow.Client, evt any) bool {
 	if !e.current(gen) {
-		return
+		return true
 	}
 	switch v := evt.(type) {
 	case *events.PairSuccess:
@@ -367,7 +377,13 @@ func (e *Engine) onEvent(gen int, cli *whatsmeow.Client, evt any) {
 		e.fail(gen, errors.New("WhatsApp says this client version is outdated; upgrade whatsmeow"), false, false)
 	case *events.ConnectFailure:
 		e.fail(gen, fmt.Errorf("connect failure: %s %s", v.Reason.String(), v.Message), true, false)
+	default:
+		if err := e.ingest(cli, evt); err != nil {
+			e.log.Error("store event; WhatsApp will deliver it again", "event", fmt.Sprintf("%T", evt), "err", err)
+			return false
+		}
 	}
+	return true
 }
 
 // fail reports a broken run; forget also drops the session's device record.

@@ -31,8 +31,17 @@ type Options struct {
 	Log *slog.Logger
 	// PrintQR prints each pairing QR code to the terminal (stdout).
 	PrintQR bool
-	// StoreEnabled is noweb.store.enabled; not used yet (no message store).
+	// StoreEnabled is noweb.store.enabled: keep chats and messages in Chats, which
+	// the Chats API is served from. A session's config.noweb.store.enabled
+	// overrides it.
 	StoreEnabled bool
+	// Chats is the message store (store.Store.ChatStore()); required when any
+	// session enables the store.
+	Chats engines.ChatStore
+	// MediaDir is where downloaded media go, one directory per session; BaseURL
+	// the gateway's public URL, for media.url ({BaseURL}/api/files/{session}/{file}).
+	MediaDir string
+	BaseURL  string
 	// Simnet points every client at a loopback simnet instead of WhatsApp. Nil in
 	// production. The process must also trust the simnet's root key
 	// (simnet.TrustRootKeyForProcess), which is the caller's explicit decision.
@@ -92,12 +101,23 @@ func NewFactory(ctx context.Context, opts Options) (engines.Factory, error) {
 
 // New makes the engine of one session; nothing connects until Start.
 func (f *Factory) New(_ context.Context, spec engines.SessionSpec, host engines.Host) (engines.Engine, error) {
-	return &Engine{
+	e := &Engine{
 		f:    f,
 		name: spec.Name,
 		host: host,
 		log:  f.log.With("session", spec.Name),
-	}, nil
+	}
+	enabled := f.opts.StoreEnabled
+	if c := spec.Config.NOWEB; c != nil && c.Store != nil && c.Store.Enabled != nil {
+		enabled = *c.Store.Enabled
+	}
+	if enabled {
+		if f.opts.Chats == nil {
+			return nil, errors.New("noweb: the message store is enabled but the engine was given none (Options.Chats)")
+		}
+		e.chats = f.opts.Chats
+	}
+	return e, nil
 }
 
 // q rewrites a query written with $n placeholders for SQLite.

@@ -1,0 +1,96 @@
+package noweb
+
+import (
+	"context"
+	"fmt"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+
+	"github.com/wagate/wagate/engines"
+)
+
+// onHistorySync stores one chunk of history: its chats with their state, then its
+// messages in batches. whatsmeow hands chunks over one at a time.
+func (e *Engine) onHistorySync(ctx context.Context, cli *whatsmeow.Client, evt *events.HistorySync) error {
+	if e.chats == nil || evt.Data == nil {
+		return nil
+	}
+	h := evt.Data
+	// The chunk's own PN↔LID pairs, so its LID chats land on phone numbers even
+	// before whatsmeow's LID map has them.
+	pnOf := map[string]types.JID{}
+	for _, m := range h.GetPhoneNumberToLidMappings() {
+		lid, err1 := types.ParseJID(m.GetLidJID())
+		pn, err2 := types.ParseJID(m.GetPnJID())
+		if err1 == nil && err2 == nil {
+			pnOf[lid.ToNonAD().String()] = pn.ToNonAD()
+		}
+	}
+	resolve := func(j types.JID) types.JID {
+		if pn, ok := pnOf[j.ToNonAD().String()]; ok {
+			return pn
+		}
+		return canonical(ctx, cli, j)
+	}
+	pushNames := map[string]string{}
+	for _, p := range h.GetPushnames() {
+		if j, err := types.ParseJID(p.GetID()); err == nil {
+			pushNames[wahaID(resolve(j))] = p.GetPushname()
+		}
+	}
+	own := me(cli)
+	var chats []engines.StoredChat
+	var msgs []engines.StoredMessage
+	for _, conv := range h.GetConversations() {
+		raw, err := types.ParseJID(conv.GetID())
+		if err != nil {
+			e.log.Warn("history sync: bad chat id", "id", conv.GetID(), "err", err)
+			continue
+		}
+		chat := resolve(raw)
+		id := wahaID(chat)
+		name := conv.GetName()
+		if name == "" {
+			name = conv.GetDisplayName()
+		}
+		if name == "" {
+			name = pushNames[id]
+		}
+		mute := int64(conv.GetMuteEndTime())
+		if mute > 1e12 {
+			mute /= 1000
+		}
+		chats = append(chats, engines.StoredChat{
+			ID: id, Name: name, ConversationTimestamp: int64(conv.GetConversationTimestamp()),
+			UnreadCount: int(conv.GetUnreadCount()), MarkedUnread: conv.GetMarkedAsUnread(),
+			Archived: conv.GetArchived(), Pinned: conv.GetPinned() > 0, MuteUntil: mute,
+		})
+		for _, hm := range conv.GetMessages() {
+			wm := hm.GetMessage()
+			evt, err := cli.ParseWebMessage(raw, wm)
+			if err != nil || !isContent(evt.Message) {
+				continue
+			}
+			participant := evt.Info.Sender
+			if evt.Info.IsGroup {
+				participant = resolve(participant)
+			}
+			ack := engines.AckDevice
+			if evt.Info.IsFromMe {
+				ack = ackOfStatus(wm.GetStatus())
+			}
+			msgs = append(msgs, e.stored(evt, chat, participant, own, ack, "app"))
+		}
+	}
+	if err := e.chats.SaveChats(ctx, e.name, chats); err != nil {
+		return fmt.Errorf("history sync chunk %d: %w", h.GetChunkOrder(), err)
+	}
+	if err := e.chats.SaveMessages(ctx, e.name, msgs, false); err != nil {
+		return fmt.Errorf("history sync chunk %d: %w", h.GetChunkOrder(), err)
+	}
+	e.log.Info("history sync chunk stored", "type", h.GetSyncType().String(), "chunk", h.GetChunkOrder(),
+		"chats", len(chats), "messages", len(msgs))
+	return nil
+}

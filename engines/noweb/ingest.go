@@ -1,0 +1,316 @@
+package noweb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+
+	"github.com/wagate/wagate/engines"
+)
+
+// ingestTimeout bounds the store writes of one whatsmeow event. whatsmeow acks the
+// event to WhatsApp only after the handler returns (SynchronousAck), so a failed
+// write means WhatsApp delivers it again.
+const ingestTimeout = 30 * time.Second
+
+// ingest stores what a whatsmeow event changes and emits the WAHA events for it.
+// An error makes whatsmeow withhold its ack.
+func (e *Engine) ingest(cli *whatsmeow.Client, evt any) error {
+	ctx, cancel := context.WithTimeout(context.Background(), ingestTimeout)
+	defer cancel()
+	switch v := evt.(type) {
+	case *events.Message:
+		return e.onMessage(ctx, cli, v)
+	case *events.Receipt:
+		return e.onReceipt(ctx, cli, v)
+	case *events.PushName:
+		if e.chats == nil || v.JID.Server != types.DefaultUserServer && v.JID.Server != types.HiddenUserServer {
+			return nil
+		}
+		return e.chats.UpdateChat(ctx, e.name, wahaID(canonical(ctx, cli, v.JID)),
+			engines.ChatChange{Name: &v.NewPushName, NameIfEmpty: true})
+	case *events.GroupInfo:
+		if e.chats == nil || v.Name == nil {
+			return nil
+		}
+		return e.chats.UpdateChat(ctx, e.name, wahaID(v.JID), engines.ChatChange{Name: &v.Name.Name})
+	case *events.HistorySync:
+		return e.onHistorySync(ctx, cli, v)
+	case *events.Archive, *events.Pin, *events.Mute, *events.MarkChatAsRead, *events.DeleteChat, *events.ClearChat:
+		return e.onAppState(ctx, cli, v)
+	}
+	return nil
+}
+
+// me is our own id as WAHA writes it.
+func me(cli *whatsmeow.Client) string {
+	if id := cli.Store.ID; id != nil {
+		return wahaID(*id)
+	}
+	return ""
+}
+
+// place is where a message belongs: its canonical chat and group sender. It also
+// folds a chat kept under the person's LID into their phone-number chat.
+func (e *Engine) place(ctx context.Context, cli *whatsmeow.Client, info types.MessageInfo) (chat, participant types.JID, err error) {
+	chat = canonical(ctx, cli, info.Chat)
+	if info.IsGroup {
+		return chat, canonical(ctx, cli, info.Sender), nil
+	}
+	// The other party's alternate address: a LID-addressed message carries the
+	// phone number and the other way round.
+	other := info.SenderAlt.ToNonAD()
+	if info.IsFromMe {
+		other = info.RecipientAlt.ToNonAD()
+	}
+	if chat.Server == types.HiddenUserServer && other.Server == types.DefaultUserServer {
+		chat = other
+	}
+	if e.chats != nil && chat.Server == types.DefaultUserServer {
+		for _, alt := range []types.JID{info.Chat.ToNonAD(), other} {
+			if alt.Server != types.HiddenUserServer {
+				continue
+			}
+			if err := e.chats.MergeChat(ctx, e.name, wahaID(alt), wahaID(chat)); err != nil {
+				return chat, participant, err
+			}
+		}
+	}
+	return chat, info.Sender, nil
+}
+
+func (e *Engine) onMessage(ctx context.Context, cli *whatsmeow.Client, evt *events.Message) error {
+	chat, participant, err := e.place(ctx, cli, evt.Info)
+	if err != nil {
+		return err
+	}
+	if pm := evt.Message.GetProtocolMessage(); pm != nil {
+		switch pm.GetType() {
+		case waE2E.ProtocolMessage_MESSAGE_EDIT:
+			return e.onEdit(ctx, cli, evt, chat, participant, pm)
+		case waE2E.ProtocolMessage_REVOKE:
+			return e.onRevoke(ctx, cli, evt, chat, participant, pm)
+		}
+		return nil
+	}
+	if !isContent(evt.Message) {
+		return nil
+	}
+	ack, source := engines.AckDevice, "app"
+	if evt.Info.IsFromMe {
+		ack = engines.AckServer
+		if id := cli.Store.ID; id != nil && evt.Info.Sender.Device == id.Device {
+			source = "api"
+		}
+	}
+	m := e.stored(evt, chat, participant, me(cli), ack, source)
+	if e.chats != nil {
+		if err := e.chats.SaveMessages(ctx, e.name, []engines.StoredMessage{m}, true); err != nil {
+			return err
+		}
+	}
+	if !m.FromMe {
+		e.host.Emit(ctx, "message", m.Message)
+	}
+	e.host.Emit(ctx, "message.any", m.Message)
+	return nil
+}
+
+// EditedPayload is WAHA's message.edited: the edit as a message, with the new body
+// and the id of the message it changed.
+type EditedPayload struct {
+	engines.Message
+	EditedMessageID string `json:"editedMessageId"`
+}
+
+// RevokedPayload is WAHA's message.revoked.
+type RevokedPayload struct {
+	After            engines.Message  `json:"after"`
+	Before           *engines.Message `json:"before"`
+	RevokedMessageID string           `json:"revokedMessageId"`
+}
+
+func (e *Engine) onEdit(ctx context.Context, cli *whatsmeow.Client, evt *events.Message, chat, participant types.JID, pm *waE2E.ProtocolMessage) error {
+	target := pm.GetKey().GetID()
+	body := contentOf(pm.GetEditedMessage()).body
+	if body == nil {
+		return nil
+	}
+	if e.chats != nil {
+		_, err := e.chats.EditMessage(ctx, e.name, wahaID(chat), target, *body)
+		if err != nil && !errors.Is(err, engines.ErrNotFound) {
+			return err
+		}
+	}
+	m := e.stored(evt, chat, participant, me(cli), engines.AckDevice, "app").Message
+	m.Body = body
+	e.host.Emit(ctx, "message.edited", EditedPayload{Message: m, EditedMessageID: target})
+	return nil
+}
+
+func (e *Engine) onRevoke(ctx context.Context, cli *whatsmeow.Client, evt *events.Message, chat, participant types.JID, pm *waE2E.ProtocolMessage) error {
+	target := pm.GetKey().GetID()
+	var before *engines.Message
+	if e.chats != nil {
+		old, err := e.chats.GetMessage(ctx, e.name, wahaID(chat), target)
+		switch {
+		case err == nil:
+			before = &old.Message
+		case !errors.Is(err, engines.ErrNotFound):
+			return err
+		}
+		if err := e.chats.DeleteMessage(ctx, e.name, wahaID(chat), target); err != nil {
+			return err
+		}
+	}
+	after := e.stored(evt, chat, participant, me(cli), engines.AckDevice, "app").Message
+	e.host.Emit(ctx, "message.revoked", RevokedPayload{After: after, Before: before, RevokedMessageID: target})
+	return nil
+}
+
+// AckPayload is WAHA's message.ack (and message.ack.group).
+type AckPayload struct {
+	ID          string          `json:"id"`
+	From        string          `json:"from"`
+	To          string          `json:"to"`
+	Participant *string         `json:"participant"`
+	FromMe      bool            `json:"fromMe"`
+	Ack         engines.Ack     `json:"ack"`
+	AckName     string          `json:"ackName"`
+	Data        *events.Receipt `json:"_data"`
+}
+
+// receiptAck maps a receipt type to an ack as WAHA's GOWS does; false for types
+// that say nothing about delivery.
+func receiptAck(t types.ReceiptType) (engines.Ack, bool) {
+	switch t {
+	case types.ReceiptTypeDelivered, types.ReceiptTypeInactive, "active":
+		return engines.AckDevice, true
+	case types.ReceiptTypeRead:
+		return engines.AckRead, true
+	case types.ReceiptTypePlayed:
+		return engines.AckPlayed, true
+	case types.ReceiptTypeServerError:
+		return engines.AckError, true
+	}
+	return 0, false
+}
+
+func (e *Engine) onReceipt(ctx context.Context, cli *whatsmeow.Client, r *events.Receipt) error {
+	chat := canonical(ctx, cli, r.Chat)
+	chatID := wahaID(chat)
+	if r.Type == types.ReceiptTypeReadSelf || r.Type == types.ReceiptTypePlayedSelf {
+		// Read on another of the account's devices.
+		if e.chats == nil {
+			return nil
+		}
+		if _, err := e.chats.SetAck(ctx, e.name, chatID, r.MessageIDs, engines.AckRead); err != nil {
+			return err
+		}
+		return e.chats.UpdateChat(ctx, e.name, chatID, engines.ChatChange{Read: true})
+	}
+	ack, ok := receiptAck(r.Type)
+	if !ok || r.IsFromMe {
+		return nil
+	}
+	ids := r.MessageIDs
+	if e.chats != nil {
+		changed, err := e.chats.SetAck(ctx, e.name, chatID, r.MessageIDs, ack)
+		if err != nil {
+			return err
+		}
+		ids = ids[:0:0]
+		for _, m := range changed {
+			ids = append(ids, m.ID)
+		}
+	}
+	event := "message.ack"
+	var reader *string
+	own := types.EmptyJID
+	if cli.Store.ID != nil {
+		own = *cli.Store.ID
+	}
+	if r.IsGroup {
+		event = "message.ack.group"
+		reader = strPtr(wahaID(canonical(ctx, cli, r.Sender)))
+	}
+	for _, id := range ids {
+		e.host.Emit(ctx, event, AckPayload{
+			ID: messageID(true, chat, id, own), From: chatID, To: me(cli), Participant: reader,
+			FromMe: true, Ack: ack, AckName: ack.Name(), Data: r,
+		})
+	}
+	return nil
+}
+
+// ArchivePayload is WAHA's chat.archive.
+type ArchivePayload struct {
+	ID        string `json:"id"`
+	Archived  bool   `json:"archived"`
+	Timestamp int64  `json:"timestamp"`
+}
+
+func (e *Engine) onAppState(ctx context.Context, cli *whatsmeow.Client, evt any) error {
+	var (
+		jid    types.JID
+		change engines.ChatChange
+		apply  func(chat string) error
+	)
+	switch v := evt.(type) {
+	case *events.Archive:
+		jid = v.JID
+		archived := v.Action.GetArchived()
+		change.Archived = &archived
+		defer func() {
+			e.host.Emit(ctx, "chat.archive", ArchivePayload{ID: wahaID(canonical(ctx, cli, jid)), Archived: archived, Timestamp: v.Timestamp.Unix()})
+		}()
+	case *events.Pin:
+		jid = v.JID
+		pinned := v.Action.GetPinned()
+		change.Pinned = &pinned
+	case *events.Mute:
+		jid = v.JID
+		until := int64(0)
+		if v.Action.GetMuted() {
+			until = v.Action.GetMuteEndTimestamp()
+			if until > 1e12 { // milliseconds
+				until /= 1000
+			}
+		}
+		change.MuteUntil = &until
+	case *events.MarkChatAsRead:
+		jid = v.JID
+		if v.Action.GetRead() {
+			change.Read = true
+		} else {
+			unread := true
+			change.MarkedUnread = &unread
+		}
+	case *events.DeleteChat:
+		jid = v.JID
+		apply = func(chat string) error { return e.chats.DeleteChat(ctx, e.name, chat) }
+	case *events.ClearChat:
+		jid = v.JID
+		before := v.Action.GetMessageRange().GetLastMessageTimestamp()
+		if before == 0 {
+			before = v.Timestamp.Unix()
+		}
+		apply = func(chat string) error { return e.chats.ClearChat(ctx, e.name, chat, before) }
+	default:
+		return fmt.Errorf("unexpected app state event %T", evt)
+	}
+	if e.chats == nil {
+		return nil
+	}
+	chat := wahaID(canonical(ctx, cli, jid))
+	if apply != nil {
+		return apply(chat)
+	}
+	return e.chats.UpdateChat(ctx, e.name, chat, change)
+}
