@@ -140,6 +140,9 @@ type ListMessagesOptions struct {
 	FromMe       *bool  `json:"fromMe,omitempty"`
 	Ack          *int   `json:"ack,omitempty"`
 	SortOrder    string `json:"sortOrder,omitempty"` // desc (default, newest first) | asc
+	// ExcludeRevoked leaves out messages deleted for everyone (type
+	// revoked), before paging, as the gateway's other engines do.
+	ExcludeRevoked bool `json:"excludeRevoked,omitempty"`
 }
 
 // ReadOptions bound ReadMessages: at most Messages ids from the last Days.

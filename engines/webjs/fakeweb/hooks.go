@@ -49,6 +49,12 @@ func (s *Server) ScanQR(ctx context.Context, qr string) error {
 	return s.Do(ctx, "scanQR", map[string]string{"qr": qr}, nil)
 }
 
+// ScanQRFrom is the phone of account phone (digits), named pushName,
+// scanning qr: the tab logs in as that account instead of Options.MePhone.
+func (s *Server) ScanQRFrom(ctx context.Context, qr, phone, pushName string) error {
+	return s.Do(ctx, "scanQR", map[string]string{"qr": qr, "phone": phone, "pushname": pushName}, nil)
+}
+
 // ConfirmPairingCode is the user typing code on the phone; the account
 // becomes the phone number the code was requested for.
 func (s *Server) ConfirmPairingCode(ctx context.Context, code string) error {
@@ -231,6 +237,13 @@ func (s *Server) Message(ctx context.Context, msgID string) (*MessageState, erro
 	var m *MessageState
 	err := s.Do(ctx, "message", map[string]any{"id": msgID}, &m)
 	return m, err
+}
+
+// Messages lists the loaded messages of a chat, oldest first.
+func (s *Server) Messages(ctx context.Context, chatID string) ([]MessageState, error) {
+	var ms []MessageState
+	err := s.Do(ctx, "messages", map[string]any{"chatId": chatID}, &ms)
+	return ms, err
 }
 
 // Pin is a row of WAWebPinInChatSchema.

@@ -20,12 +20,13 @@
     return m;
   };
 
-  W.ops.listMessages = async ({ chatId, limit, offset, gte, lte, fromMe, ack, sortOrder }) => {
+  W.ops.listMessages = async ({ chatId, limit, offset, gte, lte, fromMe, ack, sortOrder, excludeRevoked }) => {
     const has = (v) => v !== undefined && v !== null;
-    if (chatId === 'all') return listLoaded({ limit, offset, gte, lte, fromMe, ack, sortOrder }, has);
+    if (chatId === 'all') return listLoaded({ limit, offset, gte, lte, fromMe, ack, sortOrder, excludeRevoked }, has);
     const chat = await W.getChat(chatId);
     const loader = W.need(W.S.LoadMsgs, 'WAWebChatLoadMessages');
     const match = (m) => !m.isNotification
+      && (!excludeRevoked || m.type !== 'revoked')
       && (!has(fromMe) || !!m.id.fromMe === fromMe)
       && (!has(gte) || (m.t || 0) >= gte)
       && (!has(lte) || (m.t || 0) <= lte)
@@ -42,21 +43,31 @@
       if (!loaded || !loaded.length) break;
       msgs = chat.msgs.getModelsArray();
     }
-    const sel = msgs.filter(match).sort((a, b) => (asc ? a.t - b.t : b.t - a.t));
+    const sel = byTime(msgs.filter(match), asc);
     const start = offset || 0;
     return sel.slice(start, start + (limit > 0 ? limit : 10)).map(W.msgJSON);
   };
 
+  // byTime orders messages by timestamp; messages of the same second keep
+  // the collection's order (arrival), so newest-first is its exact reverse.
+  function byTime(msgs, asc) {
+    const pos = new Map(msgs.map((m, i) => [m, i]));
+    msgs.sort((a, b) => ((a.t || 0) - (b.t || 0)) || (pos.get(a) - pos.get(b)));
+    if (!asc) msgs.reverse();
+    return msgs;
+  }
+
   // listLoaded pages the messages WhatsApp Web holds in memory across all
   // chats (the Msg collection); it never loads older history.
-  function listLoaded({ limit, offset, gte, lte, fromMe, ack, sortOrder }, has) {
+  function listLoaded({ limit, offset, gte, lte, fromMe, ack, sortOrder, excludeRevoked }, has) {
     const asc = sortOrder === 'asc';
-    const sel = W.S.Msg.getModelsArray().filter((m) => !m.isNotification
+    let sel = W.S.Msg.getModelsArray().filter((m) => !m.isNotification
+      && (!excludeRevoked || m.type !== 'revoked')
       && (!has(fromMe) || !!m.id.fromMe === fromMe)
       && (!has(gte) || (m.t || 0) >= gte)
       && (!has(lte) || (m.t || 0) <= lte)
-      && (!has(ack) || m.ack === ack))
-      .sort((a, b) => (asc ? a.t - b.t : b.t - a.t));
+      && (!has(ack) || m.ack === ack));
+    sel = byTime(sel, asc);
     const start = offset || 0;
     return sel.slice(start, start + (limit > 0 ? limit : 10)).map(W.msgJSON);
   }

@@ -64,11 +64,11 @@
     }, cfg.syncDelayMs);
   }
 
-  FW.completePairing = function (phone) {
+  FW.completePairing = function (phone, pushname) {
     clearInterval(refTimer);
     FW.Socket.state = 'PAIRING';
     const lid = String(100000000000000 + Math.floor(Math.random() * 1e12));
-    localStorage.setItem(AUTH, JSON.stringify({ me: phone, lid, pushname: cfg.pushname }));
+    localStorage.setItem(AUTH, JSON.stringify({ me: phone, lid, pushname: pushname || cfg.pushname }));
     later(() => location.reload(), cfg.reloadAfterPairMs);
   };
 
@@ -99,12 +99,14 @@
       me: FW.me ? String(FW.me) : '', pairingCode: FW.pairing ? FW.pairing.code : '', pairingPhone: FW.pairing ? FW.pairing.phone : '',
       chats: FW.Chat.length, msgs: FW.Msg.length, url: location.href,
     }),
-    scanQR: ({ qr }) => {
+    // The account is the scanning phone's (phone, pushname), or the
+    // configured one when the test does not say.
+    scanQR: ({ qr, phone, pushname }) => {
       if (FW.Socket.state !== 'UNPAIRED') throw new Error('not showing a QR (state ' + FW.Socket.state + ')');
       const p = String(qr).split(',');
       const want = [FW.Conn.ref, b64(FW.keys.noise), b64(FW.keys.identity), FW.keys.adv, require('WAWebCompanionRegClientUtils').DEVICE_PLATFORM];
       if (p.length !== 5 || p.some((v, i) => v !== want[i])) throw new Error('QR does not match the one on screen');
-      FW.completePairing(cfg.mePhone);
+      FW.completePairing(phone || cfg.mePhone, pushname);
       return true;
     },
     confirmPairingCode: ({ code }) => {
@@ -162,6 +164,9 @@
     },
     pins: ({ chatId }) => FW.pins.filter((r) => r.chatId === String(FW.findChat(chatId).id)).map((r) => ({ msgId: String(r.parentMsgKey), pinType: r.pinType, expiry: r.expiry, duration: r.duration })),
     chatExists: ({ chatId }) => !!FW.Chat.get(chatId),
+    // messages lists a chat's loaded messages, oldest first (what the other
+    // side of the conversation has seen of it).
+    messages: ({ chatId }) => FW.findChat(chatId).msgs.getModelsArray().map((m) => ({ id: String(m.id), type: m.type, body: m.body || '', caption: m.caption || '', ack: m.ack, star: !!m.star, t: m.t })),
   };
   window.__fakeweb = hooks;
 

@@ -1,0 +1,257 @@
+package webjs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/engines/enginetest"
+	"github.com/wagate/wagate/engines/webjs/fakeweb"
+	"github.com/wagate/wagate/store"
+)
+
+// fakewebNet is the WhatsApp the conformance suite's sessions talk to. A
+// fakeweb server is one WhatsApp Web tab of one account, so each session
+// gets its own (its origin, hence its localStorage, must stay the same
+// across restarts: the pairing lives there). Accounts are phones: one is
+// linked to a session by scanning its QR or entering its code; the others
+// are contacts, whose messages reach a session's tab through the fake's
+// hooks, as WhatsApp's servers would deliver them.
+type fakewebNet struct {
+	t       *testing.T
+	browser string
+	dataDir string // shared by every gateway of the run: sessions' names are distinct
+
+	mu      sync.Mutex
+	tabs    map[string]*fakeweb.Server // session → its tab
+	linked  map[string]*fakeweb.Server // phone number → the tab it is linked to
+	account fakeweb.Account            // what every tab syncs
+}
+
+func newFakewebNet(t *testing.T) *fakewebNet {
+	return &fakewebNet{
+		t: t, browser: browserPath(t), dataDir: t.TempDir(),
+		tabs: map[string]*fakeweb.Server{}, linked: map[string]*fakeweb.Server{},
+	}
+}
+
+// tab returns the session's fakeweb server, starting it the first time.
+func (n *fakewebNet) tab(session string) (*fakeweb.Server, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if s, ok := n.tabs[session]; ok {
+		return s, nil
+	}
+	s := fakeweb.New(fastFake(fakeweb.Options{Logger: testLogger()}))
+	s.SetAccount(n.account)
+	if err := s.Start(); err != nil {
+		return nil, err
+	}
+	n.t.Cleanup(func() { _ = s.Close() })
+	n.tabs[session] = s
+	return s, nil
+}
+
+// Factory makes the sessions' engines: the real WEBJS Factory, pointed at
+// each session's own fake tab.
+func (n *fakewebNet) factory(publicURL string) engines.Factory {
+	return engines.FactoryFunc(func(ctx context.Context, spec engines.SessionSpec, host engines.Host) (engines.Engine, error) {
+		tab, err := n.tab(spec.Name)
+		if err != nil {
+			return nil, err
+		}
+		f, err := NewFactory(ctx, Options{
+			BrowserPath: n.browser, URL: tab.URL(), DataDir: n.dataDir, PublicURL: publicURL,
+			CallTimeout: 10 * time.Second, Log: testLogger(),
+		})
+		if err != nil {
+			return nil, err
+		}
+		return f.New(ctx, spec, host)
+	})
+}
+
+// tabShowing finds the tab whose QR is qr (the phone's camera sees one screen).
+func (n *fakewebNet) tabShowing(ctx context.Context, qr string) (*fakeweb.Server, error) {
+	ref, _, _ := strings.Cut(qr, ",")
+	n.mu.Lock()
+	tabs := make([]*fakeweb.Server, 0, len(n.tabs))
+	for _, s := range n.tabs {
+		tabs = append(tabs, s)
+	}
+	n.mu.Unlock()
+	for _, s := range tabs {
+		if !s.Connected() {
+			continue
+		}
+		st, err := s.State(ctx)
+		if err == nil && st.Ref == ref && st.SocketState == "UNPAIRED" {
+			return s, nil
+		}
+	}
+	return nil, fmt.Errorf("no WhatsApp Web tab shows the QR %.20q…", qr)
+}
+
+// tabOf is the tab the account phone is linked to.
+func (n *fakewebNet) tabOf(phone string) (*fakeweb.Server, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	s, ok := n.linked[phone]
+	if !ok {
+		return nil, fmt.Errorf("account %s has no linked WhatsApp Web", phone)
+	}
+	return s, nil
+}
+
+func (n *fakewebNet) link(phone string, s *fakeweb.Server) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.linked[phone] = s
+}
+
+// fakePhone is an account's phone.
+type fakePhone struct {
+	n      *fakewebNet
+	number string
+	name   string
+}
+
+func (p fakePhone) ScanQR(ctx context.Context, qr string) error {
+	tab, err := p.n.tabShowing(ctx, qr)
+	if err != nil {
+		return err
+	}
+	if err := tab.ScanQRFrom(ctx, qr, p.number, p.name); err != nil {
+		return err
+	}
+	p.n.link(p.number, tab)
+	return nil
+}
+
+func (p fakePhone) EnterCode(ctx context.Context, code string) error {
+	want := strings.ReplaceAll(code, "-", "")
+	p.n.mu.Lock()
+	tabs := make([]*fakeweb.Server, 0, len(p.n.tabs))
+	for _, s := range p.n.tabs {
+		tabs = append(tabs, s)
+	}
+	p.n.mu.Unlock()
+	for _, tab := range tabs {
+		if !tab.Connected() {
+			continue
+		}
+		st, err := tab.State(ctx)
+		if err != nil || st.PairingCode != want {
+			continue
+		}
+		if st.PairingPhone != p.number {
+			return fmt.Errorf("code %s was requested for %s, not %s", code, st.PairingPhone, p.number)
+		}
+		if err := tab.ConfirmPairingCode(ctx, code); err != nil {
+			return err
+		}
+		p.n.link(p.number, tab)
+		return nil
+	}
+	return fmt.Errorf("no WhatsApp Web tab waits for code %s", code)
+}
+
+// SendText delivers a message from this phone to the account `to`.
+func (p fakePhone) SendText(ctx context.Context, to, text string) (string, error) {
+	tab, err := p.n.tabOf(to)
+	if err != nil {
+		return "", err
+	}
+	id, err := tab.ReceiveMessage(ctx, fakeweb.IncomingMessage{ChatID: p.number + "@c.us", Body: text, NotifyName: p.name})
+	if err != nil {
+		return "", err
+	}
+	return rawID(id), nil
+}
+
+func (p fakePhone) Edit(ctx context.Context, to, id, text string) error {
+	tab, err := p.n.tabOf(to)
+	if err != nil {
+		return err
+	}
+	return tab.RemoteEdit(ctx, "false_"+p.number+"@c.us_"+id, text)
+}
+
+func (p fakePhone) Revoke(ctx context.Context, to, id string) error {
+	tab, err := p.n.tabOf(to)
+	if err != nil {
+		return err
+	}
+	return tab.RemoteRevoke(ctx, "false_"+p.number+"@c.us_"+id)
+}
+
+// Archive archives a chat on this phone; its linked tab syncs it.
+func (p fakePhone) Archive(ctx context.Context, chat string, archived bool) error {
+	tab, err := p.n.tabOf(p.number)
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(chat, "@") {
+		chat += "@c.us"
+	}
+	return tab.PhoneArchive(ctx, chat, archived)
+}
+
+// WaitText waits until the account `from` has sent this phone text (or
+// edited a message to it): what the phone would receive.
+func (p fakePhone) WaitText(ctx context.Context, from, text string) (string, error) {
+	tab, err := p.n.tabOf(from)
+	if err != nil {
+		return "", err
+	}
+	var last error
+	for {
+		ms, err := tab.Messages(ctx, p.number+"@c.us")
+		if err == nil {
+			for _, m := range ms {
+				if strings.HasPrefix(m.ID, "true_") && m.Type == "chat" && m.Body == text && m.Ack >= 1 {
+					return rawID(m.ID), nil
+				}
+			}
+		}
+		last = err
+		select {
+		case <-ctx.Done():
+			return "", fmt.Errorf("%s never got %q from %s: %w", p.number, text, from, errors.Join(ctx.Err(), last))
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// rawID is the key id of a serialized message id.
+func rawID(serialized string) string {
+	parts := strings.Split(serialized, "_")
+	if len(parts) < 3 {
+		return serialized
+	}
+	return parts[2]
+}
+
+// webjsHarness runs the conformance suite on WEBJS.
+type webjsHarness struct{ n *fakewebNet }
+
+func (h webjsHarness) Engine() engines.Name { return engines.WEBJS }
+
+func (h webjsHarness) Factory(t *testing.T, _ *store.Store) engines.Factory {
+	return h.n.factory("http://gateway.test")
+}
+
+func (h webjsHarness) Account(t *testing.T, phone, name string) enginetest.Phone {
+	return fakePhone{n: h.n, number: phone, name: name}
+}
+
+// TestConformance runs the engine conformance suite on WEBJS: real
+// headless Chromium through the HTTP API against fakeweb.
+func TestConformance(t *testing.T) {
+	enginetest.Run(t, webjsHarness{n: newFakewebNet(t)})
+}

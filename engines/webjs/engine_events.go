@@ -1,0 +1,170 @@
+package webjs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/wagate/wagate/engines"
+)
+
+// watch follows the page of run gen: its events until the driver closes,
+// or its death.
+func (e *Engine) watch(gen int, pg browserPage) {
+	events, died := pg.Events(), pg.Died()
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				return
+			}
+			e.onEvent(gen, pg, ev)
+		case <-died:
+			if e.current(gen) == nil {
+				return // stopped meanwhile
+			}
+			// Chromium exited or the renderer crashed: FAILED, and the
+			// Manager starts a new browser on the same profile with backoff.
+			e.host.Failed(fmt.Errorf("whatsapp web browser: %w", pg.Err()), true)
+			go e.teardown(gen)
+			return
+		}
+	}
+}
+
+// onEvent maps one page event onto the Host: statuses, me, WAHA events.
+func (e *Engine) onEvent(gen int, pg browserPage, ev Event) {
+	if e.current(gen) == nil {
+		return
+	}
+	ctx := context.Background()
+	switch ev.Type {
+	case EventLoaded, EventState, EventQR, EventDisconnected:
+		e.syncStatus(pg)
+	case EventReady:
+		me := toMeInfo(ev.Me)
+		e.mu.Lock()
+		e.me = me
+		e.mu.Unlock()
+		e.host.SetMe(me)
+		e.host.SetStatus(engines.StatusWorking, "")
+	case EventLoggedOut:
+		e.mu.Lock()
+		ours := e.loggingOut
+		e.me = nil
+		e.mu.Unlock()
+		if ours {
+			return
+		}
+		// Unlinked from the phone: a restart would only show a new QR to
+		// nobody, so the session stays FAILED until the user starts it.
+		e.host.SetMe(nil)
+		e.host.Failed(errors.New("logged out from the phone; start the session to pair it again"), false)
+		go e.teardown(gen)
+	case EventFailed:
+		e.host.Failed(fmt.Errorf("whatsapp web: %s", ev.Reason), true)
+		go e.teardown(gen)
+	case EventMessage:
+		if ev.Message != nil {
+			e.host.Emit(ctx, "message", toMessage(*ev.Message))
+		}
+	case EventMessageCreate:
+		if ev.Message != nil {
+			e.host.Emit(ctx, "message.any", toMessage(*ev.Message))
+		}
+	case EventAck:
+		if ev.Ack != nil {
+			name, p := ackPayloadOf(*ev.Ack)
+			e.host.Emit(ctx, name, p)
+		}
+	case EventEdit:
+		if ev.Edit != nil && ev.Edit.Message != nil {
+			e.host.Emit(ctx, "message.edited", editedPayloadOf(*ev.Edit))
+		}
+	case EventRevoke:
+		if ev.Revoke != nil {
+			e.host.Emit(ctx, "message.revoked", revokedPayloadOf(*ev.Revoke))
+		}
+	case EventChatArchive:
+		if ev.Archive != nil {
+			e.host.Emit(ctx, "chat.archive", *ev.Archive)
+		}
+	}
+}
+
+// syncStatus reports the driver's status. A FAILED page (CONFLICT: WA
+// open elsewhere) may recover by itself, so it is reported without asking
+// for a restart; the driver goes back to WORKING when WA reconnects.
+func (e *Engine) syncStatus(pg browserPage) {
+	st := pg.Status()
+	switch st.Status {
+	case StatusStarting:
+		e.host.SetStatus(engines.StatusStarting, "")
+	case StatusScanQR:
+		e.host.SetStatus(engines.StatusScanQRCode, "")
+	case StatusWorking:
+		e.host.SetStatus(engines.StatusWorking, "")
+	case StatusFailed:
+		e.host.SetStatus(engines.StatusFailed, "whatsapp web disconnected: "+st.Reason)
+	}
+}
+
+// ackPayload is WAHA's message.ack payload.
+type ackPayload struct {
+	ID          string          `json:"id"`
+	From        *string         `json:"from"`
+	To          *string         `json:"to"`
+	Participant *string         `json:"participant"`
+	FromMe      bool            `json:"fromMe"`
+	Ack         engines.Ack     `json:"ack"`
+	AckName     string          `json:"ackName"`
+	Data        json.RawMessage `json:"_data,omitempty"`
+}
+
+// ackPayloadOf maps an ack; groups' acks are message.ack.group, as WAHA
+// has sent them since 2025.12.
+func ackPayloadOf(a AckEvent) (string, ackPayload) {
+	ack := engines.Ack(a.Ack)
+	p := ackPayload{ID: a.ID, From: a.From, To: a.To, Participant: a.Participant, FromMe: a.FromMe, Ack: ack, AckName: ack.Name()}
+	name := "message.ack"
+	if parts := strings.Split(a.ID, "_"); len(parts) >= 2 && strings.HasSuffix(parts[1], "@g.us") {
+		name = "message.ack.group"
+	}
+	return name, p
+}
+
+// editedPayload is WAHA's message.edited: the message with its new body
+// and the raw id of the message that was edited.
+type editedPayload struct {
+	engines.Message
+	EditedMessageID string `json:"editedMessageId"`
+}
+
+func editedPayloadOf(ed EditEvent) editedPayload {
+	m := toMessage(*ed.Message)
+	body := ed.NewBody
+	m.Body = &body
+	return editedPayload{Message: m, EditedMessageID: ed.EditedMessageID}
+}
+
+// revokedPayload is WAHA's message.revoked.
+type revokedPayload struct {
+	After            *engines.Message `json:"after"`
+	Before           *engines.Message `json:"before"`
+	RevokedMessageID string           `json:"revokedMessageId"`
+}
+
+func revokedPayloadOf(r RevokeEvent) revokedPayload {
+	p := revokedPayload{RevokedMessageID: r.RevokedMessageID}
+	if r.After != nil {
+		m := toMessage(*r.After)
+		p.After = &m
+	}
+	if r.Before != nil {
+		m := toMessage(*r.Before)
+		p.Before = &m
+	}
+	return p
+}
