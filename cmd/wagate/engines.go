@@ -10,6 +10,7 @@ import (
 	"github.com/wagate/wagate/engines"
 	"github.com/wagate/wagate/engines/noweb"
 	"github.com/wagate/wagate/engines/noweb/simnet"
+	"github.com/wagate/wagate/engines/webjs"
 	"github.com/wagate/wagate/store"
 )
 
@@ -35,5 +36,13 @@ func engineFactories(ctx context.Context, cfg configs.Config, st *store.Store, l
 	if err != nil {
 		return nil, fmt.Errorf("start NOWEB engine: %w", err)
 	}
-	return map[engines.Name]engines.Factory{engines.NOWEB: nw}, nil
+	// WEBJS starts nothing here: each session launches its own Chromium.
+	wj, err := webjs.NewFactory(ctx, webjs.Options{
+		BrowserPath: cfg.Engines.WEBJS.BrowserPath, URL: cfg.Engines.WEBJS.URL,
+		DataDir: cfg.Data.Dir, PublicURL: cfg.PublicURL(), Log: log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start WEBJS engine: %w", err)
+	}
+	return map[engines.Name]engines.Factory{engines.WEBJS: wj, engines.NOWEB: nw}, nil
 }
