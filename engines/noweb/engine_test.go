@@ -31,7 +31,14 @@ type fakeHost struct {
 	me       *engines.MeInfo
 	meSet    int
 	failures []string
+	emitted  []emitted
 	changed  chan struct{}
+}
+
+// emitted is one event an engine emitted.
+type emitted struct {
+	name    string
+	payload any
 }
 
 func newFakeHost() *fakeHost { return &fakeHost{changed: make(chan struct{})} }
@@ -57,7 +64,33 @@ func (h *fakeHost) SetMe(me *engines.MeInfo) {
 	h.bump()
 }
 
-func (h *fakeHost) Emit(context.Context, string, any) {}
+func (h *fakeHost) Emit(_ context.Context, name string, payload any) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.emitted = append(h.emitted, emitted{name, payload})
+	h.bump()
+}
+
+// waitEmitted waits for an event named name whose payload ok accepts.
+func (h *fakeHost) waitEmitted(t *testing.T, ctx context.Context, name string, ok func(any) bool) any {
+	t.Helper()
+	for {
+		h.mu.Lock()
+		for _, e := range h.emitted {
+			if e.name == name && ok(e.payload) {
+				h.mu.Unlock()
+				return e.payload
+			}
+		}
+		changed := h.changed
+		h.mu.Unlock()
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			t.Fatalf("no %s event as expected: %v", name, ctx.Err())
+		}
+	}
+}
 
 func (h *fakeHost) Failed(err error, retry bool) {
 	h.mu.Lock()
