@@ -58,6 +58,7 @@ func (s *Server) routes() error {
 		{"chats.unread", s.unreadChat()},
 
 		{"messages.sendText", s.sendText},
+		{"files.get", s.getFile},
 
 		{"webhooks.deliveries", s.listDeliveries},
 		{"webhooks.retry", s.retryDelivery},

@@ -11,6 +11,7 @@ import (
 	"github.com/wagate/wagate/engines/noweb"
 	"github.com/wagate/wagate/engines/noweb/simnet"
 	"github.com/wagate/wagate/engines/webjs"
+	"github.com/wagate/wagate/server"
 	"github.com/wagate/wagate/store"
 )
 
@@ -20,6 +21,7 @@ func engineFactories(ctx context.Context, cfg configs.Config, st *store.Store, l
 	opts := noweb.Options{
 		DB: st.SQL(), Dialect: string(st.Dialect()), Log: log.With("engine", engines.NOWEB),
 		PrintQR: cfg.Engines.NOWEB.PrintQR, StoreEnabled: cfg.Engines.NOWEB.StoreEnabled, Chats: st.ChatStore(),
+		MediaDir: server.MediaDir(cfg.Data.Dir), BaseURL: cfg.PublicURL(),
 	}
 	if sn := cfg.Engines.NOWEB.Simnet; sn.Addr != "" {
 		// Validated by configs: 32 bytes of hex.

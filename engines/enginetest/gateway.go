@@ -56,6 +56,7 @@ type Gateway struct {
 	Manager *engines.Manager
 	Matrix  *capabilities.Matrix
 	Store   *store.Store
+	DataDir string // the gateway's data directory (media under DataDir/media)
 	spec    *apidocs.Validator
 	key     string
 }
@@ -119,7 +120,7 @@ func NewGateway(t testing.TB, o GatewayOptions) *Gateway {
 	if err != nil {
 		t.Fatalf("load spec: %v", err)
 	}
-	return &Gateway{t: t, events: events, Handler: srv.Handler(), Server: srv, Manager: m, Matrix: o.Matrix, Store: st, spec: spec, key: APIKey}
+	return &Gateway{t: t, events: events, Handler: srv.Handler(), Server: srv, Manager: m, Matrix: o.Matrix, Store: st, DataDir: cfg.Data.Dir, spec: spec, key: APIKey}
 }
 
 // eventLog records every event the gateway's engines publish, payloads as JSON

@@ -136,7 +136,7 @@ func Example_operations() {
 		fmt.Println(op.Method, op.Path, op.ID)
 	}
 	// Output:
+	// GET /api/files/{session}/{file} files.get
 	// GET /api/openapi.json server.openapi
 	// GET /api/screenshot screenshot.get
-	// POST /api/sendText messages.sendText
 }
