@@ -476,3 +476,36 @@ func TestStopWhileWaitingForQR(t *testing.T) {
 		}
 	})
 }
+
+// TestDeviceRemovedFromPhone: the phone logs the companion out → the session
+// fails with the reason, and its device record is gone (it must pair again).
+func TestDeviceRemovedFromPhone(t *testing.T) {
+	e := newEnv(t, store.SQLite)
+	ctx := testCtx(t)
+	const phone = "491510000051"
+	if _, err := e.srv.CreateAccount(ctx, phone, "Alice"); err != nil {
+		t.Fatal(err)
+	}
+	eng, h := newEngine(t, e.factory, "default")
+	pairByQR(t, ctx, e, eng, h, phone)
+	cli, err := eng.client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.RemoveLinkedDevice(phone, cli.Store.ID.Device); err != nil {
+		t.Fatal(err)
+	}
+	h.waitStatus(t, ctx, engines.StatusFailed)
+	h.mu.Lock()
+	reason := h.reasons[len(h.reasons)-1]
+	h.mu.Unlock()
+	if !strings.Contains(reason, "logged out from the phone") {
+		t.Fatalf("failure reason %q", reason)
+	}
+	if h.getMe() != nil {
+		t.Fatalf("me after removal: %+v", h.getMe())
+	}
+	if n := deviceRows(t, e, "default"); n != 0 {
+		t.Fatalf("device rows = %d, want 0", n)
+	}
+}

@@ -43,6 +43,7 @@
 //	err = bob.MarkRead(ctx, "491510000001", "", sessionMsgID)
 //	err = alice.Archive(ctx, "491510000002", true)      // phone-side chat actions
 //	evt, err := alice.WaitFor(ctx, func(e simnet.Event) bool { return e.Type == "archive" })
+//	err = srv.RemoveLinkedDevice("491510000001", device) // phone logs a companion out
 //
 // # Pointing a whatsmeow client at simnet
 //

@@ -411,3 +411,40 @@ func (s *Server) removeDevice(j types.JID) {
 	s.mu.Unlock()
 	s.notifyDevicesChanged(acc)
 }
+
+// RemoveLinkedDevice is the phone's "Linked devices → Log out" for one
+// companion: the device is told it was removed (stream error 401,
+// device_removed) if it is connected, and forgotten by the account either way,
+// so a later login is refused.
+func (s *Server) RemoveLinkedDevice(phone string, device uint16) error {
+	acc, err := s.accountByPhone(phone)
+	if err != nil {
+		return err
+	}
+	if device == 0 {
+		return fmt.Errorf("simnet: device 0 is the phone itself")
+	}
+	s.mu.Lock()
+	dev := acc.devices[device]
+	var c *conn
+	if dev != nil {
+		c = dev.conn
+	}
+	pn := acc.pn
+	s.mu.Unlock()
+	if dev == nil {
+		return fmt.Errorf("simnet: %s has no device %d", phone, device)
+	}
+	if c != nil {
+		err := c.send(waBinary.Node{Tag: "stream:error", Attrs: waBinary.Attrs{"code": "401"}, Content: []waBinary.Node{
+			{Tag: "conflict", Attrs: waBinary.Attrs{"type": "device_removed"}},
+		}})
+		if err != nil {
+			s.log.Warn("simnet: tell device it was removed", "device", device, "err", err)
+		}
+	}
+	j := pn
+	j.Device = device
+	s.removeDevice(j)
+	return nil
+}
