@@ -15,11 +15,11 @@ import (
 )
 
 // gatewaySession is a test gateway with one WEBJS session "b", paired to
-// the fake account acc.
-func gatewaySession(b *testing.B, acc fakeweb.Account) (*enginetest.Gateway, *fakeweb.Server) {
+// the fake account acc, its data dir under dataDir.
+func gatewaySession(b testing.TB, acc fakeweb.Account, dataDir string) (*enginetest.Gateway, *fakeweb.Server) {
 	b.Helper()
 	fw := startFake(b, fakeweb.Options{}, acc)
-	f, err := NewFactory(context.Background(), Options{BrowserPath: browserPath(b), URL: fw.URL(), DataDir: b.TempDir(), Log: testLogger()})
+	f, err := NewFactory(context.Background(), Options{BrowserPath: browserPath(b), URL: fw.URL(), DataDir: dataDir, PublicURL: "http://gw.test", Log: testLogger()})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func reportMemory(b *testing.B, g *enginetest.Gateway, label string) {
 //
 //	go test ./engines/webjs -run '^$' -bench HTTPListChats -benchtime 300x
 func BenchmarkHTTPListChats(b *testing.B) {
-	g, _ := gatewaySession(b, fakeweb.Account{Chats: 5000, MessagesPerChat: 2, GroupEvery: 10, PictureEvery: 3})
+	g, _ := gatewaySession(b, fakeweb.Account{Chats: 5000, MessagesPerChat: 2, GroupEvery: 10, PictureEvery: 3}, b.TempDir())
 	reportMemory(b, g, "5000-chats")
 	var durs []time.Duration
 	for b.Loop() {
@@ -84,7 +84,7 @@ func BenchmarkHTTPListChats(b *testing.B) {
 //
 //	go test ./engines/webjs -run '^$' -bench SessionMemory -benchtime 1x
 func BenchmarkSessionMemory(b *testing.B) {
-	g, fw := gatewaySession(b, fakeweb.Account{Chats: 60, MessagesPerChat: 20, GroupEvery: 10, PictureEvery: 3})
+	g, fw := gatewaySession(b, fakeweb.Account{Chats: 60, MessagesPerChat: 20, GroupEvery: 10, PictureEvery: 3}, b.TempDir())
 	time.Sleep(5 * time.Second) // let the page settle: idle means idle
 	reportMemory(b, g, "idle")
 	ctx := context.Background()
