@@ -70,6 +70,12 @@ const chatUpsert = `INSERT INTO wagate_chats
 	unread_count = CASE WHEN ? THEN excluded.unread_count ELSE wagate_chats.unread_count + excluded.unread_count END,
 	marked_unread = CASE WHEN ? THEN FALSE ELSE wagate_chats.marked_unread END`
 
+// chatUpsertHistory is chatUpsert for many chats of a history batch at once,
+// which leaves unread counts alone.
+var chatUpsertHistory = strings.Replace(
+	chatUpsert[:strings.Index(chatUpsert, "\tunread_count = CASE")], "VALUES (?, ?, ?, ?, ?, ?, ?)", "VALUES VALUES_LIST", 1) +
+	"\tunread_count = wagate_chats.unread_count + excluded.unread_count"
+
 func (c chatStore) SaveChats(ctx context.Context, session string, chats []engines.StoredChat) error {
 	if len(chats) == 0 {
 		return nil
@@ -278,20 +284,19 @@ func (c chatStore) ChatsOverview(ctx context.Context, session string, q engines.
 		return nil, fmt.Errorf("chats overview of session %q: %w", session, err)
 	}
 	out := make([]engines.StoredChat, len(rows))
-	var keys []string
-	var args []any
+	var ids []string
 	for i, r := range rows {
 		out[i] = r.chat()
 		if r.LastMessageID != "" {
-			keys = append(keys, "(chat = ? AND id = ?)")
-			args = append(args, r.ID, r.LastMessageID)
+			ids = append(ids, r.LastMessageID)
 		}
 	}
-	if len(keys) == 0 {
+	if len(ids) == 0 {
 		return out, nil
 	}
+	// By (session, id): a handful of index lookups; the chat is matched below.
 	var msgs []messageRow
-	if err := c.db(ctx).Where("session = ?", session).Where(strings.Join(keys, " OR "), args...).Find(&msgs).Error; err != nil {
+	if err := c.db(ctx).Where("session = ? AND id IN ?", session, ids).Find(&msgs).Error; err != nil {
 		return nil, fmt.Errorf("last messages of session %q: %w", session, err)
 	}
 	last := make(map[string]*engines.StoredMessage, len(msgs))

@@ -146,9 +146,30 @@ func updateChatsFor(tx *gorm.DB, session string, msgs []engines.StoredMessage, r
 			}
 		}
 	}
-	for _, chat := range order {
-		a := chats[chat]
-		if err := tx.Exec(chatUpsert, session, chat, a.name, a.lastTS, a.lastTS, a.lastID, a.unread, a.answered, a.answered).Error; err != nil {
+	if live {
+		for _, chat := range order {
+			a := chats[chat]
+			if err := tx.Exec(chatUpsert, session, chat, a.name, a.lastTS, a.lastTS, a.lastID, a.unread, a.answered, a.answered).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	// History: no unread counting, so many chats go in one statement.
+	for start := 0; start < len(order); start += insertBatch {
+		part := order[start:min(start+insertBatch, len(order))]
+		var sb strings.Builder
+		args := make([]any, 0, len(part)*6)
+		for i, chat := range part {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString("(?, ?, ?, ?, ?, ?, 0)")
+			a := chats[chat]
+			args = append(args, session, chat, a.name, a.lastTS, a.lastTS, a.lastID)
+		}
+		q := strings.Replace(chatUpsertHistory, "VALUES_LIST", sb.String(), 1)
+		if err := tx.Exec(q, args...).Error; err != nil {
 			return err
 		}
 	}
