@@ -14,6 +14,11 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrNoQR: the session has no QR to show right now; answered 422.
 	ErrNoQR = errors.New("no QR code available")
+	// ErrInvalid: the engine refuses an argument the API let through; answered 400.
+	ErrInvalid = errors.New("invalid argument")
+	// ErrNotAllowed: WhatsApp forbids the action (edit window passed, not our own
+	// message); answered 422.
+	ErrNotAllowed = errors.New("not allowed by WhatsApp")
 )
 
 // Engine is one WhatsApp account connection. The Manager calls Start once per

@@ -85,6 +85,12 @@ func TestChatsAPI(t *testing.T) {
 		t.Fatalf("missing message: %v", e)
 	}
 
+	// WhatsApp lets us edit only our own messages.
+	e = a.Expect(a.Do("PUT", "/api/c/chats/22222@c.us/messages/"+in1, map[string]any{"text": "mine now"}), 422).Err(t)
+	if !strings.Contains(e["message"].(string), "not allowed") {
+		t.Fatalf("editing theirs: %v", e)
+	}
+
 	// Edit, pin, unpin, delete our message.
 	a.Expect(a.Do("PUT", "/api/c/chats/11111@c.us/messages/"+sent.ID, map[string]any{"text": "hello!"}), 200).JSON(t, &m)
 	if *m.Body != "hello!" || !m.Edited {

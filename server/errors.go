@@ -90,8 +90,10 @@ func (s *Server) toAPIError(err error, c echo.Context) *APIError {
 		return newError(http.StatusNotFound, "Session not found")
 	case errors.Is(err, engines.ErrNotFound):
 		return newError(http.StatusNotFound, "%s", err.Error())
-	case errors.Is(err, engines.ErrNoQR):
+	case errors.Is(err, engines.ErrNoQR), errors.Is(err, engines.ErrNotAllowed):
 		return newError(http.StatusUnprocessableEntity, "%s", err.Error())
+	case errors.Is(err, engines.ErrInvalid):
+		return badRequest("%s", err.Error())
 	case errors.Is(err, engines.ErrNotSupported):
 		return s.notImplemented(c)
 	case errors.Is(err, context.DeadlineExceeded):

@@ -119,6 +119,7 @@ func TestMalformedInput(t *testing.T) {
 		{"POST", "/api/sendText", `{"session": "ok", "chatId": 123}`, 400, "chatId"},
 		{"POST", "/api/sendText", `{"session": "ok"`, 400, "Invalid JSON"},
 		{"POST", "/api/ok/auth/request-code", map[string]any{"phoneNumber": "abc"}, 400, "phoneNumber"},
+		{"POST", "/api/qr/auth/request-code", map[string]any{"phoneNumber": "12345"}, 400, "too short"},
 		{"POST", "/api/qr/auth/request-code", map[string]any{"phoneNumber": "12132132130", "method": "sms"}, 400, "method"},
 		{"GET", "/api/qr/auth/qr?format=svg", nil, 400, "format"},
 		{"GET", "/api/qr/chats", nil, 422, "SCAN_QR_CODE"},

@@ -386,6 +386,8 @@ func TestErrorMapping(t *testing.T) {
 	}{
 		{&PageError{Op: "x", Code: "not_found"}, func(err error) bool { return errors.Is(err, engines.ErrNotFound) }},
 		{&PageError{Op: "x", Code: "unsupported"}, func(err error) bool { return errors.Is(err, engines.ErrNotSupported) }},
+		{&PageError{Op: "x", Code: "invalid"}, func(err error) bool { return errors.Is(err, engines.ErrInvalid) }},
+		{&PageError{Op: "x", Code: "not_allowed"}, func(err error) bool { return errors.Is(err, engines.ErrNotAllowed) }},
 		{&timeoutError{msg: "stuck"}, func(err error) bool { return errors.Is(err, context.DeadlineExceeded) }},
 		{&PageError{Op: "x", Code: "not_ready"}, func(err error) bool {
 			var nw *engines.NotWorkingError

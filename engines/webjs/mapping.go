@@ -166,8 +166,9 @@ func messageIDFor(chat engines.ChatID, id engines.MessageID) (candidates []strin
 
 // mapErr says what was being done and maps the driver's errors onto the
 // ones the API answers with a status of its own: not found 404, a WA build
-// without the module 501, not ready 422, a timeout 504 (ErrTimeout already
-// matches context.DeadlineExceeded).
+// without the module 501, an argument the page refuses 400, an action WhatsApp
+// forbids 422, not ready 422, a timeout 504 (ErrTimeout already matches
+// context.DeadlineExceeded).
 func (e *Engine) mapErr(what string, err error) error {
 	if err == nil {
 		return nil
@@ -177,6 +178,10 @@ func (e *Engine) mapErr(what string, err error) error {
 		return fmt.Errorf("%s: %w: %w", what, engines.ErrNotFound, err)
 	case errors.Is(err, ErrUnsupported):
 		return fmt.Errorf("%s: %w: %w", what, engines.ErrNotSupported, err)
+	case errors.Is(err, ErrInvalid):
+		return fmt.Errorf("%s: %w: %w", what, engines.ErrInvalid, err)
+	case errors.Is(err, ErrNotAllowed):
+		return fmt.Errorf("%s: %w: %w", what, engines.ErrNotAllowed, err)
 	case errors.Is(err, ErrNotReady), errors.Is(err, ErrClosed):
 		return fmt.Errorf("%s: %w", what, &engines.NotWorkingError{
 			Session: e.name, Status: e.status(), Expected: []engines.Status{engines.StatusWorking},

@@ -365,6 +365,9 @@ func (e *Engine) QR(context.Context) (engines.QR, error) {
 }
 
 func (e *Engine) RequestCode(_ context.Context, phone string) (string, error) {
+	if len(phone) < 7 {
+		return "", fmt.Errorf("memnet: phone number %q is too short: %w", phone, engines.ErrInvalid)
+	}
 	e.n.mu.Lock()
 	defer e.n.mu.Unlock()
 	id := e.n.nextID()
@@ -584,7 +587,7 @@ func (e *Engine) own(id engines.MessageID, f func(a *account, m *message)) (out 
 			return err
 		}
 		if !m.FromMe {
-			return fmt.Errorf("message %s was not sent by this account: %w", id, engines.ErrNotFound)
+			return fmt.Errorf("message %s was not sent by this account: %w", id, engines.ErrNotAllowed)
 		}
 		peer := e.n.accounts[strings.TrimSuffix(m.chat, "@c.us")]
 		f(a, m)
