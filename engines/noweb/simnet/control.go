@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"go.mau.fi/whatsmeow/types"
 )
 
 // registerControlRoutes mounts the JSON control API under /simnet/api.
@@ -128,8 +130,13 @@ func (s *Server) apiPairCode(w http.ResponseWriter, r *http.Request) {
 }
 
 type messageReq struct {
-	To   string `json:"to"`
-	Text string `json:"text"`
+	To    string `json:"to"`
+	Text  string `json:"text"`
+	Media *struct {
+		Mimetype string `json:"mimetype"`
+		Filename string `json:"filename"`
+		Data     []byte `json:"data"` // base64 in JSON
+	} `json:"media"`
 }
 
 func (s *Server) apiSend(w http.ResponseWriter, r *http.Request) {
@@ -138,7 +145,13 @@ func (s *Server) apiSend(w http.ResponseWriter, r *http.Request) {
 	if p == nil || !decode(w, r, &req) {
 		return
 	}
-	id, err := p.SendText(r.Context(), req.To, req.Text)
+	var id types.MessageID
+	var err error
+	if req.Media != nil {
+		id, err = p.SendMedia(r.Context(), req.To, Media{Data: req.Media.Data, Mimetype: req.Media.Mimetype, Filename: req.Media.Filename, Caption: req.Text})
+	} else {
+		id, err = p.SendText(r.Context(), req.To, req.Text)
+	}
 	if err != nil {
 		writeErr(w, err)
 		return

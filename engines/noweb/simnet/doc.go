@@ -74,7 +74,7 @@
 //	POST /simnet/api/accounts                               {phone, name, echo} → 201 AccountInfo (409 if it exists)
 //	POST /simnet/api/accounts/{phone}/scan                  {qr} → {device}
 //	POST /simnet/api/accounts/{phone}/pair-code             {code} → {device}
-//	POST /simnet/api/accounts/{phone}/messages              {to, text} → {id}
+//	POST /simnet/api/accounts/{phone}/messages              {to, text, media?: {mimetype, filename, data (base64)}} → {id}
 //	POST /simnet/api/accounts/{phone}/messages/{id}/edit    {to, text}
 //	POST /simnet/api/accounts/{phone}/messages/{id}/revoke  {to}
 //	POST /simnet/api/accounts/{phone}/read                  {chat, sender, ids}
