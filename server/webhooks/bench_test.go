@@ -111,6 +111,7 @@ func benchDeliver(b *testing.B, d store.Dialect, n int, rate float64) *benchRece
 		})
 	}
 	wg.Wait()
+	enqueued := time.Since(start)
 	select {
 	case <-rcv.done:
 	case <-time.After(5 * time.Minute):
@@ -122,6 +123,7 @@ func benchDeliver(b *testing.B, d store.Dialect, n int, rate float64) *benchRece
 		b.Fatalf("%d deliveries with a bad signature", rcv.bad.Load())
 	}
 	b.ReportMetric(float64(n)/elapsed.Seconds(), "deliveries/s")
+	b.ReportMetric(float64(n)/enqueued.Seconds(), "enqueued/s")
 	b.ReportMetric(float64(rcv.p(0.50).Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(rcv.p(0.99).Microseconds())/1000, "p99-ms")
 	return rcv

@@ -524,3 +524,38 @@ func TestRefusedIsCounted(t *testing.T) {
 		t.Fatalf("%d rows in the outbox, want 3", len(ds))
 	}
 }
+
+// TestRetryPendingNow: retrying a delivery that waits for a long backoff sends it
+// now, with a fresh budget.
+func TestRetryPendingNow(t *testing.T) {
+	st, _ := storetest.Open(t, store.SQLite)
+	rcv := newReceiver(t, "")
+	rcv.setFail(func(n int) string {
+		if n == 1 {
+			return "500"
+		}
+		return ""
+	})
+	s := newService(t, st, nil, nil)
+	hook := engines.WebhookConfig{URL: rcv.url(), Events: []string{"*"},
+		Retries: &engines.RetriesConfig{Policy: webhooks.PolicyConstant, DelaySeconds: 60_000, Attempts: 3}} // 10 min
+	if err := s.Publish(context.Background(), event("s1", "message", 0, hook)); err != nil {
+		t.Fatal(err)
+	}
+	rcv.waitFor("the first attempt", 5*time.Second, func(h []hit) bool { return len(h) == 1 })
+	ds, err := s.Deliveries(context.Background(), store.DeliveryFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ds[0].Attempts == 0; ds, _ = s.Deliveries(context.Background(), store.DeliveryFilter{}) {
+		if time.Now().After(deadline) {
+			t.Fatal("failed attempt never recorded")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if _, err := s.Retry(context.Background(), ds[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	rcv.waitDelivered(1, 5*time.Second)
+	waitPending(t, s, 0)
+}

@@ -161,11 +161,12 @@ func (d *dispatcher) requeued(r store.Delivery, wasPending bool) {
 	defer d.mu.Unlock()
 	l := d.laneLocked(laneKey{r.Session, r.URL})
 	if l.current == r.ID {
+		// The lane has it in hand: start its budget over there. If the lane is
+		// just done with it, the read-back below finds it pending again.
 		select {
 		case l.reset <- r:
 		default:
 		}
-		return
 	}
 	if !wasPending {
 		l.pending++
@@ -318,29 +319,35 @@ func (d *dispatcher) deliver(l *lane, row store.Delivery) bool {
 			d.m.sent.Inc()
 			return true
 		}
-		select {
-		case r := <-l.reset: // requeued while in flight: its budget starts over
-			row.Attempts = r.Attempts + 1
-		default:
-		}
 		msg := err.Error()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		select {
+		case r := <-l.reset:
+			// Requeued while in flight: the budget starts over, due now.
+			row.Attempts, row.NextAttemptAt = r.Attempts, r.NextAttemptAt
+			if err := d.st.AttemptFailed(ctx, row.ID, row.Attempts, row.NextAttemptAt, msg, code, now); err != nil {
+				d.log.Error("record failed webhook attempt", "id", row.ID, "err", err)
+			}
+			cancel()
+			continue
+		default:
+		}
 		if row.Attempts >= max(row.Retries.Attempts, 1) {
+			d.m.failed.Inc()
 			if err := d.st.AttemptFailed(ctx, row.ID, row.Attempts, time.Time{}, msg, code, now); err != nil {
 				d.log.Error("record failed webhook delivery", "id", row.ID, "err", err)
 			}
 			cancel()
-			d.m.failed.Inc()
 			d.log.Warn("webhook delivery failed for good", "id", row.ID, "event_id", row.EventID, "session", row.Session,
 				"event", row.Event, "webhook", redact(row.URL), "attempts", row.Attempts, "err", msg)
 			return true
 		}
 		row.NextAttemptAt = now.Add(backoff(row.Retries, row.Attempts, d.o.RetryUnit, d.o.MaxDelay, jitter))
+		d.m.retried.Inc()
 		if err := d.st.AttemptFailed(ctx, row.ID, row.Attempts, row.NextAttemptAt, msg, code, now); err != nil {
 			d.log.Error("record failed webhook attempt", "id", row.ID, "err", err)
 		}
 		cancel()
-		d.m.retried.Inc()
 		d.log.Debug("webhook attempt failed, will retry", "id", row.ID, "session", row.Session, "webhook", redact(row.URL),
 			"attempt", row.Attempts, "next", row.NextAttemptAt, "err", msg)
 	}
