@@ -167,4 +167,3 @@ func envStr(name, def string) string {
 	}
 	return def
 }
-
