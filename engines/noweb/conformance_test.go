@@ -2,7 +2,10 @@ package noweb
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,14 +17,15 @@ import (
 
 // simnetHarness runs the conformance suite with real whatsmeow clients on a simnet.
 type simnetHarness struct {
-	srv *simnet.Server
+	srv  *simnet.Server
+	errs *errorRecorder
 }
 
 func (h *simnetHarness) Engine() engines.Name { return engines.NOWEB }
 
 func (h *simnetHarness) Factory(t *testing.T, st *store.Store) engines.Factory {
 	f, err := NewFactory(t.Context(), Options{
-		DB: st.SQL(), Dialect: string(st.Dialect()), Log: testLogger(),
+		DB: st.SQL(), Dialect: string(st.Dialect()), Log: slog.New(h.errs),
 		StoreEnabled: true, Chats: st.ChatStore(), Simnet: &SimnetOptions{Addr: h.srv.Addr()},
 	})
 	if err != nil {
@@ -95,5 +99,71 @@ func TestConformance(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	enginetest.Run(t, &simnetHarness{srv: srv})
+	errs := &errorRecorder{next: testLogger().Handler()}
+	enginetest.Run(t, &simnetHarness{srv: srv, errs: errs})
+	// The suite must run clean: any error the sessions' whatsmeow clients (or the
+	// engine) logged is a protocol problem somewhere.
+	for _, e := range errs.errors() {
+		t.Errorf("logged during the suite: %s", e)
+	}
 }
+
+// errorRecorder is a slog handler that keeps every record at error level.
+type errorRecorder struct {
+	next slog.Handler
+	mu   sync.Mutex
+	errs []string
+}
+
+func (r *errorRecorder) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelError || r.next.Enabled(ctx, l)
+}
+
+func (r *errorRecorder) Handle(ctx context.Context, rec slog.Record) error {
+	if rec.Level >= slog.LevelError {
+		var b strings.Builder
+		b.WriteString(rec.Message)
+		rec.Attrs(func(a slog.Attr) bool {
+			fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
+			return true
+		})
+		r.mu.Lock()
+		r.errs = append(r.errs, b.String())
+		r.mu.Unlock()
+	}
+	if r.next.Enabled(ctx, rec.Level) {
+		return r.next.Handle(ctx, rec)
+	}
+	return nil
+}
+
+func (r *errorRecorder) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return &errorView{r: r, attrs: attrs}
+}
+
+func (r *errorRecorder) WithGroup(string) slog.Handler { return r }
+
+func (r *errorRecorder) errors() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.errs...)
+}
+
+// errorView is the recorder with attributes added (slog's With).
+type errorView struct {
+	r     *errorRecorder
+	attrs []slog.Attr
+}
+
+func (v *errorView) Enabled(ctx context.Context, l slog.Level) bool { return v.r.Enabled(ctx, l) }
+
+func (v *errorView) Handle(ctx context.Context, rec slog.Record) error {
+	rec.AddAttrs(v.attrs...)
+	return v.r.Handle(ctx, rec)
+}
+
+func (v *errorView) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return &errorView{r: v.r, attrs: append(append([]slog.Attr(nil), v.attrs...), attrs...)}
+}
+
+func (v *errorView) WithGroup(string) slog.Handler { return v }
