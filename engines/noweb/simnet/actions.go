@@ -99,7 +99,19 @@ func (p *Phone) MarkRead(ctx context.Context, chat, sender string, ids ...types.
 }
 
 func (p *Phone) appState(ctx context.Context, what string, patch appstate.PatchInfo) error {
-	if err := p.client.SendAppState(ctx, patch); err != nil {
+	// Catch up first: a companion's patch the phone has not fetched yet makes
+	// the server answer 409, and the phone then trips over its own stale hash.
+	if err := p.client.FetchAppState(ctx, patch.Type, false, false); err != nil {
+		p.log.Warn("simnet: phone app state catch-up", "collection", patch.Type, "err", err)
+	}
+	err := p.client.SendAppState(ctx, patch)
+	if err != nil {
+		// Still behind (a patch landed in between): resync from scratch, once.
+		if ferr := p.client.FetchAppState(ctx, patch.Type, true, false); ferr == nil {
+			err = p.client.SendAppState(ctx, patch)
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("simnet: phone %s %s: %w", p.pn.User, what, err)
 	}
 	return nil
