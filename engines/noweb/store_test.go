@@ -3,6 +3,7 @@ package noweb
 import (
 	"context"
 	"errors"
+	"os"
 	"testing"
 	"time"
 
@@ -204,4 +205,50 @@ func TestStoreDisabled(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.waitEmitted(t, ctx, "message", func(p any) bool { m, ok := p.(engines.Message); return ok && m.Body != nil && *m.Body == "hello" })
+}
+
+// TestMediaDownload: a contact's image is stored with its media locator;
+// downloadMedia=true downloads it once into the media directory and links it.
+func TestMediaDownload(t *testing.T) {
+	e := newEnv(t, store.SQLite)
+	ctx := testCtx(t)
+	const me, them = "491510000061", "491510000062"
+	if _, err := e.srv.CreateAccount(ctx, me, "Alice"); err != nil {
+		t.Fatal(err)
+	}
+	bob, err := e.srv.CreateAccount(ctx, them, "Bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	f, err := NewFactory(ctx, Options{
+		DB: e.db.SQL(), Dialect: string(e.db.Dialect()), Log: e.log, StoreEnabled: true, Chats: e.db.ChatStore(),
+		MediaDir: dir, BaseURL: "http://gw.example", Simnet: &SimnetOptions{Addr: e.srv.Addr()},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, h := newEngine(t, f.(*Factory), "media")
+	pairByQR(t, ctx, e, eng, h, me)
+	png := []byte("\x89PNG\r\n\x1a\nnot really an image")
+	id, err := bob.SendMedia(ctx, me, simnet.Media{Data: png, Mimetype: "image/png", Caption: "a picture"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitMessages(t, ctx, eng, them+"@c.us", hasBody("a picture"))
+	c, _ := engines.ParseChatID(them)
+	for range 2 { // the second call finds the file already there
+		m, err := eng.GetMessage(ctx, c, engines.MessageID{ID: string(id), Bare: true}, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "http://gw.example/api/files/media/" + string(id) + ".png"
+		if !m.HasMedia || m.Media == nil || m.Media.URL == nil || *m.Media.URL != want || *m.Media.Mimetype != "image/png" {
+			t.Fatalf("media: %+v, want url %s", m.Media, want)
+		}
+	}
+	got, err := os.ReadFile(MediaPath(dir, "media", string(id)+".png"))
+	if err != nil || string(got) != string(png) {
+		t.Fatalf("file: %q, %v", got, err)
+	}
 }
