@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -126,5 +128,38 @@ func TestOutboxLifecycle(t *testing.T) {
 		if _, err := s.GetDelivery(ctx, "dlv_20"); !errors.Is(err, store.ErrDeliveryNotFound) {
 			t.Fatalf("rolled back row exists: %v", err)
 		}
+	})
+}
+
+func TestDispatchLock(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		ctx := context.Background()
+		s1, dsn := storetest.Open(t, d)
+		s2, err := store.Open(ctx, dsn, "", slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s2.Close()
+		l1, err := s1.TryDispatchLock(ctx)
+		if err != nil || l1 == nil {
+			t.Fatalf("first lock: %v, %v", l1, err)
+		}
+		if err := l1.Check(ctx); err != nil {
+			t.Fatal(err)
+		}
+		l2, err := s2.TryDispatchLock(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d == store.Postgres && l2 != nil {
+			t.Fatal("second process got the lock while the first holds it")
+		}
+		l1.Release()
+		if d == store.Postgres {
+			if l2, err = s2.TryDispatchLock(ctx); err != nil || l2 == nil {
+				t.Fatalf("lock after release: %v, %v", l2, err)
+			}
+		}
+		l2.Release()
 	})
 }

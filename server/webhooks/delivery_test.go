@@ -559,3 +559,62 @@ func TestRetryPendingNow(t *testing.T) {
 	rcv.waitDelivered(1, 5*time.Second)
 	waitPending(t, s, 0)
 }
+
+// TestReplicasShareOneDispatcher: two gateway processes on one PostgreSQL both
+// enqueue, one sends; when it stops, the other takes over. Nothing is sent twice
+// while both run, and nothing is lost.
+func TestReplicasShareOneDispatcher(t *testing.T) {
+	dsn := storetest.DSN(t, store.Postgres)
+	open := func() *store.Store {
+		st, err := store.Open(context.Background(), dsn, "", testLog())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+	rcv := newReceiver(t, "")
+	hook := engines.WebhookConfig{URL: rcv.url(), Events: []string{"*"}}
+	start := func(st *store.Store) *webhooks.Service {
+		s, err := webhooks.New(webhooks.Options{Store: st, Version: "test", Log: testLog(),
+			RetryUnit: 10 * time.Millisecond, SweepInterval: 50 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	a := start(open())
+	b := start(open())
+	var want []string
+	publish := func(s *webhooks.Service, session string, n int) {
+		for i := range n {
+			ev := event(session, "message", i, hook)
+			if err := s.Publish(context.Background(), ev); err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, ev.ID)
+		}
+	}
+	publish(a, "sa", 10)
+	publish(b, "sb", 10)
+	rcv.waitDelivered(20, 10*time.Second)
+	a.Stop(context.Background())
+	publish(b, "sb", 10)
+	rcv.waitDelivered(30, 10*time.Second)
+	b.Stop(context.Background())
+
+	got := rcv.snapshot()
+	if len(got) != 30 {
+		t.Fatalf("receiver got %d requests for 30 events: some were sent twice", len(got))
+	}
+	bySession := map[string][]string{}
+	for _, h := range got {
+		bySession[h.session] = append(bySession[h.session], h.eventID)
+	}
+	if !equal(bySession["sa"], want[:10]) || !equal(bySession["sb"], want[10:]) {
+		t.Fatalf("order per session broken: %v", bySession)
+	}
+}

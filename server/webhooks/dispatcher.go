@@ -49,7 +49,9 @@ type dispatcher struct {
 
 	mu      sync.Mutex
 	lanes   map[laneKey]*lane
-	started bool
+	started bool // this process holds the dispatch lock and sends
+
+	lock *store.DispatchLock // owned by start and the sweeper goroutine
 
 	ctx    context.Context // ends at stop: lanes stop taking work
 	cancel context.CancelFunc
@@ -68,22 +70,47 @@ func newDispatcher(o *Options, st *store.Store, log *slog.Logger) *dispatcher {
 }
 
 func (d *dispatcher) start(ctx context.Context) error {
+	lock, err := d.st.TryDispatchLock(ctx)
+	if err != nil {
+		return err
+	}
+	if lock == nil {
+		d.log.Info("another gateway process delivers webhooks from this database; this one enqueues and takes over if it stops")
+	} else if err := d.lead(ctx, lock); err != nil {
+		lock.Release()
+		return err
+	}
+	d.bg.Go(func() { d.ack.run(d.ctx) })
+	d.bg.Go(d.sweeper)
+	return nil
+}
+
+// lead starts sending, holding lock: every lane with pending rows in the store
+// gets a goroutine, reading its rows afresh (another process may have sent some).
+func (d *dispatcher) lead(ctx context.Context, lock *store.DispatchLock) error {
+	d.mu.Lock()
+	for _, l := range d.lanes {
+		l.buf, l.overflow = nil, true
+	}
+	d.mu.Unlock()
 	if err := d.sweep(ctx); err != nil {
 		return fmt.Errorf("recover pending webhook deliveries: %w", err)
 	}
+	d.lock = lock
 	d.mu.Lock()
 	d.started = true
 	for _, l := range d.lanes {
 		d.runLocked(l)
 	}
 	d.mu.Unlock()
-	d.bg.Go(func() { d.ack.run(d.ctx) })
-	d.bg.Go(d.sweeper)
 	return nil
 }
 
 func (d *dispatcher) stop(ctx context.Context) {
+	// Under mu, so no lane goroutine is being added while we wait for them.
+	d.mu.Lock()
 	d.cancel()
+	d.mu.Unlock()
 	done := make(chan struct{})
 	go func() { d.wg.Wait(); d.bg.Wait(); close(done) }()
 	select {
@@ -99,6 +126,7 @@ func (d *dispatcher) stop(ctx context.Context) {
 	if err := d.ack.flush(fctx); err != nil {
 		d.log.Error("record delivered webhooks at stop", "err", err)
 	}
+	d.lock.Release()
 }
 
 // lane returns the lane of key, making it. Called with d.mu held.
@@ -118,6 +146,12 @@ func (d *dispatcher) runLocked(l *lane) {
 	}
 	l.running = true
 	d.wg.Go(func() { d.work(l) })
+}
+
+func (d *dispatcher) sending() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.started
 }
 
 func (d *dispatcher) pendingOf(key laneKey) int {
@@ -146,7 +180,7 @@ func (d *dispatcher) notify(rows []store.Delivery) {
 	for _, r := range rows {
 		l := d.laneLocked(laneKey{r.Session, r.URL})
 		l.pending++
-		if l.overflow || len(l.buf) >= d.o.LaneBuffer {
+		if !d.started || l.overflow || len(l.buf) >= d.o.LaneBuffer {
 			l.overflow = true // it stays in the store until buf drains
 		} else {
 			l.buf = insertByID(l.buf, r)
@@ -214,7 +248,7 @@ func (d *dispatcher) work(l *lane) {
 func (d *dispatcher) next(l *lane) (store.Delivery, bool) {
 	for {
 		d.mu.Lock()
-		if d.ctx.Err() != nil {
+		if d.ctx.Err() != nil || !d.started {
 			l.running = false
 			d.mu.Unlock()
 			return store.Delivery{}, false
@@ -287,6 +321,9 @@ func (d *dispatcher) reload(l *lane) error {
 // first; the row then stays pending in the store.
 func (d *dispatcher) deliver(l *lane, row store.Delivery) bool {
 	for {
+		if !d.sending() {
+			return false // another process sends now
+		}
 		if wait := time.Until(row.NextAttemptAt); wait > 0 {
 			t := time.NewTimer(wait)
 			select {
@@ -415,6 +452,9 @@ func (d *dispatcher) sweeper() {
 			return
 		case <-t.C:
 		}
+		if !d.keepLead() {
+			continue
+		}
 		if err := d.sweep(d.ctx); err != nil && d.ctx.Err() == nil {
 			d.log.Error("sweep webhook outbox", "err", err)
 		}
@@ -425,6 +465,45 @@ func (d *dispatcher) sweeper() {
 			d.log.Debug("pruned delivered webhooks", "rows", n)
 		}
 	}
+}
+
+// keepLead makes sure this process still holds the dispatch lock, or takes it if
+// it is free; it reports whether this process sends.
+func (d *dispatcher) keepLead() bool {
+	if d.lock != nil {
+		err := d.lock.Check(d.ctx)
+		if err == nil {
+			return true
+		}
+		if d.ctx.Err() != nil {
+			return false
+		}
+		// The lock's connection broke: another process may have taken over. Stop
+		// taking rows (lanes finish the one in hand) and campaign again.
+		d.log.Error("lost the webhook dispatch lock; pausing delivery", "err", err)
+		d.lock.Release()
+		d.lock = nil
+		d.mu.Lock()
+		d.started = false
+		d.mu.Unlock()
+	}
+	lock, err := d.st.TryDispatchLock(d.ctx)
+	if err != nil {
+		if d.ctx.Err() == nil {
+			d.log.Error("take the webhook dispatch lock", "err", err)
+		}
+		return false
+	}
+	if lock == nil {
+		return false
+	}
+	if err := d.lead(d.ctx, lock); err != nil {
+		d.log.Error("take over webhook delivery", "err", err)
+		lock.Release()
+		return false
+	}
+	d.log.Info("this process now delivers webhooks from this database")
+	return true
 }
 
 // sweep gives every lane with pending rows in the store a goroutine, and sets the
@@ -445,12 +524,18 @@ func (d *dispatcher) sweep(ctx context.Context) error {
 		key := laneKey{sl.Session, sl.URL}
 		seen[key] = true
 		l := d.laneLocked(key)
-		if !l.running {
-			// A working lane counts its own rows exactly; an idle one may have
-			// rows this process did not write (another replica, a requeue).
+		switch {
+		case !l.running:
+			// An idle lane with rows: ours left from a failed read, or written
+			// by another process.
 			l.pending = sl.Pending
+			l.overflow = true
+		case sl.Pending > l.pending:
+			// A working lane counts its own rows exactly; more in the store were
+			// written by another process: read them in.
+			l.pending = sl.Pending
+			l.overflow = true
 		}
-		l.overflow = true
 		d.runLocked(l)
 	}
 	for key, l := range d.lanes {

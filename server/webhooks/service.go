@@ -36,7 +36,7 @@ type Options struct {
 	MaxBodyBytes   int           // larger envelopes are refused for webhooks (4 MiB)
 	MaxPending     int           // pending deliveries per webhook (session and url) beyond which new ones are refused (10,000)
 	LaneBuffer     int           // pending rows of one webhook held in memory; more wait in the store (1,000)
-	SweepInterval  time.Duration // how often the outbox is scanned for rows no lane holds (30 s)
+	SweepInterval  time.Duration // how often the outbox is scanned for rows no lane holds, and a waiting replica tries to take over (5 s)
 	Retention      time.Duration // delivered rows are deleted after this (72 h)
 	Client         *http.Client  // the client attempts use (one that does not follow redirects)
 	WSBuffer       int           // envelopes a websocket client may lag behind before it is dropped (256)
@@ -62,7 +62,7 @@ func (o *Options) defaults() {
 	defDur(&o.AttemptTimeout, 15*time.Second)
 	defDur(&o.RetryUnit, time.Second)
 	defDur(&o.MaxDelay, time.Hour)
-	defDur(&o.SweepInterval, 30*time.Second)
+	defDur(&o.SweepInterval, 5*time.Second)
 	defDur(&o.Retention, 72*time.Hour)
 	defDur(&o.WSPing, 30*time.Second)
 	if o.Log == nil {
@@ -310,15 +310,18 @@ func idBefore(t time.Time) string {
 	return "dlv_" + strings.ToLower(id.String())
 }
 
-// groupCommit writes the rows of concurrent Publish calls together: the first
-// caller to find no write under way writes everything queued, again and again
-// until the queue is empty, while the others wait for their rows' turn. Under load
-// one INSERT carries many events; alone, an event is written at once.
+// groupCommit writes the rows of concurrent Publish calls together. A caller that
+// finds fewer than groupWriters writes under way becomes a writer: it writes
+// everything queued, again and again until the queue is empty, while later callers
+// wait for their rows' turn. Alone, an event is written at once; under load one
+// INSERT carries many events, and a few INSERTs still run side by side.
 type groupCommit struct {
 	mu      sync.Mutex
 	queue   []*enqueueReq
-	writing bool
+	writers int
 }
+
+const groupWriters = 4
 
 type enqueueReq struct {
 	rows []store.Delivery
@@ -334,11 +337,11 @@ func (s *Service) enqueue(ctx context.Context, rows []store.Delivery) error {
 	req := &enqueueReq{rows: rows, done: make(chan error, 1)}
 	g.mu.Lock()
 	g.queue = append(g.queue, req)
-	if g.writing {
+	if g.writers >= groupWriters {
 		g.mu.Unlock()
 		return <-req.done
 	}
-	g.writing = true
+	g.writers++
 	for len(g.queue) > 0 {
 		batch := g.queue
 		g.queue = nil
@@ -353,7 +356,7 @@ func (s *Service) enqueue(ctx context.Context, rows []store.Delivery) error {
 		}
 		g.mu.Lock()
 	}
-	g.writing = false
+	g.writers--
 	g.mu.Unlock()
 	return <-req.done
 }
