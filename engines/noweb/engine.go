@@ -167,6 +167,13 @@ func (e *Engine) Logout(ctx context.Context) error {
 	if err := e.f.forgetDevice(ctx, e.name); err != nil {
 		errs = append(errs, err)
 	}
+	// The account's chats and messages leave with it; the next pairing may be
+	// another account.
+	if e.chats != nil {
+		if err := e.chats.DeleteSessionData(ctx, e.name); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	e.mu.Lock()
 	e.me = nil
 	e.mu.Unlock()
