@@ -129,7 +129,7 @@ func (d *dispatcher) stop(ctx context.Context) {
 	d.lock.Release()
 }
 
-// lane returns the lane of key, making it. Called with d.mu held.
+// laneLocked returns the lane of key, making it. Called with d.mu held.
 func (d *dispatcher) laneLocked(key laneKey) *lane {
 	l, ok := d.lanes[key]
 	if !ok {
@@ -586,13 +586,13 @@ func (a *acker) run(ctx context.Context) {
 			if !sleep(ctx, time.Second) {
 				return
 			}
-			a.add0()
+			a.retry()
 		}
 	}
 }
 
-// add0 kicks the loop without adding anything, to try a failed batch again.
-func (a *acker) add0() {
+// retry kicks the loop without adding anything, to try a failed batch again.
+func (a *acker) retry() {
 	select {
 	case a.kick <- struct{}{}:
 	default:
