@@ -151,6 +151,10 @@ func OpenSQLite(path string) (*sql.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	// One connection: with several, a write that loses a race in WAL mode fails at
+	// once with SQLITE_BUSY whatever the busy timeout, and a Signal session whose
+	// new state was not saved reuses a message counter the receiver then refuses.
+	db.SetMaxOpenConns(1)
 	return db, nil
 }
 
