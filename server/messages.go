@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -134,19 +135,31 @@ func (s *Server) editMessage(c echo.Context) error {
 	return c.JSON(http.StatusOK, m)
 }
 
-func (s *Server) deleteMessage(c echo.Context) error {
-	chat, id, err := messageTarget(c, false)
-	if err != nil {
-		return err
+// messageAction serves the message endpoints that take no body and answer
+// {"success": true}.
+func (s *Server) messageAction(status int, what string, act func(e engines.Engine, ctx context.Context, chat engines.ChatID, id engines.MessageID) error) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		chat, id, err := messageTarget(c, false)
+		if err != nil {
+			return err
+		}
+		e, err := s.working(c)
+		if err != nil {
+			return err
+		}
+		if err := act(e, c.Request().Context(), chat, id); err != nil {
+			return fmt.Errorf("%s %s: %w", what, id, err)
+		}
+		return c.JSON(status, success)
 	}
-	e, err := s.working(c)
-	if err != nil {
-		return err
-	}
-	if err := e.DeleteMessage(c.Request().Context(), chat, id); err != nil {
-		return fmt.Errorf("delete message %s: %w", id, err)
-	}
-	return c.JSON(http.StatusOK, success)
+}
+
+func (s *Server) deleteMessage() echo.HandlerFunc {
+	return s.messageAction(http.StatusOK, "delete message", engines.Engine.DeleteMessage)
+}
+
+func (s *Server) unpinMessage() echo.HandlerFunc {
+	return s.messageAction(http.StatusCreated, "unpin message", engines.Engine.UnpinMessage)
 }
 
 // pinDurations are the only durations WhatsApp offers: 24 hours, 7 days, 30 days.
@@ -172,21 +185,6 @@ func (s *Server) pinMessage(c echo.Context) error {
 	}
 	if err := e.PinMessage(c.Request().Context(), chat, id, time.Duration(*body.Duration)*time.Second); err != nil {
 		return fmt.Errorf("pin message %s: %w", id, err)
-	}
-	return c.JSON(http.StatusCreated, success)
-}
-
-func (s *Server) unpinMessage(c echo.Context) error {
-	chat, id, err := messageTarget(c, false)
-	if err != nil {
-		return err
-	}
-	e, err := s.working(c)
-	if err != nil {
-		return err
-	}
-	if err := e.UnpinMessage(c.Request().Context(), chat, id); err != nil {
-		return fmt.Errorf("unpin message %s: %w", id, err)
 	}
 	return c.JSON(http.StatusCreated, success)
 }
