@@ -47,7 +47,12 @@ func (p *Phone) send(ctx context.Context, chat string, msg *waE2E.Message) (type
 // SendText sends a text message to chat (phone number or JID) and returns
 // its id once the server acked it.
 func (p *Phone) SendText(ctx context.Context, chat, text string) (types.MessageID, error) {
-	msg := &waE2E.Message{Conversation: proto.String(text)}
+	return p.sendRemembered(ctx, chat, &waE2E.Message{Conversation: proto.String(text)})
+}
+
+// sendRemembered sends msg and keeps it for the history sync of companions that
+// pair later, as a phone's own chat history would have it.
+func (p *Phone) sendRemembered(ctx context.Context, chat string, msg *waE2E.Message) (types.MessageID, error) {
 	id, err := p.send(ctx, chat, msg)
 	if err == nil {
 		to, _ := p.chatJID(chat)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/proto/waE2E"
@@ -64,15 +63,7 @@ func (p *Phone) SendMedia(ctx context.Context, chat string, m Media) (types.Mess
 			Caption: optional(m.Caption),
 		}}
 	}
-	id, err := p.send(ctx, chat, msg)
-	if err == nil {
-		to, _ := p.chatJID(chat)
-		p.remember(types.MessageInfo{
-			MessageSource: types.MessageSource{Chat: to, Sender: p.pn, IsFromMe: true},
-			ID:            id, Timestamp: time.Now(), PushName: p.name,
-		}, msg)
-	}
-	return id, err
+	return p.sendRemembered(ctx, chat, msg)
 }
 
 func optional(s string) *string {
