@@ -492,18 +492,23 @@ func (m *Manager) setStatus(s *session, run int, st Status, reason string) {
 
 func (m *Manager) publish(ctx context.Context, s *session, event string, payload any) {
 	m.mu.Lock()
-	now := time.Now()
-	s.activity = &now
-	ev := Event{
-		ID: NewEventID(now), Time: now, Session: s.rec.Name, Engine: s.rec.Engine,
-		Event: event, Payload: payload, Me: s.rec.Me, Metadata: s.rec.Config.Metadata, Config: s.rec.Config,
-	}
+	ev := m.event(s, event, payload)
 	m.mu.Unlock()
 	if m.publisher == nil {
 		return
 	}
 	if err := m.publisher.Publish(ctx, ev); err != nil {
 		m.log.Error("publish event", "session", ev.Session, "event", event, "err", err)
+	}
+}
+
+// event builds an event of s; m.mu is held.
+func (m *Manager) event(s *session, event string, payload any) Event {
+	now := time.Now()
+	s.activity = &now
+	return Event{
+		ID: NewEventID(now), Time: now, Session: s.rec.Name, Engine: s.rec.Engine,
+		Event: event, Payload: payload, Me: s.rec.Me, Metadata: s.rec.Config.Metadata, Config: s.rec.Config,
 	}
 }
 
@@ -620,6 +625,31 @@ func (h *host) Emit(ctx context.Context, event string, payload any) {
 	if !stale {
 		h.m.publish(ctx, h.s, event, payload)
 	}
+}
+
+// PrepareEmit builds the events for a store to write with what they describe
+// (TxEmitter); ok is false when the publisher keeps no outbox or the run is stale.
+func (h *host) PrepareEmit(_ context.Context, emissions ...Emission) (Outbound, bool) {
+	txp, ok := h.m.publisher.(TxPublisher)
+	if !ok {
+		return nil, false
+	}
+	h.m.mu.Lock()
+	if h.run != h.s.run {
+		h.m.mu.Unlock()
+		return nil, false
+	}
+	evs := make([]Event, len(emissions))
+	for i, e := range emissions {
+		evs[i] = h.m.event(h.s, e.Event, e.Payload)
+	}
+	h.m.mu.Unlock()
+	out, err := txp.PrepareOutbound(evs)
+	if err != nil {
+		h.m.log.Error("prepare events", "session", h.s.rec.Name, "err", err)
+		return nil, false
+	}
+	return out, true
 }
 
 func (h *host) Failed(err error, retry bool) {

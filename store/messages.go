@@ -56,6 +56,12 @@ func (r messageRow) message() (engines.StoredMessage, error) {
 const insertBatch = 500
 
 func (c chatStore) SaveMessages(ctx context.Context, session string, msgs []engines.StoredMessage, live bool) error {
+	return c.saveMessages(ctx, session, msgs, live, nil)
+}
+
+// saveMessages is SaveMessages; then, when set, also writes through the same
+// transaction, told whether any message was new.
+func (c chatStore) saveMessages(ctx context.Context, session string, msgs []engines.StoredMessage, live bool, then func(tx *gorm.DB, anyNew bool) error) error {
 	if len(msgs) == 0 {
 		return nil
 	}
@@ -92,7 +98,13 @@ func (c chatStore) SaveMessages(ctx context.Context, session string, msgs []engi
 				inserted[k.Chat+"\x00"+k.ID] = true
 			}
 		}
-		return updateChatsFor(tx, session, msgs, rows, inserted, live)
+		if err := updateChatsFor(tx, session, msgs, rows, inserted, live); err != nil {
+			return err
+		}
+		if then != nil {
+			return then(tx, len(inserted) > 0)
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("save %d messages of session %q: %w", len(msgs), session, err)

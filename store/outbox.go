@@ -129,7 +129,7 @@ func (s *Store) EnqueueDeliveries(ctx context.Context, ds []Delivery) error {
 	if len(ds) == 0 {
 		return nil
 	}
-	if len(ds) > enqueueBatch {
+	if len(ds) > enqueueBatch && s.dialect != Postgres { // PostgreSQL writes any number in one statement
 		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return s.EnqueueDeliveriesTx(tx, ds) })
 	}
 	// One INSERT is atomic by itself: gorm's BEGIN and COMMIT around it would
@@ -154,8 +154,43 @@ func (s *Store) EnqueueDeliveriesTx(tx *gorm.DB, ds []Delivery) error {
 		}
 		rows = append(rows, r)
 	}
+	if s.dialect == Postgres {
+		return insertDeliveriesPG(tx, rows)
+	}
 	if err := tx.CreateInBatches(rows, enqueueBatch).Error; err != nil {
 		return fmt.Errorf("enqueue %d webhook deliveries: %w", len(ds), err)
+	}
+	return nil
+}
+
+// deliveriesInsertPG writes any number of rows with one statement whose text never
+// changes: each column is one array parameter, so PostgreSQL plans it once per
+// connection, and one round trip writes the batch.
+const deliveriesInsertPG = `INSERT INTO wagate_webhook_deliveries (id, event_id, session, url, event, hmac_key,
+	retry_policy, retry_delay, retry_attempts, headers, body, status, attempts, next_attempt_at,
+	last_error, last_code, created_at, updated_at)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+	$7::text[], $8::int[], $9::int[], $10::text[], $11::text[], $12::text[], $13::int[], $14::bigint[],
+	$15::text[], $16::int[], $17::bigint[], $18::bigint[])`
+
+func insertDeliveriesPG(tx *gorm.DB, rows []deliveryRow) error {
+	n := len(rows)
+	var (
+		id, eventID, session, url, event, hmacKey, policy, headers, body, status, lastErr = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		delay, attempts, tries, code                                                      = make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n)
+		next, created, updated                                                            = make([]int64, n), make([]int64, n), make([]int64, n)
+	)
+	for i, r := range rows {
+		id[i], eventID[i], session[i], url[i], event[i], hmacKey[i] = r.ID, r.EventID, r.Session, r.URL, r.Event, r.HMACKey
+		policy[i], delay[i], attempts[i], headers[i], body[i], status[i] = r.RetryPolicy, int32(r.RetryDelay), int32(r.RetryAttempts), r.Headers, r.Body, r.Status
+		tries[i], next[i], lastErr[i], code[i], created[i], updated[i] = int32(r.Attempts), r.NextAttemptAt, r.LastError, int32(r.LastCode), r.CreatedAt, r.UpdatedAt
+	}
+	// Through the connection itself: gorm would spread each slice into a list.
+	_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, deliveriesInsertPG,
+		id, eventID, session, url, event, hmacKey, policy, delay, attempts, headers, body, status,
+		tries, next, lastErr, code, created, updated)
+	if err != nil {
+		return fmt.Errorf("enqueue %d webhook deliveries: %w", n, err)
 	}
 	return nil
 }
@@ -165,7 +200,7 @@ func (s *Store) EnqueueDeliveriesTx(tx *gorm.DB, ds []Delivery) error {
 func (s *Store) PendingDeliveries(ctx context.Context, session, url string, limit int) ([]Delivery, error) {
 	var rows []deliveryRow
 	err := s.db.WithContext(ctx).
-		Where("status = ? AND session = ? AND url = ?", DeliveryPending, session, url).
+		Where(statusIs(DeliveryPending)+" AND session = ? AND url = ?", session, url).
 		Order("id").Limit(limit).Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("load pending deliveries of session %q: %w", session, err)
@@ -185,7 +220,7 @@ func (s *Store) PendingLanes(ctx context.Context) ([]Lane, error) {
 	var lanes []Lane
 	err := s.db.WithContext(ctx).Model(&deliveryRow{}).
 		Select("session, url, COUNT(*) AS pending").
-		Where("status = ?", DeliveryPending).
+		Where(statusIs(DeliveryPending)).
 		Group("session, url").Scan(&lanes).Error
 	if err != nil {
 		return nil, fmt.Errorf("count pending deliveries: %w", err)
@@ -195,6 +230,16 @@ func (s *Store) PendingLanes(ctx context.Context) ([]Lane, error) {
 
 // MarkDelivered records the successful last attempt of pending deliveries.
 func (s *Store) MarkDelivered(ctx context.Context, ids []string, at time.Time) error {
+	if s.dialect == Postgres {
+		// One statement of one text for any number of rows.
+		_, err := s.SQL().ExecContext(ctx, `UPDATE wagate_webhook_deliveries
+			SET status = 'delivered', attempts = attempts + 1, last_code = 200, updated_at = $2
+			WHERE id = ANY($1::text[]) AND status = 'pending'`, ids, at.UnixMilli())
+		if err != nil {
+			return fmt.Errorf("mark %d deliveries delivered: %w", len(ids), err)
+		}
+		return nil
+	}
 	const chunk = 500
 	for len(ids) > 0 {
 		n := min(chunk, len(ids))
@@ -231,6 +276,17 @@ func (s *Store) AttemptFailed(ctx context.Context, id string, attempts int, next
 	return nil
 }
 
+// statusIs is the condition status = s with s written out, not a parameter: a
+// database uses an index whose predicate names a status (migration 20) only when
+// the query says that status itself.
+func statusIs(s DeliveryStatus) string {
+	switch s {
+	case DeliveryPending, DeliveryDelivered, DeliveryFailed:
+		return "status = '" + string(s) + "'"
+	}
+	return "status IS NULL" // no row has another status
+}
+
 // single is the database for one statement, which needs no transaction around it.
 func (s *Store) single(ctx context.Context) *gorm.DB {
 	return s.db.WithContext(ctx).Session(&gorm.Session{SkipDefaultTransaction: true})
@@ -251,7 +307,7 @@ func (s *Store) ListDeliveries(ctx context.Context, f DeliveryFilter) ([]Deliver
 		q = q.Where("session = ?", f.Session)
 	}
 	if f.Status != "" {
-		q = q.Where("status = ?", f.Status)
+		q = q.Where(statusIs(f.Status))
 	}
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)
@@ -319,9 +375,42 @@ func (s *Store) RequeueDelivery(ctx context.Context, id string, now time.Time) (
 // PruneDeliveries deletes rows of a status whose id is below before: ids start
 // with their creation time, so this removes rows created before that time.
 func (s *Store) PruneDeliveries(ctx context.Context, status DeliveryStatus, beforeID string) (int64, error) {
-	res := s.db.WithContext(ctx).Where("status = ? AND id < ?", status, beforeID).Delete(&deliveryRow{})
+	res := s.db.WithContext(ctx).Where(statusIs(status)+" AND id < ?", beforeID).Delete(&deliveryRow{})
 	if res.Error != nil {
 		return 0, fmt.Errorf("prune %s deliveries: %w", status, res.Error)
 	}
 	return res.RowsAffected, nil
+}
+
+// OutboxRows is events prepared for the outbox (by the webhooks service) that a
+// store writes in the transaction of what they describe.
+type OutboxRows interface {
+	OutboxDeliveries() []Delivery
+}
+
+var _ engines.OutboxChatStore = chatStore{}
+
+// SaveMessagesWithEvents saves msgs (SaveMessages) and, in the same transaction when
+// any of them is new, the outbox rows of out, which must be OutboxRows. Either both
+// are committed or neither.
+func (c chatStore) SaveMessagesWithEvents(ctx context.Context, session string, msgs []engines.StoredMessage, live bool, out engines.Outbound) (bool, error) {
+	rows, ok := out.(OutboxRows)
+	if !ok {
+		return false, fmt.Errorf("save messages with events: %T has no outbox rows", out)
+	}
+	recorded := false
+	err := c.saveMessages(ctx, session, msgs, live, func(tx *gorm.DB, anyNew bool) error {
+		if !anyNew {
+			return nil
+		}
+		if err := c.s.EnqueueDeliveriesTx(tx, rows.OutboxDeliveries()); err != nil {
+			return err
+		}
+		recorded = true
+		return nil
+	})
+	if err != nil {
+		return false, err
+	}
+	return recorded, nil
 }

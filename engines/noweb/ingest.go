@@ -110,16 +110,14 @@ func (e *Engine) onMessage(ctx context.Context, cli *whatsmeow.Client, evt *even
 		}
 	}
 	m := e.stored(evt, chat, participant, me(cli), ack, source)
-	if e.chats != nil {
-		if err := e.chats.SaveMessages(ctx, e.name, []engines.StoredMessage{m}, true); err != nil {
-			return err
-		}
-	}
+	var evs []engines.Emission
 	if !m.FromMe {
-		e.host.Emit(ctx, "message", m.Message)
+		evs = append(evs, engines.Emission{Event: "message", Payload: m.Message})
 	}
-	e.host.Emit(ctx, "message.any", m.Message)
-	return nil
+	evs = append(evs, engines.Emission{Event: "message.any", Payload: m.Message})
+	// The message and its events in one transaction: a failure keeps neither and
+	// withholds the ack, so WhatsApp delivers the message again.
+	return engines.EmitStored(ctx, e.chats, e.host, e.name, []engines.StoredMessage{m}, true, evs...)
 }
 
 // EditedPayload is WAHA's message.edited: the edit as a message, with the new body
