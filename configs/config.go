@@ -8,6 +8,8 @@
 package configs
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/wagate/wagate/engines"
@@ -88,6 +90,41 @@ type Webhook struct {
 	RetriesPolicy       string   `yaml:"retriesPolicy"`
 	RetriesDelaySeconds int      `yaml:"retriesDelaySeconds"`
 	RetriesAttempts     int      `yaml:"retriesAttempts"`
+	// CustomHeaders are added to every request to this webhook, written
+	// "Name:Value;Name2:Value2" (WHATSAPP_HOOK_CUSTOM_HEADERS). They may carry
+	// credentials: never logged.
+	CustomHeaders string `yaml:"customHeaders"`
+}
+
+// Headers parses CustomHeaders. Errors name the position of the bad pair, never
+// its value.
+func (w Webhook) Headers() ([]engines.WebhookHeader, error) {
+	var out []engines.WebhookHeader
+	for i, part := range strings.Split(w.CustomHeaders, ";") {
+		if strings.TrimSpace(part) == "" {
+			continue
+		}
+		name, value, ok := strings.Cut(part, ":")
+		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+		if !ok || !isToken(name) || strings.ContainsAny(value, "\r\n\x00") {
+			return nil, fmt.Errorf("pair %d is not Name:Value", i+1)
+		}
+		out = append(out, engines.WebhookHeader{Name: name, Value: value})
+	}
+	return out, nil
+}
+
+// isToken reports whether s is a valid HTTP header name (RFC 9110 token).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // Log is logging.

@@ -83,6 +83,7 @@ func TestBadValuesNameTheKey(t *testing.T) {
 		{env: map[string]string{"WHATSAPP_HOOK_EVENTS": "message,nope"}, want: `"nope"`},
 		{env: map[string]string{"WHATSAPP_HOOK_URL": "ftp://x"}, want: "webhook.url"},
 		{env: map[string]string{"WHATSAPP_RESTART_ALL_SESSIONS": "maybe"}, want: "true or false"},
+		{env: map[string]string{"WHATSAPP_HOOK_CUSTOM_HEADERS": "X-Token secret-value"}, want: "webhook.customHeaders (from WHATSAPP_HOOK_CUSTOM_HEADERS)"},
 		{env: map[string]string{"WAGATE_SESSIONS_WORKING_WAIT": "5"}, want: "a duration"},
 		{file: "server:\n  port: 0\n", want: "server.port (from "},
 		{file: "server:\n  prot: 1\n", want: "field prot not found"},
@@ -119,6 +120,30 @@ func TestEnvName(t *testing.T) {
 	} {
 		if got := EnvName(key); got != want {
 			t.Errorf("EnvName(%s) = %s, want %s", key, got, want)
+		}
+	}
+}
+
+func TestWebhookCustomHeaders(t *testing.T) {
+	cfg, err := Load("", env(map[string]string{"WHATSAPP_HOOK_CUSTOM_HEADERS": "X-Token: s3cret;X-Tenant:acme;"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := cfg.Webhook.Headers()
+	want := []engines.WebhookHeader{{Name: "X-Token", Value: "s3cret"}, {Name: "X-Tenant", Value: "acme"}}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("headers %v, %v; want %v", got, err, want)
+	}
+	// A bad value stops start-up with one line that names the key and never shows
+	// the value, which may be a credential.
+	for _, bad := range []string{"X-Token s3cret", "X Token:s3cret", ":s3cret", "X-Token:s3cret\nX-Evil:1"} {
+		_, err := Load("", env(map[string]string{"WHATSAPP_HOOK_CUSTOM_HEADERS": bad}))
+		if err == nil {
+			t.Errorf("%q: no error", bad)
+			continue
+		}
+		if msg := err.Error(); !strings.Contains(msg, "webhook.customHeaders") || strings.Contains(msg, "s3cret") || strings.Contains(msg, "\n") {
+			t.Errorf("%q: error %q, want one line naming webhook.customHeaders without the value", bad, msg)
 		}
 	}
 }

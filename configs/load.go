@@ -34,6 +34,7 @@ var wahaAliases = []struct{ env, key string }{
 	{"WHATSAPP_HOOK_RETRIES_POLICY", "webhook.retriesPolicy"},
 	{"WHATSAPP_HOOK_RETRIES_DELAY_SECONDS", "webhook.retriesDelaySeconds"},
 	{"WHATSAPP_HOOK_RETRIES_ATTEMPTS", "webhook.retriesAttempts"},
+	{"WHATSAPP_HOOK_CUSTOM_HEADERS", "webhook.customHeaders"},
 	{"WHATSAPP_RESTART_ALL_SESSIONS", "sessions.restartAll"},
 	{"WAHA_LOG_LEVEL", "log.level"},
 	{"WAHA_LOG_FORMAT", "log.format"},
@@ -247,6 +248,10 @@ func (c *Config) validate(sources map[string]string) error {
 	}
 	if c.Webhook.RetriesAttempts < 0 || c.Webhook.RetriesDelaySeconds < 0 {
 		return bad("webhook.retriesAttempts", strconv.Itoa(c.Webhook.RetriesAttempts), "a number of attempts, 0 or more")
+	}
+	if _, err := c.Webhook.Headers(); err != nil {
+		// The value may carry credentials: the error does not show it.
+		return bad("webhook.customHeaders", "(not shown)", `headers written "Name:Value;Name2:Value2" (`+err.Error()+")")
 	}
 	switch strings.ToLower(c.Log.Level) {
 	case "error", "warn", "info", "debug", "trace":

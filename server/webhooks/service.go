@@ -95,6 +95,7 @@ type Service struct {
 	hub     *hub
 	ids     idSource
 	defRetr engines.RetriesConfig
+	headers []engines.WebhookHeader // the global webhook's custom headers
 	group   groupCommit
 }
 
@@ -116,6 +117,11 @@ func New(o Options) (*Service, error) {
 	if s.defRetr.Attempts <= 0 {
 		s.defRetr.Attempts = 15
 	}
+	headers, err := o.Global.Headers()
+	if err != nil {
+		return nil, fmt.Errorf("webhooks: webhook.customHeaders: %w", err)
+	}
+	s.headers = headers
 	s.d = newDispatcher(&s.o, s.st, s.log)
 	m, err := newMetrics(o.Registry, s.d, s.hub)
 	if err != nil {
@@ -174,7 +180,7 @@ func (s *Service) Prepare(ev engines.Event) (Prepared, error) {
 	p := Prepared{Event: ev, Body: body}
 	var hooks []engines.WebhookConfig
 	if g := s.o.Global; g.URL != "" && (len(g.Events) == 0 || wants(g.Events, ev.Event)) {
-		hooks = append(hooks, engines.WebhookConfig{URL: g.URL, Events: g.Events, HMAC: hmacOf(g.HMACKey)})
+		hooks = append(hooks, engines.WebhookConfig{URL: g.URL, Events: g.Events, HMAC: hmacOf(g.HMACKey), CustomHeaders: s.headers})
 	}
 	for _, w := range ev.Config.Webhooks {
 		if wants(w.Events, ev.Event) {
