@@ -76,27 +76,9 @@ func (c chatStore) saveMessages(ctx context.Context, session string, msgs []engi
 		rows[i] = r
 	}
 	err := c.db(ctx).Transaction(func(tx *gorm.DB) error {
-		inserted := map[string]bool{}
-		for start := 0; start < len(rows); start += insertBatch {
-			part := rows[start:min(start+insertBatch, len(rows))]
-			var sb strings.Builder
-			sb.WriteString(`INSERT INTO wagate_messages (session, chat, id, from_me, ts, ack, payload, media, media_file, seq) VALUES `)
-			args := make([]any, 0, len(part)*10)
-			for i, r := range part {
-				if i > 0 {
-					sb.WriteString(", ")
-				}
-				sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-				args = append(args, r.Session, r.Chat, r.ID, r.FromMe, r.Ts, r.Ack, r.Payload, r.Media, r.MediaFile, r.Seq)
-			}
-			sb.WriteString(` ON CONFLICT (session, chat, id) DO NOTHING RETURNING chat, id`)
-			var keys []struct{ Chat, ID string }
-			if err := tx.Raw(sb.String(), args...).Scan(&keys).Error; err != nil {
-				return err
-			}
-			for _, k := range keys {
-				inserted[k.Chat+"\x00"+k.ID] = true
-			}
+		inserted := make(map[string]bool, len(rows))
+		if err := insertMessageRows(ctx, tx, rows, inserted); err != nil {
+			return err
 		}
 		if err := updateChatsFor(tx, session, msgs, rows, inserted, live); err != nil {
 			return err

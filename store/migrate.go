@@ -110,6 +110,32 @@ var migrations = []migration{
 		`CREATE INDEX wagate_messages_chat_ts_seq ON wagate_messages (session, chat, ts, seq)`,
 		`CREATE INDEX wagate_messages_ts_seq ON wagate_messages (session, ts, seq)`,
 	}},
+	// The people a session knows, one row a person: id is the phone-number id
+	// (123@c.us), or the LID while the number is unknown; lid links the two, so a
+	// person seen under both ids stays one contact.
+	{12, "contacts", []string{
+		`CREATE TABLE wagate_contacts (
+			session       TEXT NOT NULL,
+			id            TEXT NOT NULL,
+			lid           TEXT NOT NULL DEFAULT '',
+			name          TEXT NOT NULL DEFAULT '',
+			short_name    TEXT NOT NULL DEFAULT '',
+			push_name     TEXT NOT NULL DEFAULT '',
+			business_name TEXT NOT NULL DEFAULT '',
+			updated_at    BIGINT NOT NULL DEFAULT 0,
+			PRIMARY KEY (session, id)
+		)`,
+		`CREATE INDEX wagate_contacts_lid ON wagate_contacts (session, lid)`,
+	}},
+	// Message pages filter by fromMe and ack: with both in the paging indexes (after
+	// the order columns, so every filter combination keeps the order), the filters
+	// are decided on index entries, and the rows an offset skips are never read.
+	{13, "message filters in the paging indexes", []string{
+		`DROP INDEX wagate_messages_chat_ts_seq`,
+		`DROP INDEX wagate_messages_ts_seq`,
+		`CREATE INDEX wagate_messages_chat_page ON wagate_messages (session, chat, ts, seq, from_me, ack)`,
+		`CREATE INDEX wagate_messages_page ON wagate_messages (session, ts, seq, from_me, ack)`,
+	}},
 }
 
 type schemaMigration struct {

@@ -20,7 +20,8 @@ import (
 func engineFactories(ctx context.Context, cfg configs.Config, st *store.Store, log *slog.Logger) (map[engines.Name]engines.Factory, error) {
 	opts := noweb.Options{
 		DB: st.SQL(), Dialect: string(st.Dialect()), Log: log.With("engine", engines.NOWEB),
-		PrintQR: cfg.Engines.NOWEB.PrintQR, StoreEnabled: cfg.Engines.NOWEB.StoreEnabled, Chats: st.ChatStore(),
+		PrintQR: cfg.Engines.NOWEB.PrintQR, StoreEnabled: cfg.Engines.NOWEB.StoreEnabled, FullSync: cfg.Engines.NOWEB.FullSync,
+		Chats: st.ChatStore(), Contacts: st.ContactStore(),
 		MediaDir: server.MediaDir(cfg.Data.Dir), BaseURL: cfg.PublicURL(),
 	}
 	if sn := cfg.Engines.NOWEB.Simnet; sn.Addr != "" {

@@ -4,6 +4,7 @@
 //	wagate sandbox [--config FILE]   the gateway on an embedded simulated WhatsApp network
 //	wagate simnet [--listen ADDR]    a simulated WhatsApp network for gateways in other processes
 //	wagate capabilities              print the capability matrix as a Markdown table
+//	wagate bench store [--dsn DSN]   measure the message store on a generated account
 package main
 
 import (
@@ -57,8 +58,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, *configPath, stdout, stderr)
 	case "capabilities":
 		return printCapabilities(*configPath, stdout)
+	case "bench":
+		return runBench(ctx, fs.Args(), stdout, stderr)
 	default:
-		return fmt.Errorf("unknown command %q (want serve, sandbox, simnet or capabilities)", cmd)
+		return fmt.Errorf("unknown command %q (want serve, sandbox, simnet, capabilities or bench)", cmd)
 	}
 }
 

@@ -30,6 +30,11 @@ type Engine struct {
 	log  *slog.Logger
 	// chats is the session's message store; nil when noweb.store.enabled is off.
 	chats engines.ChatStore
+	// fullSync is noweb.store.fullSync: pairing asks the phone for about a year
+	// of history instead of about three months.
+	fullSync bool
+	// contacts is the session's contact store; nil when the store is off.
+	contacts engines.ContactStore
 
 	mu        sync.Mutex
 	cli       *whatsmeow.Client
@@ -70,6 +75,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	// The first sync of each app-state collection is a full one; its archive, pin,
 	// mute and read states belong in the store too.
 	cli.EmitAppStateEventsOnFullSync = true
+	requestHistory(cli, e.fullSync)
 	if e.f.opts.Simnet != nil {
 		simnet.ConfigureClient(cli, e.f.opts.Simnet.Addr)
 	}
@@ -171,6 +177,11 @@ func (e *Engine) Logout(ctx context.Context) error {
 	// another account.
 	if e.chats != nil {
 		if err := e.chats.DeleteSessionData(ctx, e.name); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if e.contacts != nil {
+		if err := e.contacts.DeleteSessionContacts(ctx, e.name); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -385,6 +396,10 @@ func (e *Engine) onEvent(gen int, cli *whatsmeow.Client, evt any) bool {
 	case *events.ConnectFailure:
 		e.fail(gen, fmt.Errorf("connect failure: %s %s", v.Reason.String(), v.Message), true, false)
 	default:
+		if err := e.ingestContacts(context.Background(), cli, evt); err != nil {
+			e.log.Error("store contacts; WhatsApp will deliver the event again", "event", fmt.Sprintf("%T", evt), "err", err)
+			return false
+		}
 		if err := e.ingest(cli, evt); err != nil {
 			e.log.Error("store event; WhatsApp will deliver it again", "event", fmt.Sprintf("%T", evt), "err", err)
 			return false

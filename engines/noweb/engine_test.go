@@ -196,7 +196,7 @@ func (e *env) newFactory(t *testing.T) *Factory {
 	t.Helper()
 	f, err := NewFactory(t.Context(), Options{
 		DB: e.db.SQL(), Dialect: string(e.db.Dialect()), Log: e.log,
-		StoreEnabled: true, Chats: e.db.ChatStore(), Simnet: &SimnetOptions{Addr: e.srv.Addr()},
+		StoreEnabled: true, Chats: e.db.ChatStore(), Contacts: e.db.ContactStore(), Simnet: &SimnetOptions{Addr: e.srv.Addr()},
 	})
 	if err != nil {
 		t.Fatalf("NewFactory: %v", err)

@@ -35,9 +35,16 @@ type Options struct {
 	// the Chats API is served from. A session's config.noweb.store.enabled
 	// overrides it.
 	StoreEnabled bool
+	// FullSync is noweb.store.fullSync: a session pairing asks for about a year of
+	// history (full sync) instead of about three months. A session's
+	// config.noweb.store.fullSync turns it on for that session.
+	FullSync bool
 	// Chats is the message store (store.Store.ChatStore()); required when any
 	// session enables the store.
 	Chats engines.ChatStore
+	// Contacts is the contact store (store.Store.ContactStore()), kept beside
+	// Chats; nil keeps no contacts.
+	Contacts engines.ContactStore
 	// MediaDir is where downloaded media go, one directory per session; BaseURL
 	// the gateway's public URL, for media.url ({BaseURL}/api/files/{session}/{file}).
 	MediaDir string
@@ -116,6 +123,11 @@ func (f *Factory) New(_ context.Context, spec engines.SessionSpec, host engines.
 			return nil, errors.New("noweb: the message store is enabled but the engine was given none (Options.Chats)")
 		}
 		e.chats = f.opts.Chats
+		e.contacts = f.opts.Contacts
+	}
+	e.fullSync = f.opts.FullSync
+	if c := spec.Config.NOWEB; c != nil && c.Store != nil && c.Store.FullSync {
+		e.fullSync = true
 	}
 	return e, nil
 }

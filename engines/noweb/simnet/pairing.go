@@ -16,9 +16,11 @@ import (
 
 	"github.com/coder/websocket"
 	waBinary "go.mau.fi/whatsmeow/binary"
+	"go.mau.fi/whatsmeow/proto/waCompanionReg"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/util/keys"
 	"golang.org/x/crypto/curve25519"
+	"google.golang.org/protobuf/proto"
 )
 
 // registration is what a not-yet-paired companion told us in its
@@ -31,6 +33,9 @@ type registration struct {
 	skeyID   []byte
 	skeyPub  []byte
 	skeySig  []byte
+	// props is the companion's DeviceProps as it sent them (protobuf): its OS
+	// name and the history it asks the phone for.
+	props []byte
 }
 
 // codePair is a companion that asked to pair by phone code.
@@ -55,6 +60,7 @@ func (s *Server) startRegistration(c *conn) error {
 		skeyID:   pd.GetESkeyID(),
 		skeyPub:  pd.GetESkeyVal(),
 		skeySig:  pd.GetESkeySig(),
+		props:    pd.GetDeviceProps(),
 	}
 	refNodes := make([]waBinary.Node, 6)
 	s.mu.Lock()
@@ -170,7 +176,7 @@ func (s *Server) completePairing(ctx context.Context, acc *account, c *conn, adv
 	dev := &device{
 		acc: acc, id: devID, noiseKey: reg.noiseKey, identity: reg.identity, regID: reg.regID,
 		skeyID: reg.skeyID, skeyPub: reg.skeyPub, skeySig: reg.skeySig, keyIndex: keyIndex,
-		pendingLinked: true,
+		props: reg.props, pendingLinked: true,
 	}
 	s.mu.Lock()
 	acc.devices[devID] = dev
@@ -447,4 +453,28 @@ func (s *Server) RemoveLinkedDevice(phone string, device uint16) error {
 	j.Device = device
 	s.removeDevice(j)
 	return nil
+}
+
+// DeviceProps are the companion properties the device sent when it paired (its
+// OS, and the history sync it asked for: full sync, days limits); an error for a
+// device that is unknown or was not paired through this server.
+func (s *Server) DeviceProps(dev types.JID) (*waCompanionReg.DeviceProps, error) {
+	s.mu.Lock()
+	acc := s.byPN[dev.User]
+	var raw []byte
+	found := false
+	if acc != nil {
+		if d := acc.devices[dev.Device]; d != nil {
+			raw, found = d.props, true
+		}
+	}
+	s.mu.Unlock()
+	if !found {
+		return nil, fmt.Errorf("simnet: unknown device %s", dev)
+	}
+	var props waCompanionReg.DeviceProps
+	if err := proto.Unmarshal(raw, &props); err != nil {
+		return nil, fmt.Errorf("simnet: device props of %s: %w", dev, err)
+	}
+	return &props, nil
 }

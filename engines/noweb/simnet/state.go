@@ -39,6 +39,7 @@ type device struct {
 	skeySig  []byte
 	prekeys  []prekey
 	keyIndex uint32
+	props    []byte // DeviceProps from the pairing payload (protobuf)
 
 	conn          *conn
 	queue         []waBinary.Node

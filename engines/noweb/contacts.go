@@ -1,0 +1,142 @@
+package noweb
+
+import (
+	"context"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+
+	"github.com/wagate/wagate/engines"
+)
+
+// ingestContacts stores the people an event tells about: a history sync's push
+// names, phone-number↔LID pairs and person chats, a changed push name or
+// business name, a contact app-state change, and the phone-number↔LID pair of a
+// message's sender. The contact store also names the people's chats.
+func (e *Engine) ingestContacts(ctx context.Context, cli *whatsmeow.Client, evt any) error {
+	if e.contacts == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, ingestTimeout)
+	defer cancel()
+	var ks []engines.StoredContact
+	switch v := evt.(type) {
+	case *events.HistorySync:
+		ks = historyContacts(v)
+	case *events.PushName:
+		ks = append(ks, person(ctx, cli, v.JID, v.JIDAlt, engines.StoredContact{PushName: v.NewPushName}))
+	case *events.BusinessName:
+		ks = append(ks, person(ctx, cli, v.JID, types.EmptyJID, engines.StoredContact{BusinessName: v.NewBusinessName}))
+	case *events.Contact:
+		a := v.Action
+		alt, _ := types.ParseJID(a.GetLidJID())
+		if v.JID.Server == types.HiddenUserServer {
+			alt, _ = types.ParseJID(a.GetPnJID())
+		}
+		ks = append(ks, person(ctx, cli, v.JID, alt, engines.StoredContact{Name: a.GetFullName(), ShortName: a.GetFirstName()}))
+	case *events.Message:
+		// Only the LID map matters here: push names come as events.PushName.
+		if v.Info.IsGroup || v.Info.IsFromMe || v.Info.SenderAlt.IsEmpty() {
+			return nil
+		}
+		ks = append(ks, person(ctx, cli, v.Info.Sender, v.Info.SenderAlt, engines.StoredContact{}))
+	default:
+		return nil
+	}
+	var out []engines.StoredContact
+	for _, k := range ks {
+		if k.ID != "" && (k.LID != "" || k.Name != "" || k.ShortName != "" || k.PushName != "" || k.BusinessName != "") {
+			out = append(out, k)
+		}
+	}
+	return e.contacts.SaveContacts(ctx, e.name, out)
+}
+
+// person is a contact under its phone-number id with its LID when either id, the
+// other one (alt) or whatsmeow's LID map tells both; a LID alone otherwise. Only
+// people: groups, newsletters and the like give an empty contact.
+func person(ctx context.Context, cli *whatsmeow.Client, j, alt types.JID, k engines.StoredContact) engines.StoredContact {
+	j, alt = j.ToNonAD(), alt.ToNonAD()
+	var pn, lid types.JID
+	for _, x := range []types.JID{j, alt} {
+		switch x.Server {
+		case types.DefaultUserServer:
+			pn = x
+		case types.HiddenUserServer:
+			lid = x
+		}
+	}
+	switch {
+	case pn.IsEmpty() && lid.IsEmpty():
+		return engines.StoredContact{}
+	case pn.IsEmpty():
+		pn = canonical(ctx, cli, lid)
+		if pn.Server != types.DefaultUserServer {
+			pn = types.EmptyJID
+		}
+	case lid.IsEmpty():
+		if l, err := cli.Store.LIDs.GetLIDForPN(ctx, pn); err == nil && !l.IsEmpty() {
+			lid = l.ToNonAD()
+		}
+	}
+	if pn.IsEmpty() {
+		k.ID = wahaID(lid)
+	} else {
+		k.ID = wahaID(pn)
+		if !lid.IsEmpty() {
+			k.LID = wahaID(lid)
+		}
+	}
+	return k
+}
+
+// historyContacts are the people of one history-sync chunk: its phone-number↔LID
+// pairs, push names, and the ids of its person chats.
+func historyContacts(evt *events.HistorySync) []engines.StoredContact {
+	h := evt.Data
+	if h == nil {
+		return nil
+	}
+	var ks []engines.StoredContact
+	pnOf := map[types.JID]types.JID{}
+	for _, m := range h.GetPhoneNumberToLidMappings() {
+		lid, err1 := types.ParseJID(m.GetLidJID())
+		pn, err2 := types.ParseJID(m.GetPnJID())
+		if err1 != nil || err2 != nil || lid.Server != types.HiddenUserServer || pn.Server != types.DefaultUserServer {
+			continue
+		}
+		pnOf[lid.ToNonAD()] = pn.ToNonAD()
+		ks = append(ks, engines.StoredContact{ID: wahaID(pn.ToNonAD()), LID: wahaID(lid.ToNonAD())})
+	}
+	for _, conv := range h.GetConversations() {
+		pn, _ := types.ParseJID(conv.GetPnJID())
+		lid, _ := types.ParseJID(conv.GetLidJID())
+		if id, err := types.ParseJID(conv.GetID()); err == nil {
+			switch id.Server {
+			case types.DefaultUserServer:
+				pn = id
+			case types.HiddenUserServer:
+				lid = id
+			}
+		}
+		if pn.Server == types.DefaultUserServer && lid.Server == types.HiddenUserServer {
+			ks = append(ks, engines.StoredContact{ID: wahaID(pn.ToNonAD()), LID: wahaID(lid.ToNonAD())})
+		}
+	}
+	for _, p := range h.GetPushnames() {
+		j, err := types.ParseJID(p.GetID())
+		if err != nil || p.GetPushname() == "" {
+			continue
+		}
+		j = j.ToNonAD()
+		if pn, ok := pnOf[j]; ok {
+			j = pn
+		}
+		if j.Server != types.DefaultUserServer && j.Server != types.HiddenUserServer {
+			continue
+		}
+		ks = append(ks, engines.StoredContact{ID: wahaID(j), PushName: p.GetPushname()})
+	}
+	return ks
+}

@@ -1,0 +1,55 @@
+package noweb
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/store"
+)
+
+// TestContactsFromHistory: the history sync of a new pairing fills the contact
+// store: the other account under its phone number, with its LID and push name;
+// found by either id; logout removes the session's contacts.
+func TestContactsFromHistory(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d store.Dialect) {
+		e := newEnv(t, d)
+		ctx := testCtx(t)
+		const me, them = "491510000041", "491510000042"
+		if _, err := e.srv.CreateAccount(ctx, me, "Alice"); err != nil {
+			t.Fatal(err)
+		}
+		bob, err := e.srv.CreateAccount(ctx, them, "Bob")
+		if err != nil {
+			t.Fatal(err)
+		}
+		eng, h := newEngine(t, e.factory, "default")
+		pairByQR(t, ctx, e, eng, h, me)
+		ks := e.db.ContactStore()
+		lid := bob.LID().User + "@lid"
+		for {
+			k, err := ks.GetContact(ctx, "default", them+"@c.us")
+			if err == nil && k.LID == lid && k.PushName == "Bob" {
+				break
+			}
+			if err != nil && !errors.Is(err, engines.ErrNotFound) {
+				t.Fatal(err)
+			}
+			select {
+			case <-ctx.Done():
+				t.Fatalf("contact of Bob never stored: %+v, %v", k, err)
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+		if k, err := ks.GetContact(ctx, "default", lid); err != nil || k.ID != them+"@c.us" {
+			t.Errorf("GetContact(%s) = %+v, %v; want the phone-number contact", lid, k, err)
+		}
+		if err := eng.Logout(ctx); err != nil {
+			t.Fatalf("Logout: %v", err)
+		}
+		if all, err := ks.ListContacts(ctx, "default", 0, 0); err != nil || len(all) != 0 {
+			t.Errorf("contacts after logout = %+v, %v", all, err)
+		}
+	})
+}

@@ -1,0 +1,115 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"sync"
+
+	"gorm.io/gorm"
+)
+
+// Rows of one multi-row message INSERT. The SQLite driver binds each parameter by
+// scanning all of them (quadratic in the statement's parameters), so SQLite gets
+// small statements; PostgreSQL gets big ones, as each costs a round trip.
+const (
+	insertRowsSQLite   = 50
+	insertRowsPostgres = 500
+)
+
+var insertSQL sync.Map // "dialect/rows" → statement text
+
+// insertMessagesSQL is the INSERT of n message rows, placeholders as the driver
+// wants them (? for SQLite, $n for PostgreSQL), returning the keys it inserted.
+func insertMessagesSQL(postgres bool, n int) string {
+	key := fmt.Sprint(postgres, "/", n)
+	if q, ok := insertSQL.Load(key); ok {
+		return q.(string)
+	}
+	var sb strings.Builder
+	sb.WriteString(`INSERT INTO wagate_messages (session, chat, id, from_me, ts, ack, payload, media, media_file, seq) VALUES `)
+	p := 0
+	for i := range n {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteByte('(')
+		for c := range 10 {
+			if c > 0 {
+				sb.WriteString(", ")
+			}
+			p++
+			if postgres {
+				fmt.Fprintf(&sb, "$%d", p)
+			} else {
+				sb.WriteByte('?')
+			}
+		}
+		sb.WriteByte(')')
+	}
+	sb.WriteString(` ON CONFLICT (session, chat, id) DO NOTHING RETURNING chat, id`)
+	insertSQL.Store(key, sb.String())
+	return sb.String()
+}
+
+// insertMessageRows inserts rows in multi-row statements, the full-size one
+// prepared once for the transaction, and marks each inserted row (chat NUL id) in
+// inserted; rows already stored are left as they are. It goes to database/sql
+// directly: gorm's per-statement work (SQL rebuilding, tracing every argument)
+// cost more than SQLite's own.
+func insertMessageRows(ctx context.Context, tx *gorm.DB, rows []messageRow, inserted map[string]bool) error {
+	sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx)
+	if !ok {
+		return fmt.Errorf("insert messages: not in a database/sql transaction (%T)", tx.Statement.ConnPool)
+	}
+	postgres := tx.Dialector.Name() == "postgres"
+	size := insertRowsSQLite
+	if postgres {
+		size = insertRowsPostgres
+	}
+	var full *sql.Stmt
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
+	args := make([]any, 0, size*10)
+	for start := 0; start < len(rows); start += size {
+		part := rows[start:min(start+size, len(rows))]
+		args = args[:0]
+		for _, r := range part {
+			args = append(args, r.Session, r.Chat, r.ID, r.FromMe, r.Ts, r.Ack, r.Payload, r.Media, r.MediaFile, r.Seq)
+		}
+		var res *sql.Rows
+		var err error
+		if len(part) == size {
+			if full == nil {
+				if full, err = sqlTx.PrepareContext(ctx, insertMessagesSQL(postgres, size)); err != nil {
+					return err
+				}
+			}
+			res, err = full.QueryContext(ctx, args...)
+		} else {
+			res, err = sqlTx.QueryContext(ctx, insertMessagesSQL(postgres, len(part)), args...)
+		}
+		if err != nil {
+			return err
+		}
+		for res.Next() {
+			var chat, id string
+			if err := res.Scan(&chat, &id); err != nil {
+				res.Close()
+				return err
+			}
+			inserted[chat+"\x00"+id] = true
+		}
+		if err := res.Close(); err != nil {
+			return err
+		}
+		if err := res.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
