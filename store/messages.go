@@ -244,32 +244,48 @@ func (c chatStore) SetMediaFile(ctx context.Context, session, chat, id, file str
 }
 
 func (c chatStore) ListMessages(ctx context.Context, session string, q engines.StoredMessageQuery) ([]engines.StoredMessage, error) {
-	db := c.db(ctx).Where("session = ?", session)
+	where := []string{"session = ?"}
+	args := []any{session}
 	if q.Chat != "" {
-		db = db.Where("chat = ?", q.Chat)
+		where, args = append(where, "chat = ?"), append(args, q.Chat)
 	}
 	if q.TimestampGTE != nil {
-		db = db.Where("ts >= ?", *q.TimestampGTE)
+		where, args = append(where, "ts >= ?"), append(args, *q.TimestampGTE)
 	}
 	if q.TimestampLTE != nil {
-		db = db.Where("ts <= ?", *q.TimestampLTE)
+		where, args = append(where, "ts <= ?"), append(args, *q.TimestampLTE)
 	}
 	if q.FromMe != nil {
-		db = db.Where("from_me = ?", *q.FromMe)
+		where, args = append(where, "from_me = ?"), append(args, *q.FromMe)
 	}
 	if q.Ack != nil {
-		db = db.Where("ack = ?", int(*q.Ack))
+		where, args = append(where, "ack = ?"), append(args, int(*q.Ack))
 	}
 	dir := "DESC"
 	if q.Order == engines.SortAsc {
 		dir = "ASC"
 	}
-	db = db.Order("ts " + dir + ", seq " + dir).Offset(q.Offset)
-	if q.Limit > 0 {
-		db = db.Limit(q.Limit)
-	}
+	cond := strings.Join(where, " AND ")
 	var rows []messageRow
-	if err := db.Find(&rows).Error; err != nil {
+	var err error
+	if q.Offset > 0 && q.Limit > 0 {
+		// A deep page: the paging indexes hold every filter column and the key, so
+		// the rows the offset skips are counted on the index alone (an index-only
+		// scan), and only the page's rows are read from the table.
+		err = c.db(ctx).Raw(`SELECT m.session, m.chat, m.id, m.from_me, m.ts, m.ack, m.payload, m.media, m.media_file, m.seq
+			FROM (SELECT chat, id, ts, seq FROM wagate_messages WHERE `+cond+`
+				ORDER BY ts `+dir+`, seq `+dir+` LIMIT ? OFFSET ?) p
+			JOIN wagate_messages m ON m.session = ? AND m.chat = p.chat AND m.id = p.id
+			ORDER BY p.ts `+dir+`, p.seq `+dir,
+			append(args, q.Limit, q.Offset, session)...).Scan(&rows).Error
+	} else {
+		db := c.db(ctx).Where(cond, args...).Order("ts " + dir + ", seq " + dir).Offset(q.Offset)
+		if q.Limit > 0 {
+			db = db.Limit(q.Limit)
+		}
+		err = db.Find(&rows).Error
+	}
+	if err != nil {
 		return nil, fmt.Errorf("list messages of session %q: %w", session, err)
 	}
 	return messages(rows)

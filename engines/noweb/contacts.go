@@ -12,8 +12,10 @@ import (
 
 // ingestContacts stores the people an event tells about: a history sync's push
 // names, phone-number↔LID pairs and person chats, a changed push name or
-// business name, a contact app-state change, and the phone-number↔LID pair of a
-// message's sender. The contact store also names the people's chats.
+// business name, a contact app-state change, and the other party of a one-to-one
+// message (with the phone-number↔LID pair it carries). The contact store also
+// names the people's chats; it runs after ingest, so chats the event created are
+// named too.
 func (e *Engine) ingestContacts(ctx context.Context, cli *whatsmeow.Client, evt any) error {
 	if e.contacts == nil {
 		return nil
@@ -36,17 +38,23 @@ func (e *Engine) ingestContacts(ctx context.Context, cli *whatsmeow.Client, evt 
 		}
 		ks = append(ks, person(ctx, cli, v.JID, alt, engines.StoredContact{Name: a.GetFullName(), ShortName: a.GetFirstName()}))
 	case *events.Message:
-		// Only the LID map matters here: push names come as events.PushName.
-		if v.Info.IsGroup || v.Info.IsFromMe || v.Info.SenderAlt.IsEmpty() {
+		// The person of a one-to-one chat is a contact: with the LID map's pair
+		// when the message tells both ids, and naming the chat (which may be new)
+		// from what is known of them.
+		if v.Info.IsGroup || v.Info.Chat.Server != types.DefaultUserServer && v.Info.Chat.Server != types.HiddenUserServer {
 			return nil
 		}
-		ks = append(ks, person(ctx, cli, v.Info.Sender, v.Info.SenderAlt, engines.StoredContact{}))
+		if v.Info.IsFromMe {
+			ks = append(ks, person(ctx, cli, v.Info.Chat, v.Info.RecipientAlt, engines.StoredContact{}))
+		} else {
+			ks = append(ks, person(ctx, cli, v.Info.Sender, v.Info.SenderAlt, engines.StoredContact{PushName: v.Info.PushName}))
+		}
 	default:
 		return nil
 	}
 	var out []engines.StoredContact
 	for _, k := range ks {
-		if k.ID != "" && (k.LID != "" || k.Name != "" || k.ShortName != "" || k.PushName != "" || k.BusinessName != "") {
+		if k.ID != "" {
 			out = append(out, k)
 		}
 	}

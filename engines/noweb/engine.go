@@ -396,12 +396,13 @@ func (e *Engine) onEvent(gen int, cli *whatsmeow.Client, evt any) bool {
 	case *events.ConnectFailure:
 		e.fail(gen, fmt.Errorf("connect failure: %s %s", v.Reason.String(), v.Message), true, false)
 	default:
-		if err := e.ingestContacts(context.Background(), cli, evt); err != nil {
-			e.log.Error("store contacts; WhatsApp will deliver the event again", "event", fmt.Sprintf("%T", evt), "err", err)
-			return false
-		}
 		if err := e.ingest(cli, evt); err != nil {
 			e.log.Error("store event; WhatsApp will deliver it again", "event", fmt.Sprintf("%T", evt), "err", err)
+			return false
+		}
+		// After the chats the event creates exist, so the contacts name them too.
+		if err := e.ingestContacts(context.Background(), cli, evt); err != nil {
+			e.log.Error("store contacts; WhatsApp will deliver the event again", "event", fmt.Sprintf("%T", evt), "err", err)
 			return false
 		}
 	}
