@@ -53,12 +53,30 @@ func (e *Engine) ingestContacts(ctx context.Context, cli *whatsmeow.Client, evt 
 		return nil
 	}
 	var out []engines.StoredContact
+	var seen []string
 	for _, k := range ks {
-		if k.ID != "" {
-			out = append(out, k)
+		if k.ID == "" {
+			continue
 		}
+		if _, ok := evt.(*events.Message); ok {
+			key := k.ID + "\x00" + k.LID + "\x00" + k.PushName
+			if _, dup := e.contactsSeen.Load(key); dup {
+				continue
+			}
+			seen = append(seen, key)
+		}
+		out = append(out, k)
 	}
-	return e.contacts.SaveContacts(ctx, e.name, out)
+	if len(out) == 0 {
+		return nil
+	}
+	if err := e.contacts.SaveContacts(ctx, e.name, out); err != nil {
+		return err
+	}
+	for _, key := range seen {
+		e.contactsSeen.Store(key, struct{}{})
+	}
+	return nil
 }
 
 // person is a contact under its phone-number id with its LID when either id, the

@@ -45,6 +45,27 @@ func TestContactsFromHistory(t *testing.T) {
 		if k, err := ks.GetContact(ctx, "default", lid); err != nil || k.ID != them+"@c.us" {
 			t.Errorf("GetContact(%s) = %+v, %v; want the phone-number contact", lid, k, err)
 		}
+		// Someone new writes: a contact with their push name, naming the new chat.
+		const third = "491510000043"
+		carol, err := e.srv.CreateAccount(ctx, third, "Carol")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := carol.SendText(ctx, me, "hello"); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			k, err := ks.GetContact(ctx, "default", third+"@c.us")
+			if err == nil && k.PushName == "Carol" {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				t.Fatalf("contact of Carol never stored: %+v, %v", k, err)
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+		waitChat(t, ctx, eng, third+"@c.us", func(c engines.Chat) bool { return c.Name != nil && *c.Name == "Carol" })
 		if err := eng.Logout(ctx); err != nil {
 			t.Fatalf("Logout: %v", err)
 		}

@@ -35,6 +35,9 @@ type Engine struct {
 	fullSync bool
 	// contacts is the session's contact store; nil when the store is off.
 	contacts engines.ContactStore
+	// contactsSeen remembers the message senders already saved as they are, so a
+	// chat's every message does not write its contact again.
+	contactsSeen sync.Map
 
 	mu        sync.Mutex
 	cli       *whatsmeow.Client
@@ -184,6 +187,7 @@ func (e *Engine) Logout(ctx context.Context) error {
 		if err := e.contacts.DeleteSessionContacts(ctx, e.name); err != nil {
 			errs = append(errs, err)
 		}
+		e.contactsSeen.Clear()
 	}
 	e.mu.Lock()
 	e.me = nil
