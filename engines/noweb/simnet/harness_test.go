@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,25 +24,32 @@ var testRootKey = [32]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16
 // recLogger is a waLog.Logger that fails the test on any error whatsmeow
 // logs (protocol mismatches show up there) and keeps warnings for review.
 type recLogger struct {
-	t      *testing.T
-	sink   *testSink
-	name   string
-	mu     *sync.Mutex
-	errors *[]string
+	t       *testing.T
+	sink    *testSink
+	name    string
+	mu      *sync.Mutex
+	errors  *[]string
+	stopped *atomic.Bool
 }
 
 func newRecLogger(t *testing.T, name string) *recLogger {
-	return &recLogger{t: t, sink: newTestSink(t), name: name, mu: &sync.Mutex{}, errors: &[]string{}}
+	return &recLogger{t: t, sink: newTestSink(t), name: name, mu: &sync.Mutex{}, errors: &[]string{}, stopped: new(atomic.Bool)}
 }
+
+// stop ends the error check: from a logout on, whatsmeow goroutines still handling
+// earlier messages may fail to write to the device store being deleted.
+func (l *recLogger) stop() { l.stopped.Store(true) }
 
 func (l *recLogger) line(level, msg string, args []any) string {
 	return fmt.Sprintf("%s [%s] %s", level, l.name, fmt.Sprintf(msg, args...))
 }
 func (l *recLogger) Errorf(msg string, args ...any) {
 	s := l.line("ERROR", msg, args)
-	l.mu.Lock()
-	*l.errors = append(*l.errors, s)
-	l.mu.Unlock()
+	if !l.stopped.Load() {
+		l.mu.Lock()
+		*l.errors = append(*l.errors, s)
+		l.mu.Unlock()
+	}
 	l.sink.log(s)
 }
 func (l *recLogger) Warnf(msg string, args ...any) {

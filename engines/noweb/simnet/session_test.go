@@ -51,6 +51,7 @@ func TestOfflineQueueLookupsAndLogout(t *testing.T) {
 		t.Fatalf("GetUserInfo = %+v", info[bob.JID()])
 	}
 
+	c.log.stop()
 	if err := c.cli.Logout(ctx); err != nil {
 		t.Fatalf("Logout: %v", err)
 	}
