@@ -46,6 +46,14 @@ type OutboxChatStore interface {
 	// again. recorded reports whether they were; the caller then calls
 	// out.Committed().
 	SaveMessagesWithEvents(ctx context.Context, session string, msgs []StoredMessage, live bool, out Outbound) (recorded bool, err error)
+	// InTxWithEvents runs fn in one transaction, giving it a ChatStore bound to that
+	// transaction (its own transactions become savepoints), then writes the rows of
+	// the Outbound fn returns in it (nil: none). An error from fn or from the outbox
+	// write keeps neither; fn's error is returned as it is. recorded reports whether
+	// rows were written; the caller then calls out.Committed(). fn must use only the
+	// store it is given: on SQLite's single connection any other database call waits
+	// for the transaction forever.
+	InTxWithEvents(ctx context.Context, fn func(tx ChatStore) (Outbound, error)) (recorded bool, err error)
 }
 
 // EmitStored stores msgs and emits evs about them: in one transaction when the
@@ -72,6 +80,59 @@ func EmitStored(ctx context.Context, st ChatStore, h Host, session string, msgs 
 		}
 	}
 	if err := st.SaveMessages(ctx, session, msgs, live); err != nil {
+		return err
+	}
+	for _, ev := range evs {
+		h.Emit(ctx, ev.Event, ev.Payload)
+	}
+	return nil
+}
+
+// EmitWith makes a store change and emits the events about it that fn returns: fn
+// gets the store to change (bound to a transaction, or nil when st is nil) and must
+// use no other. The events are written to the outbox in the change's transaction
+// when the store and the host can, otherwise fn runs on st and the events are
+// emitted after it. fn returns the events because what they say can depend on the
+// change (the acks that were raised, the message a revoke removed). An error from fn
+// is returned and nothing is emitted.
+func EmitWith(ctx context.Context, st ChatStore, h Host, fn func(st ChatStore) ([]Emission, error)) error {
+	if st != nil {
+		ost, okStore := st.(OutboxChatStore)
+		txh, okHost := h.(TxEmitter)
+		if okStore && okHost {
+			var (
+				evs []Emission
+				out Outbound
+			)
+			recorded, err := ost.InTxWithEvents(ctx, func(tx ChatStore) (Outbound, error) {
+				var err error
+				evs, out = nil, nil
+				if evs, err = fn(tx); err != nil || len(evs) == 0 {
+					return nil, err
+				}
+				// Prepared in the transaction: PrepareEmit writes nothing.
+				if o, ok := txh.PrepareEmit(ctx, evs...); ok {
+					out = o
+				}
+				return out, nil
+			})
+			if err != nil {
+				return err
+			}
+			if recorded {
+				out.Committed()
+				return nil
+			}
+			if out == nil {
+				for _, ev := range evs {
+					h.Emit(ctx, ev.Event, ev.Payload)
+				}
+			}
+			return nil
+		}
+	}
+	evs, err := fn(st)
+	if err != nil {
 		return err
 	}
 	for _, ev := range evs {

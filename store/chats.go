@@ -12,9 +12,14 @@ import (
 )
 
 // ChatStore is the engines.ChatStore on this database.
-func (s *Store) ChatStore() engines.ChatStore { return chatStore{s} }
+func (s *Store) ChatStore() engines.ChatStore { return chatStore{s: s} }
 
-type chatStore struct{ s *Store }
+// chatStore works on s's database, or, when tx is set, in that transaction
+// (InTxWithEvents); its own transactions then become savepoints.
+type chatStore struct {
+	s  *Store
+	tx *gorm.DB
+}
 
 var _ engines.ChatStore = chatStore{}
 
@@ -52,7 +57,12 @@ func clean(s string) string {
 	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
-func (c chatStore) db(ctx context.Context) *gorm.DB { return c.s.db.WithContext(ctx) }
+func (c chatStore) db(ctx context.Context) *gorm.DB {
+	if c.tx != nil {
+		return c.tx.WithContext(ctx)
+	}
+	return c.s.db.WithContext(ctx)
+}
 
 // chatUpsert creates a chat or moves its timestamps, last message and unread count
 // forward. Every SET expression reads the row's old values, on both databases.

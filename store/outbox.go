@@ -414,3 +414,38 @@ func (c chatStore) SaveMessagesWithEvents(ctx context.Context, session string, m
 	}
 	return recorded, nil
 }
+
+// InTxWithEvents runs fn in one transaction with a ChatStore bound to it and writes
+// the outbox rows of the Outbound fn returns (an OutboxRows; nil writes none) in the
+// same transaction: the change and its events are committed together or not at
+// all. recorded reports whether rows were written.
+func (c chatStore) InTxWithEvents(ctx context.Context, fn func(engines.ChatStore) (engines.Outbound, error)) (bool, error) {
+	recorded := false
+	var fnErr error
+	err := c.db(ctx).Transaction(func(tx *gorm.DB) error {
+		out, err := fn(chatStore{s: c.s, tx: tx})
+		if err != nil {
+			fnErr = err
+			return err
+		}
+		if out == nil {
+			return nil
+		}
+		rows, ok := out.(OutboxRows)
+		if !ok {
+			return fmt.Errorf("%T has no outbox rows", out)
+		}
+		if err := c.s.EnqueueDeliveriesTx(tx, rows.OutboxDeliveries()); err != nil {
+			return err
+		}
+		recorded = true
+		return nil
+	})
+	if fnErr != nil {
+		return false, fnErr
+	}
+	if err != nil {
+		return false, fmt.Errorf("store change with events: %w", err)
+	}
+	return recorded, nil
+}

@@ -140,36 +140,40 @@ func (e *Engine) onEdit(ctx context.Context, cli *whatsmeow.Client, evt *events.
 	if body == nil {
 		return nil
 	}
-	if e.chats != nil {
-		_, err := e.chats.EditMessage(ctx, e.name, wahaID(chat), target, *body)
-		if err != nil && !errors.Is(err, engines.ErrNotFound) {
-			return err
-		}
-	}
 	m := e.stored(evt, chat, participant, me(cli), engines.AckDevice, "app").Message
 	m.Body = body
-	e.host.Emit(ctx, "message.edited", EditedPayload{Message: m, EditedMessageID: target})
-	return nil
+	// The edit and its event in one transaction.
+	return engines.EmitWith(ctx, e.chats, e.host, func(st engines.ChatStore) ([]engines.Emission, error) {
+		if st != nil {
+			_, err := st.EditMessage(ctx, e.name, wahaID(chat), target, *body)
+			if err != nil && !errors.Is(err, engines.ErrNotFound) {
+				return nil, err
+			}
+		}
+		return []engines.Emission{{Event: "message.edited", Payload: EditedPayload{Message: m, EditedMessageID: target}}}, nil
+	})
 }
 
 func (e *Engine) onRevoke(ctx context.Context, cli *whatsmeow.Client, evt *events.Message, chat, participant types.JID, pm *waE2E.ProtocolMessage) error {
 	target := pm.GetKey().GetID()
-	var before *engines.Message
-	if e.chats != nil {
-		old, err := e.chats.GetMessage(ctx, e.name, wahaID(chat), target)
-		switch {
-		case err == nil:
-			before = &old.Message
-		case !errors.Is(err, engines.ErrNotFound):
-			return err
-		}
-		if err := e.chats.DeleteMessage(ctx, e.name, wahaID(chat), target); err != nil {
-			return err
-		}
-	}
 	after := e.stored(evt, chat, participant, me(cli), engines.AckDevice, "app").Message
-	e.host.Emit(ctx, "message.revoked", RevokedPayload{After: after, Before: before, RevokedMessageID: target})
-	return nil
+	// The removal and its event in one transaction.
+	return engines.EmitWith(ctx, e.chats, e.host, func(st engines.ChatStore) ([]engines.Emission, error) {
+		var before *engines.Message
+		if st != nil {
+			old, err := st.GetMessage(ctx, e.name, wahaID(chat), target)
+			switch {
+			case err == nil:
+				before = &old.Message
+			case !errors.Is(err, engines.ErrNotFound):
+				return nil, err
+			}
+			if err := st.DeleteMessage(ctx, e.name, wahaID(chat), target); err != nil {
+				return nil, err
+			}
+		}
+		return []engines.Emission{{Event: "message.revoked", Payload: RevokedPayload{After: after, Before: before, RevokedMessageID: target}}}, nil
+	})
 }
 
 // AckPayload is WAHA's message.ack (and message.ack.group).
@@ -217,17 +221,6 @@ func (e *Engine) onReceipt(ctx context.Context, cli *whatsmeow.Client, r *events
 	if !ok || r.IsFromMe {
 		return nil
 	}
-	ids := r.MessageIDs
-	if e.chats != nil {
-		changed, err := e.chats.SetAck(ctx, e.name, chatID, r.MessageIDs, ack)
-		if err != nil {
-			return err
-		}
-		ids = ids[:0:0]
-		for _, m := range changed {
-			ids = append(ids, m.ID)
-		}
-	}
 	event := "message.ack"
 	var reader *string
 	own := types.EmptyJID
@@ -238,13 +231,30 @@ func (e *Engine) onReceipt(ctx context.Context, cli *whatsmeow.Client, r *events
 		event = "message.ack.group"
 		reader = strPtr(wahaID(canonical(ctx, cli, r.Sender)))
 	}
-	for _, id := range ids {
-		e.host.Emit(ctx, event, AckPayload{
-			ID: messageID(true, chat, id, own), From: chatID, To: me(cli), Participant: reader,
-			FromMe: true, Ack: ack, AckName: ack.Name(), Data: r,
-		})
-	}
-	return nil
+	to := me(cli)
+	// The raised acks and their events in one transaction; only the messages whose
+	// ack rose have one.
+	return engines.EmitWith(ctx, e.chats, e.host, func(st engines.ChatStore) ([]engines.Emission, error) {
+		ids := r.MessageIDs
+		if st != nil {
+			changed, err := st.SetAck(ctx, e.name, chatID, r.MessageIDs, ack)
+			if err != nil {
+				return nil, err
+			}
+			ids = ids[:0:0]
+			for _, m := range changed {
+				ids = append(ids, m.ID)
+			}
+		}
+		evs := make([]engines.Emission, 0, len(ids))
+		for _, id := range ids {
+			evs = append(evs, engines.Emission{Event: event, Payload: AckPayload{
+				ID: messageID(true, chat, id, own), From: chatID, To: to, Participant: reader,
+				FromMe: true, Ack: ack, AckName: ack.Name(), Data: r,
+			}})
+		}
+		return evs, nil
+	})
 }
 
 // ArchivePayload is WAHA's chat.archive.
@@ -258,16 +268,17 @@ func (e *Engine) onAppState(ctx context.Context, cli *whatsmeow.Client, evt any)
 	var (
 		jid    types.JID
 		change engines.ChatChange
-		apply  func(chat string) error
+		apply  func(st engines.ChatStore, chat string) error
+		evs    func(chat string) []engines.Emission
 	)
 	switch v := evt.(type) {
 	case *events.Archive:
 		jid = v.JID
 		archived := v.Action.GetArchived()
 		change.Archived = &archived
-		defer func() {
-			e.host.Emit(ctx, "chat.archive", ArchivePayload{ID: wahaID(canonical(ctx, cli, jid)), Archived: archived, Timestamp: v.Timestamp.Unix()})
-		}()
+		evs = func(chat string) []engines.Emission {
+			return []engines.Emission{{Event: "chat.archive", Payload: ArchivePayload{ID: chat, Archived: archived, Timestamp: v.Timestamp.Unix()}}}
+		}
 	case *events.Pin:
 		jid = v.JID
 		pinned := v.Action.GetPinned()
@@ -292,23 +303,34 @@ func (e *Engine) onAppState(ctx context.Context, cli *whatsmeow.Client, evt any)
 		}
 	case *events.DeleteChat:
 		jid = v.JID
-		apply = func(chat string) error { return e.chats.DeleteChat(ctx, e.name, chat) }
+		apply = func(st engines.ChatStore, chat string) error { return st.DeleteChat(ctx, e.name, chat) }
 	case *events.ClearChat:
 		jid = v.JID
 		before := v.Action.GetMessageRange().GetLastMessageTimestamp()
 		if before == 0 {
 			before = v.Timestamp.Unix()
 		}
-		apply = func(chat string) error { return e.chats.ClearChat(ctx, e.name, chat, before) }
+		apply = func(st engines.ChatStore, chat string) error { return st.ClearChat(ctx, e.name, chat, before) }
 	default:
 		return fmt.Errorf("unexpected app state event %T", evt)
 	}
-	if e.chats == nil {
+	if e.chats == nil && evs == nil {
 		return nil
 	}
 	chat := wahaID(canonical(ctx, cli, jid))
-	if apply != nil {
-		return apply(chat)
+	if apply == nil {
+		apply = func(st engines.ChatStore, chat string) error { return st.UpdateChat(ctx, e.name, chat, change) }
 	}
-	return e.chats.UpdateChat(ctx, e.name, chat, change)
+	if evs == nil {
+		return apply(e.chats, chat)
+	}
+	// The change and its event in one transaction.
+	return engines.EmitWith(ctx, e.chats, e.host, func(st engines.ChatStore) ([]engines.Emission, error) {
+		if st != nil {
+			if err := apply(st, chat); err != nil {
+				return nil, err
+			}
+		}
+		return evs(chat), nil
+	})
 }

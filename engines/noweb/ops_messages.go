@@ -192,12 +192,14 @@ func (e *Engine) SendText(ctx context.Context, req engines.SendText) (*engines.M
 	}
 	chat := canonical(ctx, cli, to)
 	m := e.stored(&events.Message{Info: info, Message: msg}, chat, own.ToNonAD(), me(cli), engines.AckServer, "api")
-	if e.chats != nil {
-		if err := e.chats.SaveMessages(ctx, e.name, []engines.StoredMessage{m}, true); err != nil {
-			// Sent all the same; the caller gets the message, the log the failure.
-			e.log.Error("store sent message", "id", resp.ID, "err", err)
-		}
+	// The message and its event in one transaction (none when the message is stored
+	// already: its event went with it).
+	if err := engines.EmitStored(ctx, e.chats, e.host, e.name, []engines.StoredMessage{m}, true,
+		engines.Emission{Event: "message.any", Payload: m.Message}); err != nil {
+		// Sent all the same: the caller gets the message, the log the failure, and
+		// the event goes out without it.
+		e.log.Error("store sent message", "id", resp.ID, "err", err)
+		e.host.Emit(ctx, "message.any", m.Message)
 	}
-	e.host.Emit(ctx, "message.any", m.Message)
 	return &m.Message, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -72,94 +73,162 @@ func hasBody(text string) func([]engines.Message) bool {
 // messages, receipts, edits, revokes and the phone's app-state changes are stored
 // and emitted in WAHA's shapes.
 func TestStoreAndEvents(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, d store.Dialect) {
-		e := newEnv(t, d)
-		ctx := testCtx(t)
-		const me, them = "491510000031", "491510000032"
-		alice, err := e.srv.CreateAccount(ctx, me, "Alice")
+	forEachDialect(t, func(t *testing.T, d store.Dialect) { storeAndEvents(t, d, false) })
+}
+
+// TestStoreAndEventsInTransactions is TestStoreAndEvents with a host that records
+// events in the store's transactions (engines.TxEmitter), as the Manager's does
+// with the webhooks outbox: every store-backed event goes through one.
+func TestStoreAndEventsInTransactions(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d store.Dialect) { storeAndEvents(t, d, true) })
+}
+
+// txFakeHost is a fakeHost that is an engines.TxEmitter: prepared events are
+// recorded when their transaction commits; store-backed events emitted directly
+// are collected in direct.
+type txFakeHost struct {
+	*fakeHost
+	dmu    sync.Mutex
+	direct []string
+}
+
+func (h *txFakeHost) Emit(ctx context.Context, name string, payload any) {
+	switch name {
+	case "message", "message.any", "message.ack", "message.ack.group", "message.edited", "message.revoked", "chat.archive":
+		h.dmu.Lock()
+		h.direct = append(h.direct, name)
+		h.dmu.Unlock()
+	}
+	h.fakeHost.Emit(ctx, name, payload)
+}
+
+func (h *txFakeHost) PrepareEmit(_ context.Context, ems ...engines.Emission) (engines.Outbound, bool) {
+	return txOutbound{h.fakeHost, ems}, true
+}
+
+// txOutbound has no outbox rows; Committed records its events.
+type txOutbound struct {
+	h   *fakeHost
+	ems []engines.Emission
+}
+
+func (o txOutbound) OutboxDeliveries() []store.Delivery { return nil }
+
+func (o txOutbound) Committed() {
+	for _, e := range o.ems {
+		o.h.Emit(context.Background(), e.Event, e.Payload)
+	}
+}
+
+func storeAndEvents(t *testing.T, d store.Dialect, tx bool) {
+	e := newEnv(t, d)
+	ctx := testCtx(t)
+	const me, them = "491510000031", "491510000032"
+	alice, err := e.srv.CreateAccount(ctx, me, "Alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob, err := e.srv.CreateAccount(ctx, them, "Bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.SendText(ctx, me, "before pairing"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.WaitFor(ctx, func(ev simnet.Event) bool { return ev.Text == "before pairing" }); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		eng *Engine
+		h   *fakeHost
+	)
+	if tx {
+		th := &txFakeHost{fakeHost: newFakeHost()}
+		defer func() {
+			th.dmu.Lock()
+			defer th.dmu.Unlock()
+			if len(th.direct) > 0 {
+				t.Errorf("store-backed events emitted outside a transaction: %v", th.direct)
+			}
+		}()
+		h = th.fakeHost
+		ng, err := e.factory.New(t.Context(), engines.SessionSpec{Name: "default", Engine: engines.NOWEB}, th)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("New: %v", err)
 		}
-		bob, err := e.srv.CreateAccount(ctx, them, "Bob")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := bob.SendText(ctx, me, "before pairing"); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := alice.WaitFor(ctx, func(ev simnet.Event) bool { return ev.Text == "before pairing" }); err != nil {
-			t.Fatal(err)
-		}
-		eng, h := newEngine(t, e.factory, "default")
-		pairByQR(t, ctx, e, eng, h, me)
-		chat := them + "@c.us"
+		eng = ng.(*Engine)
+		t.Cleanup(func() { _ = eng.Stop(context.Background()) })
+	} else {
+		eng, h = newEngine(t, e.factory, "default")
+	}
+	pairByQR(t, ctx, e, eng, h, me)
+	chat := them + "@c.us"
 
-		// History sync.
-		waitMessages(t, ctx, eng, chat, hasBody("before pairing"))
+	// History sync.
+	waitMessages(t, ctx, eng, chat, hasBody("before pairing"))
 
-		// A live message: stored, emitted as message and message.any.
-		id, err := bob.SendText(ctx, me, "live")
-		if err != nil {
-			t.Fatal(err)
-		}
-		full := "false_" + chat + "_" + string(id)
-		isLive := func(p any) bool { m, ok := p.(engines.Message); return ok && m.ID == full }
-		h.waitEmitted(t, ctx, "message", isLive)
-		h.waitEmitted(t, ctx, "message.any", isLive)
-		waitChat(t, ctx, eng, chat, func(c engines.Chat) bool { return c.UnreadCount >= 1 && c.Name != nil && *c.Name == "Bob" })
+	// A live message: stored, emitted as message and message.any.
+	id, err := bob.SendText(ctx, me, "live")
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := "false_" + chat + "_" + string(id)
+	isLive := func(p any) bool { m, ok := p.(engines.Message); return ok && m.ID == full }
+	h.waitEmitted(t, ctx, "message", isLive)
+	h.waitEmitted(t, ctx, "message.any", isLive)
+	waitChat(t, ctx, eng, chat, func(c engines.Chat) bool { return c.UnreadCount >= 1 && c.Name != nil && *c.Name == "Bob" })
 
-		// Sent through the API, read by the contact: message.ack READ.
-		c, _ := engines.ParseChatID(chat)
-		sent, err := eng.SendText(ctx, engines.SendText{Chat: c, Text: "from the API"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw := sent.ID[len("true_"+chat+"_"):]
-		if err := bob.MarkRead(ctx, me, "", types.MessageID(raw)); err != nil {
-			t.Fatal(err)
-		}
-		h.waitEmitted(t, ctx, "message.ack", func(p any) bool {
-			a, ok := p.(AckPayload)
-			return ok && a.ID == sent.ID && a.Ack == engines.AckRead && a.AckName == "READ"
-		})
-		got, err := eng.GetMessage(ctx, engines.ChatID{}, engines.MessageID{ID: raw, Bare: true}, false)
-		if err != nil || got.Ack != engines.AckRead {
-			t.Fatalf("sent message after read: %+v, %v", got, err)
-		}
-
-		// The contact edits and revokes.
-		if err := bob.Edit(ctx, me, id, "live (edited)"); err != nil {
-			t.Fatal(err)
-		}
-		h.waitEmitted(t, ctx, "message.edited", func(p any) bool {
-			ed, ok := p.(EditedPayload)
-			return ok && ed.EditedMessageID == string(id) && ed.Body != nil && *ed.Body == "live (edited)"
-		})
-		waitMessages(t, ctx, eng, chat, hasBody("live (edited)"))
-		if err := bob.Revoke(ctx, me, id); err != nil {
-			t.Fatal(err)
-		}
-		h.waitEmitted(t, ctx, "message.revoked", func(p any) bool {
-			r, ok := p.(RevokedPayload)
-			return ok && r.RevokedMessageID == string(id) && r.Before != nil && r.Before.ID == full
-		})
-		if _, err := eng.GetMessage(ctx, c, engines.MessageID{ID: string(id), Bare: true}, false); !errors.Is(err, engines.ErrNotFound) {
-			t.Fatalf("revoked message still stored: %v", err)
-		}
-
-		// The phone archives and pins: chat.archive, and the chat row follows.
-		if err := alice.Archive(ctx, them, true); err != nil {
-			t.Fatal(err)
-		}
-		h.waitEmitted(t, ctx, "chat.archive", func(p any) bool {
-			a, ok := p.(ArchivePayload)
-			return ok && a.ID == chat && a.Archived
-		})
-		if err := alice.Pin(ctx, them, true); err != nil {
-			t.Fatal(err)
-		}
-		waitChat(t, ctx, eng, chat, func(c engines.Chat) bool { return c.Archived && c.Pinned })
+	// Sent through the API, read by the contact: message.ack READ.
+	c, _ := engines.ParseChatID(chat)
+	sent, err := eng.SendText(ctx, engines.SendText{Chat: c, Text: "from the API"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := sent.ID[len("true_"+chat+"_"):]
+	if err := bob.MarkRead(ctx, me, "", types.MessageID(raw)); err != nil {
+		t.Fatal(err)
+	}
+	h.waitEmitted(t, ctx, "message.ack", func(p any) bool {
+		a, ok := p.(AckPayload)
+		return ok && a.ID == sent.ID && a.Ack == engines.AckRead && a.AckName == "READ"
 	})
+	got, err := eng.GetMessage(ctx, engines.ChatID{}, engines.MessageID{ID: raw, Bare: true}, false)
+	if err != nil || got.Ack != engines.AckRead {
+		t.Fatalf("sent message after read: %+v, %v", got, err)
+	}
+
+	// The contact edits and revokes.
+	if err := bob.Edit(ctx, me, id, "live (edited)"); err != nil {
+		t.Fatal(err)
+	}
+	h.waitEmitted(t, ctx, "message.edited", func(p any) bool {
+		ed, ok := p.(EditedPayload)
+		return ok && ed.EditedMessageID == string(id) && ed.Body != nil && *ed.Body == "live (edited)"
+	})
+	waitMessages(t, ctx, eng, chat, hasBody("live (edited)"))
+	if err := bob.Revoke(ctx, me, id); err != nil {
+		t.Fatal(err)
+	}
+	h.waitEmitted(t, ctx, "message.revoked", func(p any) bool {
+		r, ok := p.(RevokedPayload)
+		return ok && r.RevokedMessageID == string(id) && r.Before != nil && r.Before.ID == full
+	})
+	if _, err := eng.GetMessage(ctx, c, engines.MessageID{ID: string(id), Bare: true}, false); !errors.Is(err, engines.ErrNotFound) {
+		t.Fatalf("revoked message still stored: %v", err)
+	}
+
+	// The phone archives and pins: chat.archive, and the chat row follows.
+	if err := alice.Archive(ctx, them, true); err != nil {
+		t.Fatal(err)
+	}
+	h.waitEmitted(t, ctx, "chat.archive", func(p any) bool {
+		a, ok := p.(ArchivePayload)
+		return ok && a.ID == chat && a.Archived
+	})
+	if err := alice.Pin(ctx, them, true); err != nil {
+		t.Fatal(err)
+	}
+	waitChat(t, ctx, eng, chat, func(c engines.Chat) bool { return c.Archived && c.Pinned })
 }
 
 // TestStoreDisabled: with noweb.store.enabled off for the session, store-backed

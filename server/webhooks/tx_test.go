@@ -152,3 +152,120 @@ func TestMessageAndEventsInOneTransaction(t *testing.T) {
 		}
 	})
 }
+
+// TestChangeAndEventsInOneTransaction: an edit and an ack of a stored message are
+// written with their events (engines.EmitWith, what the engine's ingest calls) or
+// not at all: when the outbox write fails the change is rolled back too; an ack
+// that raises nothing adds no events.
+func TestChangeAndEventsInOneTransaction(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		st, _ := storetest.Open(t, d)
+		cs := st.ChatStore()
+		rcv := newReceiver(t, "k")
+		s := newService(t, st, nil, nil)
+		h := &txHost{s: s, session: "s1", hook: engines.WebhookConfig{URL: rcv.url(), Events: []string{"*"}, HMAC: &engines.HMACConfig{Key: "k"}}}
+		ctx := context.Background()
+		body := "hello"
+		if err := cs.SaveMessages(ctx, "s1", []engines.StoredMessage{{Chat: "111@c.us", ID: "A", FromMe: true,
+			Timestamp: time.Now().Unix(), Ack: engines.AckServer, Message: engines.Message{ID: "true_111@c.us_A", FromMe: true, Body: &body}}}, true); err != nil {
+			t.Fatal(err)
+		}
+		edit := func(body string) error {
+			return engines.EmitWith(ctx, cs, h, func(tx engines.ChatStore) ([]engines.Emission, error) {
+				m, err := tx.EditMessage(ctx, "s1", "111@c.us", "A", body)
+				if err != nil {
+					return nil, err
+				}
+				return []engines.Emission{{Event: "message.edited", Payload: m.Message}}, nil
+			})
+		}
+		ack := func(a engines.Ack) error {
+			return engines.EmitWith(ctx, cs, h, func(tx engines.ChatStore) ([]engines.Emission, error) {
+				changed, err := tx.SetAck(ctx, "s1", "111@c.us", []string{"A"}, a)
+				if err != nil {
+					return nil, err
+				}
+				var evs []engines.Emission
+				for _, m := range changed {
+					evs = append(evs, engines.Emission{Event: "message.ack", Payload: m.Message})
+				}
+				return evs, nil
+			})
+		}
+		rows := func() []store.Delivery {
+			t.Helper()
+			ds, err := s.Deliveries(ctx, store.DeliveryFilter{Session: "s1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ds
+		}
+		stored := func() engines.StoredMessage {
+			t.Helper()
+			m, err := cs.GetMessage(ctx, "s1", "111@c.us", "A")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return *m
+		}
+
+		// The normal path: the change and its event.
+		if err := edit("edited"); err != nil {
+			t.Fatal(err)
+		}
+		if m := stored(); m.Message.Body == nil || *m.Message.Body != "edited" {
+			t.Fatalf("body after the edit: %v", m.Message.Body)
+		}
+		if err := ack(engines.AckRead); err != nil {
+			t.Fatal(err)
+		}
+		if m := stored(); m.Ack != engines.AckRead {
+			t.Fatalf("ack after the receipt: %v, want read", m.Ack)
+		}
+		if n := len(rows()); n != 2 {
+			t.Fatalf("%d outbox rows after the edit and the ack, want 2", n)
+		}
+		rcv.waitDelivered(2, 5*time.Second)
+
+		// The outbox write fails: the change is not kept either.
+		h.brk = rows()[0].ID
+		if err := edit("lost"); err == nil {
+			t.Fatal("edit succeeded although its outbox write failed")
+		}
+		if m := stored(); m.Message.Body == nil || *m.Message.Body != "edited" {
+			t.Fatalf("edit kept without its event: body %v", m.Message.Body)
+		}
+		h.brk = rows()[0].ID
+		if err := ack(engines.AckPlayed); err == nil {
+			t.Fatal("ack succeeded although its outbox write failed")
+		}
+		if m := stored(); m.Ack != engines.AckRead {
+			t.Fatalf("ack kept without its event: %v, want read", m.Ack)
+		}
+		if n := len(rows()); n != 2 {
+			t.Fatalf("%d outbox rows after the failed writes, want 2", n)
+		}
+
+		// An ack that raises nothing has no event; the one that does, once.
+		if err := ack(engines.AckRead); err != nil {
+			t.Fatal(err)
+		}
+		if err := ack(engines.AckPlayed); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(rows()); n != 3 {
+			t.Fatalf("%d outbox rows after the played receipt, want 3", n)
+		}
+		rcv.waitDelivered(3, 5*time.Second)
+		var events []string
+		for _, h := range rcv.snapshot() {
+			if !h.hmacOK {
+				t.Errorf("delivery %s without a valid signature", h.eventID)
+			}
+			events = append(events, h.event)
+		}
+		if want := []string{"message.edited", "message.ack", "message.ack"}; !equal(events, want) {
+			t.Fatalf("receiver got %v, want %v", events, want)
+		}
+	})
+}
