@@ -49,7 +49,9 @@ func processTreeMemory(root int) (MemoryUsage, error) {
 		}
 		mu.PSS += pss
 		mu.RSS += rss
-		mu.PeakRSS += peakRSS(pid)
+		// The peak is read a moment after the RSS, from another file whose
+		// accounting differs a little: never let it come out below the RSS.
+		mu.PeakRSS += max(peakRSS(pid), rss)
 		mu.Processes++
 	}
 	if mu.Processes == 0 {
