@@ -2,31 +2,24 @@ package webjs
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
+
+	"github.com/wagate/wagate/engines"
 )
 
-var (
-	chatIDRe   = regexp.MustCompile(`^[0-9A-Za-z.-]+@(c\.us|g\.us|lid|broadcast|newsletter)$`)
-	digitsRe   = regexp.MustCompile(`^\+?[0-9]{5,20}$`)
-	msgKeyIDRe = regexp.MustCompile(`^[0-9A-Za-z]+$`)
-)
-
-// NormalizeChatID accepts a chat id as WAHA does: a full id (123@c.us,
-// 123@g.us, 123@lid, status@broadcast, 123@newsletter), a
-// 123@s.whatsapp.net JID, or a bare phone number (@c.us is appended).
+// NormalizeChatID accepts a chat id as WAHA does (engines.ParseChatID: 123@c.us,
+// 123@g.us, 123@lid, status@broadcast, 123@newsletter, a bare phone number), and
+// also a JID with a device part (123:3@s.whatsapp.net), which the page reports.
 func NormalizeChatID(id string) (string, error) {
 	id = strings.TrimSpace(id)
-	if digitsRe.MatchString(id) {
-		return strings.TrimPrefix(id, "+") + "@c.us", nil
-	}
 	if u, ok := strings.CutSuffix(id, "@s.whatsapp.net"); ok {
 		id = strings.SplitN(u, ":", 2)[0] + "@c.us"
 	}
-	if !chatIDRe.MatchString(id) {
-		return "", fmt.Errorf("%w: chat id %q", ErrInvalid, id)
+	c, err := engines.ParseChatID(id)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	return id, nil
+	return c.String(), nil
 }
 
 // MessageID is a parsed serialized message id.
@@ -46,35 +39,15 @@ func (m MessageID) String() string {
 	return s
 }
 
-// ParseMessageID parses {fromMe}_{chatId}_{id}[_{participant}].
+// ParseMessageID parses {fromMe}_{chatId}_{id}[_{participant}] with
+// engines.ParseMessageID; the page needs the chat, so a bare id is refused.
 func ParseMessageID(s string) (MessageID, error) {
-	parts := strings.Split(s, "_")
-	bad := func(why string) (MessageID, error) {
-		return MessageID{}, fmt.Errorf("%w: message id %q: %s", ErrInvalid, s, why)
+	m, err := engines.ParseMessageID(s)
+	if err != nil {
+		return MessageID{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	if len(parts) != 3 && len(parts) != 4 {
-		return bad("want {fromMe}_{chatId}_{id}[_{participant}]")
+	if m.Bare {
+		return MessageID{}, fmt.Errorf("%w: message id %q: want {fromMe}_{chatId}_{id}[_{participant}]", ErrInvalid, s)
 	}
-	var m MessageID
-	switch parts[0] {
-	case "true":
-		m.FromMe = true
-	case "false":
-	default:
-		return bad("fromMe must be true or false")
-	}
-	if !chatIDRe.MatchString(parts[1]) {
-		return bad("bad chat id")
-	}
-	if !msgKeyIDRe.MatchString(parts[2]) {
-		return bad("bad key id")
-	}
-	m.ChatID, m.ID = parts[1], parts[2]
-	if len(parts) == 4 {
-		if !chatIDRe.MatchString(parts[3]) {
-			return bad("bad participant")
-		}
-		m.Participant = parts[3]
-	}
-	return m, nil
+	return MessageID{FromMe: m.FromMe, ChatID: m.Chat.String(), ID: m.ID, Participant: m.Participant.String()}, nil
 }
