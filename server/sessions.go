@@ -185,7 +185,7 @@ func (s *Server) updateSession(c echo.Context) error {
 	}
 	info, err := s.manager.Update(c.Request().Context(), name, engine, cfg)
 	if errors.Is(err, engines.ErrPaired) {
-		return newError(http.StatusConflict, "Session '%s' is paired with its %s engine; log out first (POST /api/sessions/%s/logout), then change the engine.", name, mustEngine(s, name), name)
+		return newError(http.StatusConflict, "Session '%s' is paired with its %s engine; log out first (POST /api/sessions/%s/logout), then change the engine.", name, s.engineOf(name), name)
 	}
 	if err != nil {
 		return err
@@ -193,7 +193,8 @@ func (s *Server) updateSession(c echo.Context) error {
 	return c.JSON(http.StatusOK, toSessionInfo(info))
 }
 
-func mustEngine(s *Server, name string) engines.Name {
+// engineOf is the engine of a session known to exist (for messages).
+func (s *Server) engineOf(name string) engines.Name {
 	n, _ := s.manager.EngineName(name)
 	return n
 }
