@@ -1,10 +1,10 @@
-# Build: a static binary (the SQLite driver is pure Go, no cgo).
+# Build: cgo on, for the SQLite driver (SQLite's C library); the Go image has gcc.
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/wagate ./cmd/wagate
+RUN CGO_ENABLED=1 go build -trimpath -ldflags="-s -w" -o /out/wagate ./cmd/wagate
 
 # Run: Debian with Chromium for the WEBJS engine.
 FROM debian:bookworm-slim

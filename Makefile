@@ -12,7 +12,7 @@ run:
 	go run ./cmd/wagate
 
 build:
-	CGO_ENABLED=0 go build -trimpath -o bin/wagate ./cmd/wagate
+	go build -trimpath -o bin/wagate ./cmd/wagate
 
 fuzz:
 	go test -run '^$$' -fuzz FuzzChatID -fuzztime 30s ./engines

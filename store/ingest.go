@@ -10,13 +10,9 @@ import (
 	"gorm.io/gorm"
 )
 
-// Rows of one multi-row message INSERT. The SQLite driver binds each parameter by
-// scanning all of them (quadratic in the statement's parameters), so SQLite gets
-// small statements; PostgreSQL gets big ones, as each costs a round trip.
-const (
-	insertRowsSQLite   = 50
-	insertRowsPostgres = 500
-)
+// insertRows is the rows of one multi-row message INSERT: big statements, as each
+// costs SQLite a statement step and PostgreSQL a round trip.
+const insertRows = 500
 
 var insertSQL sync.Map // "dialect/rows" → statement text
 
@@ -64,10 +60,7 @@ func insertMessageRows(ctx context.Context, tx *gorm.DB, rows []messageRow, inse
 		return fmt.Errorf("insert messages: not in a database/sql transaction (%T)", tx.Statement.ConnPool)
 	}
 	postgres := tx.Dialector.Name() == "postgres"
-	size := insertRowsSQLite
-	if postgres {
-		size = insertRowsPostgres
-	}
+	size := insertRows
 	var full *sql.Stmt
 	defer func() {
 		if full != nil {

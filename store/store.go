@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/glebarez/sqlite"
 	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 )
@@ -62,20 +62,15 @@ func Open(ctx context.Context, dsn, dataDir string, log *slog.Logger) (*Store, e
 			}
 			path = filepath.Join(dataDir, "wagate.db")
 		}
-		// WAL lets readers run beside the writer; the busy timeout and a single
-		// connection make every write wait its turn instead of failing with
-		// "database is locked". A 64 MiB page cache (the default is 2 MiB) keeps the
-		// message indexes' pages in memory while a history sync inserts into them.
-		db, err := gorm.Open(sqlite.Open("file:"+path+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"+
-			"&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)"), cfg)
-		if err != nil {
-			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
-		}
-		sqlDB, err := db.DB()
-		if err != nil {
-			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
-		}
+		sqlDB := OpenSQLite(path)
+		// One connection: every write waits its turn on it instead of racing
+		// another connection for the WAL lock.
 		sqlDB.SetMaxOpenConns(1)
+		db, err := gorm.Open(sqlite.New(sqlite.Config{Conn: sqlDB}), cfg)
+		if err != nil {
+			sqlDB.Close()
+			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+		}
 		s = Store{db: db, dialect: SQLite}
 	}
 	if err := s.migrate(ctx); err != nil {

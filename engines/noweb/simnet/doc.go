@@ -60,7 +60,7 @@
 //     `wagate simnet` and gateways) agree on the root; GET /simnet/api/info
 //     also returns the public key.
 //
-// Device stores for tests: [OpenSQLite] (pure-Go driver "sqlite", foreign
+// Device stores for tests: [OpenSQLite] (SQLite as wagate's store opens it, foreign
 // keys, WAL, busy timeout) and sqlstore.NewWithDB(db, "sqlite3", log) then
 // container.Upgrade(ctx).
 //

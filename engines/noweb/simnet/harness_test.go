@@ -155,10 +155,7 @@ type companion struct {
 func newCompanion(t *testing.T, srv *Server, name string) *companion {
 	t.Helper()
 	log := newRecLogger(t, name)
-	db, err := OpenSQLite(filepath.Join(t.TempDir(), name+".db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := OpenSQLite(filepath.Join(t.TempDir(), name+".db"))
 	t.Cleanup(func() { _ = db.Close() })
 	container := sqlstore.NewWithDB(db, "sqlite3", log.Sub("store"))
 	if err := container.Upgrade(t.Context()); err != nil {

@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	_ "github.com/glebarez/go-sqlite" // pure-Go "sqlite" driver for the phones' stores
+	"github.com/wagate/wagate/store"
 	"go.mau.fi/whatsmeow/store/sqlstore"
 	"go.mau.fi/whatsmeow/util/keys"
 )
@@ -128,10 +128,7 @@ func (s *Server) openStore() error {
 	} else if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("simnet: create data dir: %w", err)
 	}
-	db, err := OpenSQLite(filepath.Join(dir, "phones.db"))
-	if err != nil {
-		return fmt.Errorf("simnet: open phone store: %w", err)
-	}
+	db := OpenSQLite(filepath.Join(dir, "phones.db"))
 	container := sqlstore.NewWithDB(db, "sqlite3", WALogger(s.log.With("module", "phone-store")))
 	if err := container.Upgrade(s.ctx); err != nil {
 		_ = db.Close()
@@ -143,19 +140,15 @@ func (s *Server) openStore() error {
 
 // OpenSQLite opens a SQLite file with the pragmas whatsmeow's sqlstore
 // needs (foreign keys on; WAL and a busy timeout because whatsmeow runs
-// its own concurrent transactions). Use it with
-// sqlstore.NewWithDB(db, "sqlite3", log) for test device stores.
-func OpenSQLite(path string) (*sql.DB, error) {
-	dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)"
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
+// its own concurrent transactions), as wagate's store opens its own. Use it
+// with sqlstore.NewWithDB(db, "sqlite3", log) for test device stores.
+func OpenSQLite(path string) *sql.DB {
+	db := store.OpenSQLite(path)
 	// One connection: with several, a write that loses a race in WAL mode fails at
 	// once with SQLITE_BUSY whatever the busy timeout, and a Signal session whose
 	// new state was not saved reuses a message counter the receiver then refuses.
 	db.SetMaxOpenConns(1)
-	return db, nil
+	return db
 }
 
 // Start listens on listenAddr (e.g. "127.0.0.1:0") and serves the
