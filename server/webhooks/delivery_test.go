@@ -618,3 +618,38 @@ func TestReplicasShareOneDispatcher(t *testing.T) {
 		t.Fatalf("order per session broken: %v", bySession)
 	}
 }
+
+// TestLateNotifyIsNotSentTwice: the dispatcher is told of a row after its commit
+// (Committed), so a sweep may read and send it first; being told then must not
+// send it again, nor hold up the rows after it.
+func TestLateNotifyIsNotSentTwice(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		st, _ := storetest.Open(t, d)
+		rcv := newReceiver(t, "")
+		hook := engines.WebhookConfig{URL: rcv.url(), Events: []string{"*"}}
+		s := newService(t, st, nil, func(o *webhooks.Options) { o.SweepInterval = 20 * time.Millisecond })
+		first := event("default", "message", 0, hook)
+		p, err := s.Prepare(first)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.EnqueueDeliveries(context.Background(), p.Deliveries); err != nil {
+			t.Fatal(err)
+		}
+		rcv.waitDelivered(1, 10*time.Second) // found by a sweep
+		s.Committed(p)
+		second := event("default", "message", 1, hook)
+		if err := s.Publish(context.Background(), second); err != nil {
+			t.Fatal(err)
+		}
+		rcv.waitDelivered(2, 10*time.Second)
+		time.Sleep(100 * time.Millisecond) // a second send of the first would be here by now
+		var ids []string
+		for _, h := range rcv.snapshot() {
+			ids = append(ids, h.eventID)
+		}
+		if !equal(ids, []string{first.ID, second.ID}) {
+			t.Fatalf("receiver got %v, want %v once each, in order", ids, []string{first.ID, second.ID})
+		}
+	})
+}

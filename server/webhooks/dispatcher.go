@@ -36,6 +36,11 @@ type lane struct {
 	pending  int  // pending rows of this lane in the store, as far as we know
 	running  bool // a goroutine works this lane
 	current  string
+	// taken is the id of the last row the lane took: a row is told of (notify)
+	// after its commit, so a read of the store may have brought it in first.
+	taken string
+	// notified counts rows told of, so a sweep knows which came after its read.
+	notified uint64
 	reset    chan store.Delivery // a requeue of the row in hand: start its budget over
 }
 
@@ -180,9 +185,14 @@ func (d *dispatcher) notify(rows []store.Delivery) {
 	for _, r := range rows {
 		l := d.laneLocked(laneKey{r.Session, r.URL})
 		l.pending++
-		if !d.started || l.overflow || len(l.buf) >= d.o.LaneBuffer {
-			l.overflow = true // it stays in the store until buf drains
-		} else {
+		l.notified++
+		switch {
+		case r.ID <= l.taken, !d.started || l.overflow || len(l.buf) >= d.o.LaneBuffer:
+			// It stays in the store until buf drains. A row at or before the
+			// last one taken was most likely read and sent already: the read
+			// back finds it only if not.
+			l.overflow = true
+		default:
 			l.buf = insertByID(l.buf, r)
 		}
 		d.runLocked(l)
@@ -256,7 +266,7 @@ func (d *dispatcher) next(l *lane) (store.Delivery, bool) {
 		if len(l.buf) > 0 {
 			row := l.buf[0]
 			l.buf = l.buf[1:]
-			l.current = row.ID
+			l.current, l.taken = row.ID, row.ID
 			select { // a requeue of the row before this one is stale now
 			case <-l.reset:
 			default:
@@ -513,6 +523,13 @@ func (d *dispatcher) sweep(ctx context.Context) error {
 	if err := d.ack.flush(ctx); err != nil {
 		return err
 	}
+	// Rows told of after the read began may be missing from it.
+	d.mu.Lock()
+	before := make(map[laneKey]uint64, len(d.lanes))
+	for key, l := range d.lanes {
+		before[key] = l.notified
+	}
+	d.mu.Unlock()
 	lanes, err := d.st.PendingLanes(ctx)
 	if err != nil {
 		return err
@@ -528,7 +545,7 @@ func (d *dispatcher) sweep(ctx context.Context) error {
 		case !l.running:
 			// An idle lane with rows: ours left from a failed read, or written
 			// by another process.
-			l.pending = sl.Pending
+			l.pending = sl.Pending + int(l.notified-before[key])
 			l.overflow = true
 		case sl.Pending > l.pending:
 			// A working lane counts its own rows exactly; more in the store were
@@ -539,9 +556,17 @@ func (d *dispatcher) sweep(ctx context.Context) error {
 		d.runLocked(l)
 	}
 	for key, l := range d.lanes {
-		if !seen[key] && !l.running {
-			delete(d.lanes, key)
+		if seen[key] || l.running {
+			continue
 		}
+		if n := l.notified - before[key]; n > 0 {
+			// Its rows came after the read: they are in the store, and
+			// nothing else would send them before the next sweep.
+			l.pending, l.overflow = int(n), true
+			d.runLocked(l)
+			continue
+		}
+		delete(d.lanes, key)
 	}
 	return nil
 }
