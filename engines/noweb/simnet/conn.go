@@ -51,6 +51,9 @@ type conn struct {
 	// out feeds the writer goroutine: everything simnet routes to this
 	// device goes through it, in order.
 	out chan waBinary.Node
+	// unsent is the node the writer failed to send before onDisconnect ran;
+	// guarded by srv.mu.
+	unsent *waBinary.Node
 
 	closeOnce sync.Once
 }
@@ -79,12 +82,30 @@ func (c *conn) writeLoop() {
 		select {
 		case node := <-c.out:
 			if err := c.send(node); err != nil {
-				c.log.Debug("simnet: delivery failed", "tag", node.Tag, "err", err)
+				c.log.Debug("simnet: delivery failed, keeping the node for the next login", "tag", node.Tag, "err", err)
+				c.srv.keepUnsent(c, node)
 				return
 			}
 		case <-c.ctx.Done():
 			return
 		}
+	}
+}
+
+// keepUnsent takes back a node c's writer could not send: as the real server
+// does, simnet keeps a message until a connection of its device takes it.
+func (s *Server) keepUnsent(c *conn, node waBinary.Node) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := c.dev
+	switch {
+	case d == nil: // a pairing connection: nothing is kept for it
+	case d.conn == c: // onDisconnect, still to come, puts it first
+		c.unsent = &node
+	case d.conn == nil:
+		d.queue = append([]waBinary.Node{node}, d.queue...)
+	default: // the device is back on a new connection
+		d.deliver(node)
 	}
 }
 
