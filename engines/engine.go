@@ -140,6 +140,9 @@ type SendText struct {
 type Host interface {
 	// SetStatus moves the session; reason explains FAILED.
 	SetStatus(status Status, reason string)
+	// NewQR says a new QR code is up: SCAN_QR_CODE, emitted again for every code
+	// (as WAHA does), since clients fetch the QR when they get that event.
+	NewQR()
 	// SetMe records the paired account (nil after logout).
 	SetMe(me *MeInfo)
 	// Emit publishes an event of the session (name from EventNames).

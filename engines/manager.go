@@ -409,7 +409,7 @@ func (m *Manager) startEngine(ctx context.Context, s *session) error {
 	spec := SessionSpec{Name: s.rec.Name, Engine: s.rec.Engine, Config: s.rec.Config}
 	m.mu.Unlock()
 
-	m.setStatus(s, run, StatusStarting, "")
+	m.setStatus(s, run, StatusStarting, "", false)
 	h := &host{m: m, s: s, run: run}
 	f, ok := m.factories[spec.Engine]
 	if !ok {
@@ -452,17 +452,17 @@ func (m *Manager) stopEngine(ctx context.Context, s *session, userStop bool) {
 			m.log.Warn("stop engine", "session", s.rec.Name, "err", err)
 		}
 	}
-	m.setStatus(s, run, StatusStopped, "")
+	m.setStatus(s, run, StatusStopped, "", false)
 }
 
 // setStatus records a status of run run and tells everyone; stale runs are ignored.
-func (m *Manager) setStatus(s *session, run int, st Status, reason string) {
+func (m *Manager) setStatus(s *session, run int, st Status, reason string, again bool) {
 	m.mu.Lock()
 	if run != s.run || s.deleted {
 		m.mu.Unlock()
 		return
 	}
-	if s.rec.Status == st && reason == s.rec.Failure {
+	if s.rec.Status == st && reason == s.rec.Failure && !again {
 		m.mu.Unlock()
 		return
 	}
@@ -602,7 +602,9 @@ type host struct {
 	run int
 }
 
-func (h *host) SetStatus(st Status, reason string) { h.m.setStatus(h.s, h.run, st, reason) }
+func (h *host) SetStatus(st Status, reason string) { h.m.setStatus(h.s, h.run, st, reason, false) }
+
+func (h *host) NewQR() { h.m.setStatus(h.s, h.run, StatusScanQRCode, "", true) }
 
 func (h *host) SetMe(me *MeInfo) {
 	h.m.mu.Lock()
@@ -655,7 +657,7 @@ func (h *host) PrepareEmit(_ context.Context, emissions ...Emission) (Outbound, 
 func (h *host) Failed(err error, retry bool) {
 	m, s := h.m, h.s
 	m.log.Error("engine failed", "session", s.rec.Name, "retry", retry, "err", err)
-	m.setStatus(s, h.run, StatusFailed, err.Error())
+	m.setStatus(s, h.run, StatusFailed, err.Error(), false)
 	if !retry {
 		return
 	}
@@ -681,6 +683,7 @@ func (h *host) Failed(err error, retry bool) {
 type discardHost struct{}
 
 func (discardHost) SetStatus(Status, string)          {}
+func (discardHost) NewQR()                            {}
 func (discardHost) SetMe(*MeInfo)                     {}
 func (discardHost) Emit(context.Context, string, any) {}
 func (discardHost) Failed(error, bool)                {}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -354,5 +355,26 @@ func TestMissingEngineFailsClearly(t *testing.T) {
 	}
 	if info.Status != StatusFailed || info.Failure != "engine WEBJS is not available in this build" {
 		t.Fatalf("%+v", info)
+	}
+}
+
+// TestNewQRIsEmittedEachTime: clients fetch the QR on each SCAN_QR_CODE event, so
+// every new code is one, though the status does not change.
+func TestNewQRIsEmittedEachTime(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t)
+	h.m.Create(ctx, "s", NOWEB, SessionConfig{}, true)
+	h.last().host.NewQR()
+	h.last().host.NewQR()
+	h.last().host.SetStatus(StatusScanQRCode, "") // not a new code: no event
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var got []Status
+	for _, ev := range h.events {
+		got = append(got, ev.Payload.(SessionStatusPayload).Status)
+	}
+	want := []Status{StatusStarting, StatusScanQRCode, StatusScanQRCode, StatusScanQRCode}
+	if !slices.Equal(got, want) {
+		t.Fatalf("statuses %v, want %v", got, want)
 	}
 }

@@ -306,7 +306,7 @@ func (e *Engine) watchQR(gen int, qrs <-chan whatsmeow.QRChannelItem) {
 			if e.f.opts.PrintQR {
 				e.printQR(item.Code)
 			}
-			e.host.SetStatus(engines.StatusScanQRCode, "")
+			e.host.NewQR()
 		case item == whatsmeow.QRChannelSuccess:
 			e.clearQR(gen)
 		case item == whatsmeow.QRChannelTimeout:

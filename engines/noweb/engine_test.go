@@ -56,6 +56,8 @@ func (h *fakeHost) SetStatus(st engines.Status, reason string) {
 	h.bump()
 }
 
+func (h *fakeHost) NewQR() { h.SetStatus(engines.StatusScanQRCode, "") }
+
 func (h *fakeHost) SetMe(me *engines.MeInfo) {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -41,7 +41,11 @@ func (e *Engine) onEvent(gen int, pg browserPage, ev Event) {
 	}
 	ctx := context.Background()
 	switch ev.Type {
-	case EventLoaded, EventState, EventQR, EventDisconnected:
+	case EventQR:
+		if pg.Status().Status == StatusScanQR {
+			e.host.NewQR()
+		}
+	case EventLoaded, EventState, EventDisconnected:
 		e.syncStatus(pg)
 	case EventReady:
 		me := toMeInfo(ev.Me)

@@ -167,6 +167,7 @@ func (h *recHost) SetStatus(s engines.Status, reason string) {
 	defer h.mu.Unlock()
 	h.statuses = append(h.statuses, strings.TrimSuffix(string(s)+" "+reason, " "))
 }
+func (h *recHost) NewQR()                   { h.SetStatus(engines.StatusScanQRCode, "") }
 func (h *recHost) SetMe(me *engines.MeInfo) { h.mu.Lock(); h.me = append(h.me, me); h.mu.Unlock() }
 func (h *recHost) Emit(_ context.Context, ev string, p any) {
 	h.mu.Lock()
@@ -493,6 +494,20 @@ func TestEventsToHost(t *testing.T) {
 	if qr, err := e.QR(context.Background()); err != nil || qr.Value != "2@ref,a,b,c,d" {
 		t.Fatalf("QR %v %v", qr, err)
 	}
+	// A new code is SCAN_QR_CODE again, so clients fetch it.
+	pg.mu.Lock()
+	pg.status = StatusInfo{Status: StatusScanQR, QR: "3@ref,a,b,c,d"}
+	pg.mu.Unlock()
+	pg.events <- Event{Type: EventQR, QR: "3@ref,a,b,c,d"}
+	waitHost(t, h, func(s hostLog) bool {
+		n := 0
+		for _, st := range s.statuses {
+			if st == "SCAN_QR_CODE" {
+				n++
+			}
+		}
+		return n == 2
+	})
 	pg.events <- Event{Type: EventReady, Me: &Me{ID: "49@c.us", PushName: "Me", LID: "7@lid"}}
 	in := &Message{ID: "false_1@c.us_A", From: &from, Body: "hi"}
 	pg.events <- Event{Type: EventMessage, Message: in}

@@ -23,6 +23,7 @@ type txHost struct {
 }
 
 func (h *txHost) SetStatus(engines.Status, string) {}
+func (h *txHost) NewQR()                           {}
 func (h *txHost) SetMe(*engines.MeInfo)            {}
 func (h *txHost) Failed(error, bool)               {}
 func (h *txHost) Emit(context.Context, string, any) {
