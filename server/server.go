@@ -52,6 +52,7 @@ type Server struct {
 	version string
 	events  *webhooks.Service
 	started time.Time
+	ops     map[string]string // "METHOD /route/:path" → operation id, written only by New
 }
 
 const (
@@ -67,6 +68,7 @@ func New(d Deps) (*Server, error) {
 	s := &Server{
 		echo: e, cfg: d.Config, manager: d.Manager, matrix: d.Matrix, store: d.Store,
 		key: d.Key, log: d.Log, version: d.Version, events: d.Events, started: time.Now(),
+		ops: map[string]string{},
 	}
 	m, err := newMetrics(d.Registry, d.Manager)
 	if err != nil {
@@ -75,6 +77,7 @@ func New(d Deps) (*Server, error) {
 	s.metrics = m
 	e.HTTPErrorHandler = s.errorHandler
 	e.Use(
+		s.operation,
 		middleware.RequestID(),
 		s.accessLog,
 		middleware.RecoverWithConfig(middleware.RecoverConfig{
@@ -130,17 +133,25 @@ func (s *Server) route(id string, h echo.HandlerFunc) error {
 		j := strings.IndexByte(path[i:], '}')
 		path = path[:i] + ":" + path[i+1:i+j] + path[i+j+1:]
 	}
-	mws := []echo.MiddlewareFunc{func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			c.Set(ctxOperation, id)
-			return next(c)
-		}
-	}}
+	s.ops[op.Method+" "+path] = id
+	var mws []echo.MiddlewareFunc
 	if op.InSess {
 		mws = append(mws, s.gate)
 	}
 	s.echo.Add(op.Method, path, h, mws...)
 	return nil
+}
+
+// operation names the request's operation (its route's id in the matrix) before
+// any other middleware runs, so a refused request (401, 413) is logged and counted
+// under it too.
+func (s *Server) operation(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if id, ok := s.ops[c.Request().Method+" "+c.Path()]; ok {
+			c.Set(ctxOperation, id)
+		}
+		return next(c)
+	}
 }
 
 // Routes lists the method and path of every registered route, for tests.

@@ -27,6 +27,11 @@ func TestAuth(t *testing.T) {
 		for _, p := range []string{"/metrics", "/api/openapi.json", "/swagger", "/api/server/version", "/api/x/chats"} {
 			a.Expect(a.Do("GET", p, nil, "X-Api-Key", ""), 401)
 		}
+		// A refused request still counts under its operation.
+		m := a.Expect(a.Do("GET", "/metrics", nil), 200)
+		if want := `wagate_http_requests_total{method="GET",operation="sessions.list",status="401"} 3`; !strings.Contains(string(m.Body), want) {
+			t.Fatalf("metrics lack %s:\n%s", want, m.Body)
+		}
 	}
 	if _, err := server.NewAPIKey("sha512:abc"); err == nil {
 		t.Error("short sha512 key accepted")
