@@ -4,8 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
-	"sync"
 
 	"gorm.io/gorm"
 )
@@ -14,15 +14,9 @@ import (
 // costs SQLite a statement step and PostgreSQL a round trip.
 const insertRows = 500
 
-var insertSQL sync.Map // "dialect/rows" → statement text
-
 // insertMessagesSQL is the INSERT of n message rows, placeholders as the driver
 // wants them (? for SQLite, $n for PostgreSQL), returning the keys it inserted.
 func insertMessagesSQL(postgres bool, n int) string {
-	key := fmt.Sprint(postgres, "/", n)
-	if q, ok := insertSQL.Load(key); ok {
-		return q.(string)
-	}
 	var sb strings.Builder
 	sb.WriteString(`INSERT INTO wagate_messages (session, chat, id, from_me, ts, ack, payload, media, media_file, seq) VALUES `)
 	p := 0
@@ -37,7 +31,8 @@ func insertMessagesSQL(postgres bool, n int) string {
 			}
 			p++
 			if postgres {
-				fmt.Fprintf(&sb, "$%d", p)
+				sb.WriteByte('$')
+				sb.WriteString(strconv.Itoa(p))
 			} else {
 				sb.WriteByte('?')
 			}
@@ -45,7 +40,6 @@ func insertMessagesSQL(postgres bool, n int) string {
 		sb.WriteByte(')')
 	}
 	sb.WriteString(` ON CONFLICT (session, chat, id) DO NOTHING RETURNING chat, id`)
-	insertSQL.Store(key, sb.String())
 	return sb.String()
 }
 
@@ -60,25 +54,24 @@ func insertMessageRows(ctx context.Context, tx *gorm.DB, rows []messageRow, inse
 		return fmt.Errorf("insert messages: not in a database/sql transaction (%T)", tx.Statement.ConnPool)
 	}
 	postgres := tx.Dialector.Name() == "postgres"
-	size := insertRows
 	var full *sql.Stmt
 	defer func() {
 		if full != nil {
 			full.Close()
 		}
 	}()
-	args := make([]any, 0, size*10)
-	for start := 0; start < len(rows); start += size {
-		part := rows[start:min(start+size, len(rows))]
+	args := make([]any, 0, insertRows*10)
+	for start := 0; start < len(rows); start += insertRows {
+		part := rows[start:min(start+insertRows, len(rows))]
 		args = args[:0]
 		for _, r := range part {
 			args = append(args, r.Session, r.Chat, r.ID, r.FromMe, r.Ts, r.Ack, r.Payload, r.Media, r.MediaFile, r.Seq)
 		}
 		var res *sql.Rows
 		var err error
-		if len(part) == size {
+		if len(part) == insertRows {
 			if full == nil {
-				if full, err = sqlTx.PrepareContext(ctx, insertMessagesSQL(postgres, size)); err != nil {
+				if full, err = sqlTx.PrepareContext(ctx, insertMessagesSQL(postgres, insertRows)); err != nil {
 					return err
 				}
 			}
