@@ -7,6 +7,7 @@ test: vet
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	go vet ./...
+	CGO_ENABLED=0 go vet ./store  # the build without cgo: PostgreSQL only
 
 run:
 	go run ./cmd/wagate
