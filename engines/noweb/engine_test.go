@@ -511,3 +511,15 @@ func TestDeviceRemovedFromPhone(t *testing.T) {
 		t.Fatalf("device rows = %d, want 0", n)
 	}
 }
+
+// TestSiblingSchemas: two gateways keeping their tables in two schemas of one
+// PostgreSQL database each get a whatsmeow store of their own.
+func TestSiblingSchemas(t *testing.T) {
+	for range 2 {
+		st, _ := storetest.Open(t, store.Postgres)
+		if _, err := NewFactory(t.Context(), Options{DB: st.SQL(), Dialect: string(st.Dialect()), Log: testLogger(),
+			Chats: st.ChatStore(), Contacts: st.ContactStore()}); err != nil {
+			t.Fatalf("NewFactory: %v", err)
+		}
+	}
+}

@@ -96,6 +96,14 @@ func NewFactory(ctx context.Context, opts Options) (engines.Factory, error) {
 	log = log.With("engine", "NOWEB")
 	f := &Factory{opts: opts, log: log, waLog: simnet.WALogger(log), dialect: opts.Dialect}
 	f.container = sqlstore.NewWithDB(opts.DB, waDialect, f.waLog.Sub("store"))
+	if waDialect == "postgres" {
+		// whatsmeow's migrator asks information_schema whether its version table
+		// exists in any schema, not in ours: with another gateway's tables in a
+		// sibling schema it would skip creating it here, then fail to read it.
+		if _, err := opts.DB.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS whatsmeow_version (version INTEGER, compat INTEGER)`); err != nil {
+			return nil, fmt.Errorf("noweb: create whatsmeow version table: %w", err)
+		}
+	}
 	if err := f.container.Upgrade(ctx); err != nil {
 		return nil, fmt.Errorf("noweb: migrate whatsmeow store: %w", err)
 	}
