@@ -73,11 +73,8 @@ func (e *Engine) Start(ctx context.Context) error {
 	cli := whatsmeow.NewClient(dev, simnet.WALogger(e.log))
 	cli.EnableAutoReconnect = true
 	// Ack to WhatsApp only once our handler has stored the event: a crash or a
-	// failed write means WhatsApp delivers it again. Decrypting advances the
-	// Signal session, so the copy delivered again could not be decrypted: the
-	// buffer keeps the plaintext until the handler has succeeded.
+	// failed write means WhatsApp delivers it again.
 	cli.SynchronousAck = true
-	cli.EnableDecryptedEventBuffer = true
 	// The first sync of each app-state collection is a full one; its archive, pin,
 	// mute and read states belong in the store too.
 	cli.EmitAppStateEventsOnFullSync = true

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -321,76 +320,4 @@ func TestMediaDownload(t *testing.T) {
 	if err != nil || string(got) != string(png) {
 		t.Fatalf("file: %q, %v", got, err)
 	}
-}
-
-// refusingChats is a ChatStore whose message writes fail while refuse is set.
-type refusingChats struct {
-	engines.ChatStore
-	refuse  atomic.Bool
-	refused atomic.Int32
-}
-
-func (c *refusingChats) SaveMessages(ctx context.Context, session string, msgs []engines.StoredMessage, live bool) error {
-	if c.refuse.Load() {
-		c.refused.Add(1)
-		return errors.New("disk full")
-	}
-	return c.ChatStore.SaveMessages(ctx, session, msgs, live)
-}
-
-// TestFailedWriteIsDeliveredAgain: a message whose store write fails is not
-// acknowledged, so WhatsApp delivers it again at the next connection, and the
-// engine, which decrypted it once already, takes it from whatsmeow's buffer.
-func TestFailedWriteIsDeliveredAgain(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, d store.Dialect) {
-		e := newEnv(t, d)
-		ctx := testCtx(t)
-		const me, them = "491510000061", "491510000062"
-		if _, err := e.srv.CreateAccount(ctx, me, "Alice"); err != nil {
-			t.Fatal(err)
-		}
-		bob, err := e.srv.CreateAccount(ctx, them, "Bob")
-		if err != nil {
-			t.Fatal(err)
-		}
-		chats := &refusingChats{ChatStore: e.db.ChatStore()}
-		f, err := NewFactory(t.Context(), Options{DB: e.db.SQL(), Dialect: string(e.db.Dialect()), Log: e.log,
-			StoreEnabled: true, Chats: chats, Contacts: e.db.ContactStore(), Simnet: &SimnetOptions{Addr: e.srv.Addr()}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		eng, h := newEngine(t, f.(*Factory), "default")
-		pairByQR(t, ctx, e, eng, h, me)
-		chat := them + "@c.us"
-
-		chats.refuse.Store(true)
-		id, err := bob.SendText(ctx, me, "stored at the second try")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for chats.refused.Load() == 0 {
-			select {
-			case <-ctx.Done():
-				t.Fatal("the message never reached the store")
-			case <-time.After(10 * time.Millisecond):
-			}
-		}
-		chats.refuse.Store(false)
-		if _, err := eng.GetMessage(ctx, engines.ChatID{}, engines.MessageID{ID: string(id), Bare: true}, false); !errors.Is(err, engines.ErrNotFound) {
-			t.Fatalf("refused message is stored: %v", err)
-		}
-
-		// The next connection gets it again.
-		if err := eng.Stop(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if err := eng.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		waitMessages(t, ctx, eng, chat, hasBody("stored at the second try"))
-		h.waitEmitted(t, ctx, "message", func(p any) bool {
-			m, ok := p.(engines.Message)
-			return ok && m.ID == "false_"+chat+"_"+string(id)
-		})
-	})
 }

@@ -86,9 +86,6 @@ func (c *conn) writeLoop() {
 				c.srv.keepUnsent(c, node)
 				return
 			}
-			if node.Tag == "message" {
-				c.srv.awaitReceipt(c, node)
-			}
 		case <-c.ctx.Done():
 			return
 		}
@@ -109,15 +106,6 @@ func (s *Server) keepUnsent(c *conn, node waBinary.Node) {
 		d.queue = append([]waBinary.Node{node}, d.queue...)
 	default: // the device is back on a new connection
 		d.deliver(node)
-	}
-}
-
-// awaitReceipt keeps a message c sent until its device answers it.
-func (s *Server) awaitReceipt(c *conn, node waBinary.Node) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if c.dev != nil {
-		c.dev.unreceipted = append(c.dev.unreceipted, node)
 	}
 }
 

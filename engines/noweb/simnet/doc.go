@@ -15,11 +15,6 @@
 // real on both ends. Companion devices are gateway sessions. A scripted
 // contact is simply another account's phone.
 //
-// As WhatsApp does, the server keeps what it routes to an offline device for its
-// next login, and keeps each message it sent until the device answers it with a
-// receipt (or a nack): one left unanswered, because the client failed to handle
-// it, is sent again at the device's next login.
-//
 // Pairing works by QR ([Server.ScanQR] with the string whatsmeow emits in
 // events.QR) and by phone code ([Server.EnterPairingCode] with the code
 // whatsmeow's PairPhone returned). Right after a new companion logs in for

@@ -89,15 +89,6 @@ func (s *Server) handleReceipt(c *conn, node *waBinary.Node) {
 	sender := c.dev
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if sender != nil {
-		ids := []string{strAttr(node, "id")}
-		if list, ok := node.GetOptionalChildByTag("list"); ok {
-			for _, item := range list.GetChildrenByTag("item") {
-				ids = append(ids, strAttr(&item, "id"))
-			}
-		}
-		sender.answered(ids)
-	}
 	acc := s.lookupAccount(to)
 	if acc == nil {
 		return

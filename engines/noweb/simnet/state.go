@@ -41,12 +41,8 @@ type device struct {
 	keyIndex uint32
 	props    []byte // DeviceProps from the pairing payload (protobuf)
 
-	conn  *conn
-	queue []waBinary.Node
-	// unreceipted are the messages sent to the device that it has not answered
-	// with a receipt (or a nack): like the real server, simnet sends them again at
-	// the device's next login, so a client that failed to handle one gets it back.
-	unreceipted   []waBinary.Node
+	conn          *conn
+	queue         []waBinary.Node
 	loggedInOnce  bool
 	pendingLinked bool // companion paired but not yet greeted by its phone
 }
@@ -79,13 +75,6 @@ func (d *device) deliver(node waBinary.Node) {
 		return
 	}
 	d.queue = append(d.queue, node)
-}
-
-// answered forgets the unreceipted messages of ids. Must hold Server.mu.
-func (d *device) answered(ids []string) {
-	d.unreceipted = slices.DeleteFunc(d.unreceipted, func(n waBinary.Node) bool {
-		return slices.Contains(ids, strAttr(&n, "id"))
-	})
 }
 
 // sortedDevices lists an account's devices by id. Must hold Server.mu.

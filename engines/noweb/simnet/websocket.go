@@ -78,8 +78,6 @@ func (s *Server) onAuthenticated(c *conn) error {
 	c.dev = dev
 	// Queued nodes go first into the writer's channel; anything routed from
 	// now on lands behind them. The writer starts after <success>.
-	dev.queue = append(dev.unreceipted, dev.queue...)
-	dev.unreceipted = nil
 	queued := len(dev.queue)
 	for len(dev.queue) > 0 && c.enqueue(dev.queue[0]) {
 		dev.queue = dev.queue[1:]
@@ -151,14 +149,8 @@ func (s *Server) handleNode(c *conn, node *waBinary.Node) {
 		s.handleReceipt(c, node)
 	case "ack", "presence", "chatstate", "ib":
 		// Acks need no answer; presence and chat state are not simulated.
-		switch {
-		case node.Tag == "chatstate":
+		if node.Tag == "chatstate" {
 			s.relayChatState(c, node)
-		case node.Tag == "ack" && strAttr(node, "class") == "message" && c.dev != nil:
-			// A nack: the client will not handle the message, ever.
-			s.mu.Lock()
-			c.dev.answered([]string{strAttr(node, "id")})
-			s.mu.Unlock()
 		}
 	default:
 		c.log.Debug("simnet: ignoring node", "tag", node.Tag)
