@@ -11,9 +11,12 @@ import (
 	"github.com/mattn/go-sqlite3"
 )
 
-// OpenSQLite opens the SQLite file at path with wagate's pragmas on every
-// connection. The driver is SQLite's C library (cgo): its prepared statements
-// run without being parsed again, which history-sync ingest depends on.
+// OpenSQLite opens the SQLite file at path with wagate's pragmas, on one
+// connection: with several, a write that loses a race for the WAL lock fails at
+// once with SQLITE_BUSY whatever the busy timeout (whatsmeow then loses a Signal
+// session update, and a message counter is reused). The driver is SQLite's C
+// library (cgo): its prepared statements run without being parsed again, which
+// history-sync ingest depends on.
 func OpenSQLite(path string) *sql.DB {
 	// WAL lets readers run beside the writer; the busy timeout makes a write wait
 	// its turn instead of failing with "database is locked". A 64 MiB page cache
@@ -30,7 +33,7 @@ func OpenSQLite(path string) *sql.DB {
 		"PRAGMA temp_store = MEMORY",
 		"PRAGMA wal_autocheckpoint = 10000",
 	}
-	return sql.OpenDB(sqliteConnector{
+	db := sql.OpenDB(sqliteConnector{
 		dsn: "file:" + path,
 		drv: &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
 			for _, p := range pragmas {
@@ -41,6 +44,8 @@ func OpenSQLite(path string) *sql.DB {
 			return nil
 		}},
 	})
+	db.SetMaxOpenConns(1)
+	return db
 }
 
 // sqliteConnector hands database/sql the driver with its connect hook, without

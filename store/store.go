@@ -63,9 +63,6 @@ func Open(ctx context.Context, dsn, dataDir string, log *slog.Logger) (*Store, e
 			path = filepath.Join(dataDir, "wagate.db")
 		}
 		sqlDB := OpenSQLite(path)
-		// One connection: every write waits its turn on it instead of racing
-		// another connection for the WAL lock.
-		sqlDB.SetMaxOpenConns(1)
 		db, err := gorm.Open(sqlite.New(sqlite.Config{Conn: sqlDB}), cfg)
 		if err != nil {
 			sqlDB.Close()

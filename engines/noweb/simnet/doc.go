@@ -60,8 +60,8 @@
 //     `wagate simnet` and gateways) agree on the root; GET /simnet/api/info
 //     also returns the public key.
 //
-// Device stores for tests: [OpenSQLite] (SQLite as wagate's store opens it, foreign
-// keys, WAL, busy timeout) and sqlstore.NewWithDB(db, "sqlite3", log) then
+// Device stores for tests: store.OpenSQLite (foreign keys, WAL, busy timeout,
+// one connection) and sqlstore.NewWithDB(db, "sqlite3", log) then
 // container.Upgrade(ctx).
 //
 // # HTTP control API (JSON)

@@ -14,6 +14,8 @@ import (
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/store/sqlstore"
+
+	"github.com/wagate/wagate/store"
 	waLog "go.mau.fi/whatsmeow/util/log"
 )
 
@@ -155,7 +157,7 @@ type companion struct {
 func newCompanion(t *testing.T, srv *Server, name string) *companion {
 	t.Helper()
 	log := newRecLogger(t, name)
-	db := OpenSQLite(filepath.Join(t.TempDir(), name+".db"))
+	db := store.OpenSQLite(filepath.Join(t.TempDir(), name+".db"))
 	t.Cleanup(func() { _ = db.Close() })
 	container := sqlstore.NewWithDB(db, "sqlite3", log.Sub("store"))
 	if err := container.Upgrade(t.Context()); err != nil {

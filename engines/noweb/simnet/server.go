@@ -128,7 +128,7 @@ func (s *Server) openStore() error {
 	} else if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("simnet: create data dir: %w", err)
 	}
-	db := OpenSQLite(filepath.Join(dir, "phones.db"))
+	db := store.OpenSQLite(filepath.Join(dir, "phones.db"))
 	container := sqlstore.NewWithDB(db, "sqlite3", WALogger(s.log.With("module", "phone-store")))
 	if err := container.Upgrade(s.ctx); err != nil {
 		_ = db.Close()
@@ -136,19 +136,6 @@ func (s *Server) openStore() error {
 	}
 	s.db, s.container = db, container
 	return nil
-}
-
-// OpenSQLite opens a SQLite file with the pragmas whatsmeow's sqlstore
-// needs (foreign keys on; WAL and a busy timeout because whatsmeow runs
-// its own concurrent transactions), as wagate's store opens its own. Use it
-// with sqlstore.NewWithDB(db, "sqlite3", log) for test device stores.
-func OpenSQLite(path string) *sql.DB {
-	db := store.OpenSQLite(path)
-	// One connection: with several, a write that loses a race in WAL mode fails at
-	// once with SQLITE_BUSY whatever the busy timeout, and a Signal session whose
-	// new state was not saved reuses a message counter the receiver then refuses.
-	db.SetMaxOpenConns(1)
-	return db
 }
 
 // Start listens on listenAddr (e.g. "127.0.0.1:0") and serves the
