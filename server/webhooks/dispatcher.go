@@ -186,13 +186,12 @@ func (d *dispatcher) notify(rows []store.Delivery) {
 		l := d.laneLocked(laneKey{r.Session, r.URL})
 		l.pending++
 		l.notified++
-		switch {
-		case r.ID <= l.taken, !d.started || l.overflow || len(l.buf) >= d.o.LaneBuffer:
+		if r.ID <= l.taken || !d.started || l.overflow || len(l.buf) >= d.o.LaneBuffer {
 			// It stays in the store until buf drains. A row at or before the
 			// last one taken was most likely read and sent already: the read
 			// back finds it only if not.
 			l.overflow = true
-		default:
+		} else {
 			l.buf = insertByID(l.buf, r)
 		}
 		d.runLocked(l)
