@@ -7,7 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/wagate/wagate/engines"
-	"github.com/wagate/wagate/server/webhooks"
+	"github.com/wagate/wagate/webhooks"
 	"github.com/wagate/wagate/store"
 )
 

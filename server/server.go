@@ -18,7 +18,7 @@ import (
 	"github.com/wagate/wagate/capabilities"
 	"github.com/wagate/wagate/configs"
 	"github.com/wagate/wagate/engines"
-	"github.com/wagate/wagate/server/webhooks"
+	"github.com/wagate/wagate/webhooks"
 )
 
 // Pinger reports whether the database answers.

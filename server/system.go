@@ -9,7 +9,7 @@ import (
 
 	"github.com/wagate/wagate/engines"
 	"github.com/wagate/wagate/server/apidocs"
-	"github.com/wagate/wagate/server/webhooks"
+	"github.com/wagate/wagate/webhooks"
 )
 
 func (s *Server) ping(c echo.Context) error {

@@ -16,7 +16,7 @@ import (
 	"github.com/wagate/wagate/configs"
 	"github.com/wagate/wagate/engines"
 	"github.com/wagate/wagate/server"
-	"github.com/wagate/wagate/server/webhooks"
+	"github.com/wagate/wagate/webhooks"
 	"github.com/wagate/wagate/store"
 )
 

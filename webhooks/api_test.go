@@ -18,7 +18,7 @@ import (
 	"github.com/wagate/wagate/engines"
 	"github.com/wagate/wagate/server"
 	"github.com/wagate/wagate/server/apidocs"
-	"github.com/wagate/wagate/server/webhooks"
+	"github.com/wagate/wagate/webhooks"
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/store/storetest"
 )

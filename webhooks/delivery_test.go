@@ -19,7 +19,7 @@ import (
 
 	"github.com/wagate/wagate/configs"
 	"github.com/wagate/wagate/engines"
-	"github.com/wagate/wagate/server/webhooks"
+	"github.com/wagate/wagate/webhooks"
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/store/storetest"
 )

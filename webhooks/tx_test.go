@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/wagate/wagate/engines"
-	"github.com/wagate/wagate/server/webhooks"
+	"github.com/wagate/wagate/webhooks"
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/store/storetest"
 )
