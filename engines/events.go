@@ -38,11 +38,3 @@ type PublisherFunc func(ctx context.Context, ev Event) error
 
 // Publish calls f.
 func (f PublisherFunc) Publish(ctx context.Context, ev Event) error { return f(ctx, ev) }
-
-// SessionStatusPayload is the payload of the session.status event.
-type SessionStatusPayload struct {
-	Name     string         `json:"name"`
-	Status   Status         `json:"status"`
-	Statuses []StatusChange `json:"statuses"`
-	Data     any            `json:"data"`
-}

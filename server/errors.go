@@ -1,6 +1,8 @@
 package server
 
 import (
+	"github.com/wagate/wagate/sessions"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -86,7 +88,7 @@ func (s *Server) toAPIError(err error, c echo.Context) *APIError {
 		return badRequest("%s", idErr.Error())
 	case errors.As(err, &sdErr):
 		return newError(http.StatusUnprocessableEntity, "%s", sdErr.Error())
-	case errors.Is(err, engines.ErrSessionNotFound):
+	case errors.Is(err, sessions.ErrNotFound):
 		return newError(http.StatusNotFound, "Session not found")
 	case errors.Is(err, engines.ErrNotFound):
 		return newError(http.StatusNotFound, "%s", err.Error())

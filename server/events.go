@@ -7,8 +7,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/wagate/wagate/engines"
-	"github.com/wagate/wagate/webhooks"
 	"github.com/wagate/wagate/store"
+	"github.com/wagate/wagate/webhooks"
 )
 
 // deliveryJSON is one webhook delivery as the API shows it: never its HMAC key or

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"github.com/wagate/wagate/sessions"
+
 	"strconv"
 	"time"
 
@@ -15,7 +17,7 @@ type metrics struct {
 	duration *prometheus.HistogramVec
 }
 
-func newMetrics(reg *prometheus.Registry, m *engines.Manager) (*metrics, error) {
+func newMetrics(reg *prometheus.Registry, m *sessions.Manager) (*metrics, error) {
 	mt := &metrics{
 		gatherer: reg,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -46,7 +48,7 @@ func (m *metrics) observe(op, method string, status int, d time.Duration) {
 
 // sessionsCollector counts sessions at scrape time, so the gauge never goes stale.
 type sessionsCollector struct {
-	m    *engines.Manager
+	m    *sessions.Manager
 	desc *prometheus.Desc
 }
 

@@ -4,6 +4,8 @@
 package server
 
 import (
+	"github.com/wagate/wagate/sessions"
+
 	"context"
 	"fmt"
 	"log/slog"
@@ -17,7 +19,6 @@ import (
 
 	"github.com/wagate/wagate/capabilities"
 	"github.com/wagate/wagate/configs"
-	"github.com/wagate/wagate/engines"
 	"github.com/wagate/wagate/webhooks"
 )
 
@@ -29,7 +30,7 @@ type Pinger interface {
 // Deps is what the server is built from.
 type Deps struct {
 	Config   configs.Config
-	Manager  *engines.Manager
+	Manager  *sessions.Manager
 	Matrix   *capabilities.Matrix
 	Store    Pinger
 	Key      *APIKey
@@ -43,7 +44,7 @@ type Deps struct {
 type Server struct {
 	echo    *echo.Echo
 	cfg     configs.Config
-	manager *engines.Manager
+	manager *sessions.Manager
 	matrix  *capabilities.Matrix
 	store   Pinger
 	key     *APIKey

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"github.com/wagate/wagate/sessions"
+
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -29,7 +31,7 @@ type sessionTimestamps struct {
 	Activity *int64 `json:"activity"`
 }
 
-func toSessionInfo(in engines.SessionInfo) sessionInfo {
+func toSessionInfo(in sessions.Info) sessionInfo {
 	out := sessionInfo{
 		Name: in.Name, Status: in.Status, Config: in.Config, Me: in.Me,
 		Engine: map[string]any{"engine": in.Engine},
@@ -146,7 +148,7 @@ func (s *Server) createSession(c echo.Context) error {
 	}
 	start := req.Start == nil || *req.Start
 	info, err := s.manager.Create(c.Request().Context(), name, engine, cfg, start)
-	if errors.Is(err, engines.ErrSessionExists) {
+	if errors.Is(err, sessions.ErrExists) {
 		return newError(http.StatusUnprocessableEntity, "Session '%s' already exists. Use PUT to update it.", name)
 	}
 	if err != nil {
@@ -184,7 +186,7 @@ func (s *Server) updateSession(c echo.Context) error {
 		return err
 	}
 	info, err := s.manager.Update(c.Request().Context(), name, engine, cfg)
-	if errors.Is(err, engines.ErrPaired) {
+	if errors.Is(err, sessions.ErrPaired) {
 		return newError(http.StatusConflict, "Session '%s' is paired with its %s engine; log out first (POST /api/sessions/%s/logout), then change the engine.", name, s.engineOf(name), name)
 	}
 	if err != nil {
@@ -211,7 +213,7 @@ func (s *Server) deleteSession(c echo.Context) error {
 }
 
 // sessionAction serves start, stop, restart and logout, which all answer 201 with the info.
-func (s *Server) sessionAction(act func(ctx context.Context, name string) (engines.SessionInfo, error)) echo.HandlerFunc {
+func (s *Server) sessionAction(act func(ctx context.Context, name string) (sessions.Info, error)) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		name, err := sessionParam(c)
 		if err != nil {
@@ -275,7 +277,7 @@ func (s *Server) startDeprecated(c echo.Context) error {
 	ctx := c.Request().Context()
 	info, err := s.manager.Get(ctx, name)
 	switch {
-	case errors.Is(err, engines.ErrSessionNotFound):
+	case errors.Is(err, sessions.ErrNotFound):
 		info, err = s.manager.Create(ctx, name, s.cfg.Engines.Default, cfg, true)
 	case err != nil:
 	case info.Status != engines.StatusStopped:

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"github.com/wagate/wagate/sessions"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -25,7 +27,7 @@ type sessionRow struct {
 
 func (sessionRow) TableName() string { return "wagate_sessions" }
 
-func toRow(rec engines.SessionRecord) (sessionRow, error) {
+func toRow(rec sessions.Record) (sessionRow, error) {
 	cfg, err := json.Marshal(rec.Config)
 	if err != nil {
 		return sessionRow{}, fmt.Errorf("encode config: %w", err)
@@ -46,8 +48,8 @@ func toRow(rec engines.SessionRecord) (sessionRow, error) {
 	return row, nil
 }
 
-func (r sessionRow) record() (engines.SessionRecord, error) {
-	rec := engines.SessionRecord{
+func (r sessionRow) record() (sessions.Record, error) {
+	rec := sessions.Record{
 		Name: r.Name, Engine: engines.Name(r.Engine), Running: r.Running,
 		Status: engines.Status(r.Status), Failure: r.Failure,
 		CreatedAt: time.UnixMilli(r.CreatedAt), UpdatedAt: time.UnixMilli(r.UpdatedAt),
@@ -65,12 +67,12 @@ func (r sessionRow) record() (engines.SessionRecord, error) {
 }
 
 // ListSessions returns every session, by name.
-func (s *Store) ListSessions(ctx context.Context) ([]engines.SessionRecord, error) {
+func (s *Store) ListSessions(ctx context.Context) ([]sessions.Record, error) {
 	var rows []sessionRow
 	if err := s.db.WithContext(ctx).Order("name").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list sessions: %w", err)
 	}
-	out := make([]engines.SessionRecord, 0, len(rows))
+	out := make([]sessions.Record, 0, len(rows))
 	for _, r := range rows {
 		rec, err := r.record()
 		if err != nil {
@@ -81,15 +83,15 @@ func (s *Store) ListSessions(ctx context.Context) ([]engines.SessionRecord, erro
 	return out, nil
 }
 
-// CreateSession inserts a session; a taken name is engines.ErrSessionExists.
-func (s *Store) CreateSession(ctx context.Context, rec engines.SessionRecord) error {
+// CreateSession inserts a session; a taken name is sessions.ErrExists.
+func (s *Store) CreateSession(ctx context.Context, rec sessions.Record) error {
 	row, err := toRow(rec)
 	if err != nil {
 		return err
 	}
 	err = s.db.WithContext(ctx).Create(&row).Error
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		return engines.ErrSessionExists
+		return sessions.ErrExists
 	}
 	if err != nil {
 		return fmt.Errorf("insert session %q: %w", rec.Name, err)
@@ -97,8 +99,8 @@ func (s *Store) CreateSession(ctx context.Context, rec engines.SessionRecord) er
 	return nil
 }
 
-// SaveSession updates a session; a missing one is engines.ErrSessionNotFound.
-func (s *Store) SaveSession(ctx context.Context, rec engines.SessionRecord) error {
+// SaveSession updates a session; a missing one is sessions.ErrNotFound.
+func (s *Store) SaveSession(ctx context.Context, rec sessions.Record) error {
 	row, err := toRow(rec)
 	if err != nil {
 		return err
@@ -111,7 +113,7 @@ func (s *Store) SaveSession(ctx context.Context, rec engines.SessionRecord) erro
 		return fmt.Errorf("update session %q: %w", rec.Name, res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return fmt.Errorf("update session %q: %w", rec.Name, engines.ErrSessionNotFound)
+		return fmt.Errorf("update session %q: %w", rec.Name, sessions.ErrNotFound)
 	}
 	return nil
 }

@@ -1,6 +1,8 @@
 package store_test
 
 import (
+	"github.com/wagate/wagate/sessions"
+
 	"context"
 	"errors"
 	"io"
@@ -22,7 +24,7 @@ func TestSessionsRoundTrip(t *testing.T) {
 		}
 		now := time.UnixMilli(time.Now().UnixMilli())
 		enabled := true
-		rec := engines.SessionRecord{
+		rec := sessions.Record{
 			Name: "alpha", Engine: engines.NOWEB, Status: engines.StatusStopped,
 			Config: engines.SessionConfig{
 				Metadata: map[string]string{"user.id": "42"},
@@ -34,7 +36,7 @@ func TestSessionsRoundTrip(t *testing.T) {
 		if err := s.CreateSession(ctx, rec); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.CreateSession(ctx, rec); !errors.Is(err, engines.ErrSessionExists) {
+		if err := s.CreateSession(ctx, rec); !errors.Is(err, sessions.ErrExists) {
 			t.Fatalf("second create: err = %v, want ErrSessionExists", err)
 		}
 		rec.Running = true
@@ -44,7 +46,7 @@ func TestSessionsRoundTrip(t *testing.T) {
 		if err := s.SaveSession(ctx, rec); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.CreateSession(ctx, engines.SessionRecord{Name: "beta", Engine: engines.WEBJS, Status: engines.StatusStopped, CreatedAt: now, UpdatedAt: now}); err != nil {
+		if err := s.CreateSession(ctx, sessions.Record{Name: "beta", Engine: engines.WEBJS, Status: engines.StatusStopped, CreatedAt: now, UpdatedAt: now}); err != nil {
 			t.Fatal(err)
 		}
 		got, err := s.ListSessions(ctx)
@@ -64,7 +66,7 @@ func TestSessionsRoundTrip(t *testing.T) {
 		if err := s.DeleteSession(ctx, "alpha"); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.SaveSession(ctx, rec); !errors.Is(err, engines.ErrSessionNotFound) {
+		if err := s.SaveSession(ctx, rec); !errors.Is(err, sessions.ErrNotFound) {
 			t.Fatalf("save deleted: err = %v, want ErrSessionNotFound", err)
 		}
 		if err := s.Ping(ctx); err != nil {

@@ -1,6 +1,8 @@
 package webhooks_test
 
 import (
+	"github.com/wagate/wagate/sessions"
+
 	"context"
 	"encoding/json"
 	"io"
@@ -18,9 +20,9 @@ import (
 	"github.com/wagate/wagate/engines"
 	"github.com/wagate/wagate/server"
 	"github.com/wagate/wagate/server/apidocs"
-	"github.com/wagate/wagate/webhooks"
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/store/storetest"
+	"github.com/wagate/wagate/webhooks"
 )
 
 const apiKey = "webhooks-test-key-0123456789"
@@ -41,7 +43,7 @@ func newGateway(t *testing.T, d store.Dialect, tune func(*webhooks.Options)) *ga
 	events := newService(t, st, reg, tune)
 	cfg := configs.Default()
 	cfg.Data.Dir = t.TempDir()
-	m := engines.NewManager(st, nil, events, testLog(), engines.ManagerOptions{})
+	m := sessions.NewManager(st, nil, events, testLog(), sessions.ManagerOptions{})
 	if err := m.Boot(context.Background(), false); err != nil {
 		t.Fatal(err)
 	}

@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/wagate/wagate/engines"
-	"github.com/wagate/wagate/webhooks"
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/store/storetest"
+	"github.com/wagate/wagate/webhooks"
 )
 
 // benchReceiver checks each delivery's signature and records, for the first receipt

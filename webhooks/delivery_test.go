@@ -19,9 +19,9 @@ import (
 
 	"github.com/wagate/wagate/configs"
 	"github.com/wagate/wagate/engines"
-	"github.com/wagate/wagate/webhooks"
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/store/storetest"
+	"github.com/wagate/wagate/webhooks"
 )
 
 // hit is one request a receiver got.

@@ -13,9 +13,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/wagate/wagate/configs"
-	"github.com/wagate/wagate/webhooks"
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/store/storetest"
+	"github.com/wagate/wagate/webhooks"
 )
 
 // TestGlobalWebhookCustomHeaders: webhook.customHeaders (WHATSAPP_HOOK_CUSTOM_HEADERS)

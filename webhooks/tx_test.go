@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/wagate/wagate/engines"
-	"github.com/wagate/wagate/webhooks"
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/store/storetest"
+	"github.com/wagate/wagate/webhooks"
 )
 
 // txHost is an engine's Host whose events a store records in the message's

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/wagate/wagate/sessions"
+
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -48,14 +50,14 @@ func runSandbox(ctx context.Context, cfg configs.Config, stdout, stderr io.Write
 		fmt.Fprintf(stdout, "%s %s@c.us", c.name, c.phone)
 	}
 	fmt.Fprintf(stdout, " (Echo Bot answers)\n  Simnet control API: http://%s/simnet/api/accounts\n", srv.Addr())
-	return runGateway(ctx, cfg, stdout, stderr, func(ctx context.Context, m *engines.Manager) {
+	return runGateway(ctx, cfg, stdout, stderr, func(ctx context.Context, m *sessions.Manager) {
 		pairSandboxSessions(ctx, m, srv, log)
 	})
 }
 
 // pairSandboxSessions scans the QR code of every session waiting for one, each with
 // a simulated phone whose number is derived from the session's name.
-func pairSandboxSessions(ctx context.Context, m *engines.Manager, srv *simnet.Server, log *slog.Logger) {
+func pairSandboxSessions(ctx context.Context, m *sessions.Manager, srv *simnet.Server, log *slog.Logger) {
 	tick := time.NewTicker(300 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -77,7 +79,7 @@ func pairSandboxSessions(ctx context.Context, m *engines.Manager, srv *simnet.Se
 	}
 }
 
-func pairSandboxSession(ctx context.Context, m *engines.Manager, srv *simnet.Server, session string) error {
+func pairSandboxSession(ctx context.Context, m *sessions.Manager, srv *simnet.Server, session string) error {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	e, _, err := m.Await(ctx, session, engines.StatusScanQRCode)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/wagate/wagate/sessions"
+
 	"context"
 	"fmt"
 	"io"
@@ -16,8 +18,8 @@ import (
 	"github.com/wagate/wagate/configs"
 	"github.com/wagate/wagate/engines"
 	"github.com/wagate/wagate/server"
-	"github.com/wagate/wagate/webhooks"
 	"github.com/wagate/wagate/store"
+	"github.com/wagate/wagate/webhooks"
 )
 
 func serve(ctx context.Context, configPath string, stdout, stderr io.Writer) error {
@@ -30,7 +32,7 @@ func serve(ctx context.Context, configPath string, stdout, stderr io.Writer) err
 
 // runGateway runs the gateway until ctx ends. started, when set, is called once the
 // sessions are loaded (the sandbox pairs sessions through it).
-func runGateway(ctx context.Context, cfg configs.Config, stdout, stderr io.Writer, started func(context.Context, *engines.Manager)) error {
+func runGateway(ctx context.Context, cfg configs.Config, stdout, stderr io.Writer, started func(context.Context, *sessions.Manager)) error {
 	log := newLogger(cfg.Log.Level, cfg.Log.Format, stderr)
 
 	st, err := openStore(ctx, cfg, log)
@@ -68,7 +70,7 @@ func runGateway(ctx context.Context, cfg configs.Config, stdout, stderr io.Write
 	if err := events.Start(ctx); err != nil {
 		return err
 	}
-	manager := engines.NewManager(st, factories, events, log, engines.ManagerOptions{WorkingWait: cfg.Sessions.WorkingWait})
+	manager := sessions.NewManager(st, factories, events, log, sessions.ManagerOptions{WorkingWait: cfg.Sessions.WorkingWait})
 
 	srv, err := server.New(server.Deps{
 		Config: cfg, Manager: manager, Matrix: matrix, Store: st, Key: key, Log: log,

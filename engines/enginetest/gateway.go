@@ -7,6 +7,8 @@
 package enginetest
 
 import (
+	"github.com/wagate/wagate/sessions"
+
 	"bytes"
 	"context"
 	"encoding/json"
@@ -53,7 +55,7 @@ type Gateway struct {
 	events  *eventLog
 	Handler http.Handler
 	Server  *server.Server
-	Manager *engines.Manager
+	Manager *sessions.Manager
 	Matrix  *capabilities.Matrix
 	Store   *store.Store
 	DataDir string // the gateway's data directory (media under DataDir/media)
@@ -104,7 +106,7 @@ func NewGateway(t testing.TB, o GatewayOptions) *Gateway {
 		}
 		return nil
 	})
-	m := engines.NewManager(st, o.Factories, pub, log, engines.ManagerOptions{WorkingWait: cfg.Sessions.WorkingWait})
+	m := sessions.NewManager(st, o.Factories, pub, log, sessions.ManagerOptions{WorkingWait: cfg.Sessions.WorkingWait})
 	if err := m.Boot(context.Background(), false); err != nil {
 		t.Fatal(err)
 	}

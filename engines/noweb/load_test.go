@@ -1,6 +1,8 @@
 package noweb
 
 import (
+	"github.com/wagate/wagate/sessions"
+
 	"context"
 	"fmt"
 	"os"
@@ -64,7 +66,7 @@ func loadOnce(b *testing.B, n, perSession int, dialect store.Dialect) {
 		}
 		return nil
 	})
-	m := engines.NewManager(st, map[engines.Name]engines.Factory{engines.NOWEB: f}, pub, testLogger(), engines.ManagerOptions{WorkingWait: time.Minute})
+	m := sessions.NewManager(st, map[engines.Name]engines.Factory{engines.NOWEB: f}, pub, testLogger(), sessions.ManagerOptions{WorkingWait: time.Minute})
 	defer m.Shutdown(context.Background())
 
 	rssBefore := rssBytes()

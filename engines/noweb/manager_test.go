@@ -1,6 +1,8 @@
 package noweb
 
 import (
+	"github.com/wagate/wagate/sessions"
+
 	"testing"
 	"time"
 
@@ -19,8 +21,8 @@ func TestThroughManager(t *testing.T) {
 		if _, err := e.srv.CreateAccount(ctx, phone, "Erin"); err != nil {
 			t.Fatalf("CreateAccount: %v", err)
 		}
-		m := engines.NewManager(e.db, map[engines.Name]engines.Factory{engines.NOWEB: e.factory}, nil, e.log,
-			engines.ManagerOptions{WorkingWait: 20 * time.Second})
+		m := sessions.NewManager(e.db, map[engines.Name]engines.Factory{engines.NOWEB: e.factory}, nil, e.log,
+			sessions.ManagerOptions{WorkingWait: 20 * time.Second})
 		t.Cleanup(func() { m.Shutdown(t.Context()) })
 
 		if _, err := m.Create(ctx, "mgr", engines.NOWEB, engines.SessionConfig{}, true); err != nil {

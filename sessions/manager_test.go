@@ -1,6 +1,8 @@
-package engines
+package sessions
 
 import (
+	"github.com/wagate/wagate/engines"
+
 	"context"
 	"errors"
 	"io"
@@ -11,39 +13,39 @@ import (
 	"time"
 )
 
-// memStore is an in-memory SessionStore.
+// memStore is an in-memory Store.
 type memStore struct {
 	mu   sync.Mutex
-	recs map[string]SessionRecord
+	recs map[string]Record
 }
 
-func newMemStore() *memStore { return &memStore{recs: map[string]SessionRecord{}} }
+func newMemStore() *memStore { return &memStore{recs: map[string]Record{}} }
 
-func (s *memStore) ListSessions(context.Context) ([]SessionRecord, error) {
+func (s *memStore) ListSessions(context.Context) ([]Record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []SessionRecord
+	var out []Record
 	for _, r := range s.recs {
 		out = append(out, r)
 	}
 	return out, nil
 }
 
-func (s *memStore) CreateSession(_ context.Context, r SessionRecord) error {
+func (s *memStore) CreateSession(_ context.Context, r Record) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.recs[r.Name]; ok {
-		return ErrSessionExists
+		return ErrExists
 	}
 	s.recs[r.Name] = r
 	return nil
 }
 
-func (s *memStore) SaveSession(_ context.Context, r SessionRecord) error {
+func (s *memStore) SaveSession(_ context.Context, r Record) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.recs[r.Name]; !ok {
-		return ErrSessionNotFound
+		return ErrNotFound
 	}
 	s.recs[r.Name] = r
 	return nil
@@ -56,7 +58,7 @@ func (s *memStore) DeleteSession(_ context.Context, name string) error {
 	return nil
 }
 
-func (s *memStore) get(name string) SessionRecord {
+func (s *memStore) get(name string) Record {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.recs[name]
@@ -64,12 +66,12 @@ func (s *memStore) get(name string) SessionRecord {
 
 // stubEngine is driven by the test through its host.
 type stubEngine struct {
-	Engine // the Chats methods are not called by these tests
-	host   Host
-	spec   SessionSpec
-	mu     sync.Mutex
-	calls  []string
-	paired bool
+	engines.Engine // the Chats methods are not called by these tests
+	host           engines.Host
+	spec           engines.SessionSpec
+	mu             sync.Mutex
+	calls          []string
+	paired         bool
 }
 
 func (e *stubEngine) record(c string) {
@@ -84,17 +86,17 @@ func (e *stubEngine) Start(context.Context) error {
 		return errors.New("boom")
 	}
 	if e.paired {
-		e.host.SetMe(&MeInfo{ID: "1@c.us", PushName: "me"})
-		e.host.SetStatus(StatusWorking, "")
+		e.host.SetMe(&engines.MeInfo{ID: "1@c.us", PushName: "me"})
+		e.host.SetStatus(engines.StatusWorking, "")
 	} else {
-		e.host.SetStatus(StatusScanQRCode, "")
+		e.host.SetStatus(engines.StatusScanQRCode, "")
 	}
 	return nil
 }
 func (e *stubEngine) Stop(context.Context) error                          { e.record("stop"); return nil }
 func (e *stubEngine) Logout(context.Context) error                        { e.record("logout"); return nil }
-func (e *stubEngine) Me(context.Context) (*MeInfo, error)                 { return nil, nil }
-func (e *stubEngine) QR(context.Context) (QR, error)                      { return QR{Value: "qr"}, nil }
+func (e *stubEngine) Me(context.Context) (*engines.MeInfo, error)         { return nil, nil }
+func (e *stubEngine) QR(context.Context) (engines.QR, error)              { return engines.QR{Value: "qr"}, nil }
 func (e *stubEngine) Info(context.Context) map[string]any                 { return map[string]any{"memoryBytes": 42} }
 func (e *stubEngine) RequestCode(context.Context, string) (string, error) { return "", nil }
 
@@ -103,26 +105,26 @@ type harness struct {
 	store   *memStore
 	mu      sync.Mutex
 	engines []*stubEngine
-	events  []Event
+	events  []engines.Event
 	paired  bool
 }
 
 func newHarness(t *testing.T) *harness {
 	h := &harness{store: newMemStore()}
-	f := FactoryFunc(func(_ context.Context, spec SessionSpec, host Host) (Engine, error) {
+	f := engines.FactoryFunc(func(_ context.Context, spec engines.SessionSpec, host engines.Host) (engines.Engine, error) {
 		h.mu.Lock()
 		defer h.mu.Unlock()
 		e := &stubEngine{host: host, spec: spec, paired: h.paired}
 		h.engines = append(h.engines, e)
 		return e, nil
 	})
-	pub := PublisherFunc(func(_ context.Context, ev Event) error {
+	pub := engines.PublisherFunc(func(_ context.Context, ev engines.Event) error {
 		h.mu.Lock()
 		h.events = append(h.events, ev)
 		h.mu.Unlock()
 		return nil
 	})
-	h.m = NewManager(h.store, map[Name]Factory{WEBJS: f, NOWEB: f}, pub, slog.New(slog.NewTextHandler(io.Discard, nil)),
+	h.m = NewManager(h.store, map[engines.Name]engines.Factory{engines.WEBJS: f, engines.NOWEB: f}, pub, slog.New(slog.NewTextHandler(io.Discard, nil)),
 		ManagerOptions{WorkingWait: 200 * time.Millisecond, RestartMin: 10 * time.Millisecond, RestartMax: 40 * time.Millisecond})
 	t.Cleanup(func() { h.m.Shutdown(context.Background()) })
 	return h
@@ -154,35 +156,35 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func TestLifecycle(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t)
-	info, err := h.m.Create(ctx, "s1", NOWEB, SessionConfig{}, true)
+	info, err := h.m.Create(ctx, "s1", engines.NOWEB, engines.SessionConfig{}, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.Status != StatusScanQRCode || info.EngineInfo["memoryBytes"] != 42 {
+	if info.Status != engines.StatusScanQRCode || info.EngineInfo["memoryBytes"] != 42 {
 		t.Fatalf("after create: %+v", info)
 	}
-	if _, err := h.m.Create(ctx, "s1", NOWEB, SessionConfig{}, true); !errors.Is(err, ErrSessionExists) {
+	if _, err := h.m.Create(ctx, "s1", engines.NOWEB, engines.SessionConfig{}, true); !errors.Is(err, ErrExists) {
 		t.Fatalf("duplicate create: %v", err)
 	}
-	if got := h.store.get("s1"); !got.Running || got.Status != StatusScanQRCode {
+	if got := h.store.get("s1"); !got.Running || got.Status != engines.StatusScanQRCode {
 		t.Fatalf("stored: %+v", got)
 	}
 	// A WORKING session: the engine pairs.
-	h.last().host.SetMe(&MeInfo{ID: "1@c.us", PushName: "me"})
-	h.last().host.SetStatus(StatusWorking, "")
+	h.last().host.SetMe(&engines.MeInfo{ID: "1@c.us", PushName: "me"})
+	h.last().host.SetStatus(engines.StatusWorking, "")
 	if _, err := h.m.Working(ctx, "s1"); err != nil {
 		t.Fatal(err)
 	}
 	// Changing the engine of a paired session is refused.
-	if _, err := h.m.Update(ctx, "s1", WEBJS, SessionConfig{}); !errors.Is(err, ErrPaired) {
+	if _, err := h.m.Update(ctx, "s1", engines.WEBJS, engines.SessionConfig{}); !errors.Is(err, ErrPaired) {
 		t.Fatalf("engine change of paired session: %v", err)
 	}
 	info, err = h.m.Stop(ctx, "s1")
-	if err != nil || info.Status != StatusStopped {
+	if err != nil || info.Status != engines.StatusStopped {
 		t.Fatalf("stop: %+v %v", info, err)
 	}
-	var nw *NotWorkingError
-	if _, err := h.m.Working(ctx, "s1"); !errors.As(err, &nw) || nw.Status != StatusStopped {
+	var nw *engines.NotWorkingError
+	if _, err := h.m.Working(ctx, "s1"); !errors.As(err, &nw) || nw.Status != engines.StatusStopped {
 		t.Fatalf("working on stopped: %v", err)
 	}
 	if got := h.store.get("s1"); got.Running || got.Me == nil {
@@ -200,13 +202,13 @@ func TestLifecycle(t *testing.T) {
 		t.Fatalf("me kept after logout: %+v", got.Me)
 	}
 	// Now the engine may change.
-	if info, err := h.m.Update(ctx, "s1", WEBJS, SessionConfig{Metadata: map[string]string{"a": "b"}}); err != nil || info.Engine != WEBJS {
+	if info, err := h.m.Update(ctx, "s1", engines.WEBJS, engines.SessionConfig{Metadata: map[string]string{"a": "b"}}); err != nil || info.Engine != engines.WEBJS {
 		t.Fatalf("update: %+v %v", info, err)
 	}
 	if err := h.m.Delete(ctx, "s1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.m.Get(ctx, "s1"); !errors.Is(err, ErrSessionNotFound) {
+	if _, err := h.m.Get(ctx, "s1"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("get deleted: %v", err)
 	}
 	if len(h.store.recs) != 0 {
@@ -217,20 +219,20 @@ func TestLifecycle(t *testing.T) {
 func TestStatusEventsAndHistory(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t)
-	h.m.Create(ctx, "s", WEBJS, SessionConfig{Metadata: map[string]string{"k": "v"}}, true)
-	h.last().host.SetStatus(StatusWorking, "")
-	h.last().host.SetStatus(StatusWorking, "") // a repeat is not an event
+	h.m.Create(ctx, "s", engines.WEBJS, engines.SessionConfig{Metadata: map[string]string{"k": "v"}}, true)
+	h.last().host.SetStatus(engines.StatusWorking, "")
+	h.last().host.SetStatus(engines.StatusWorking, "") // a repeat is not an event
 	h.m.Stop(ctx, "s")
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	var got []Status
+	var got []engines.Status
 	for _, ev := range h.events {
 		if ev.Event != "session.status" || ev.Session != "s" || ev.Metadata["k"] != "v" || len(ev.ID) != 30 {
 			t.Fatalf("event %+v", ev)
 		}
-		got = append(got, ev.Payload.(SessionStatusPayload).Status)
+		got = append(got, ev.Payload.(StatusPayload).Status)
 	}
-	want := []Status{StatusStarting, StatusScanQRCode, StatusWorking, StatusStopped}
+	want := []engines.Status{engines.StatusStarting, engines.StatusScanQRCode, engines.StatusWorking, engines.StatusStopped}
 	if len(got) != len(want) {
 		t.Fatalf("statuses %v, want %v", got, want)
 	}
@@ -239,8 +241,8 @@ func TestStatusEventsAndHistory(t *testing.T) {
 			t.Fatalf("statuses %v, want %v", got, want)
 		}
 	}
-	last := h.events[len(h.events)-1].Payload.(SessionStatusPayload)
-	if len(last.Statuses) != 3 || last.Statuses[2].Status != StatusStopped {
+	last := h.events[len(h.events)-1].Payload.(StatusPayload)
+	if len(last.Statuses) != 3 || last.Statuses[2].Status != engines.StatusStopped {
 		t.Fatalf("history %+v", last.Statuses)
 	}
 }
@@ -248,21 +250,21 @@ func TestStatusEventsAndHistory(t *testing.T) {
 func TestFailedEngineRestartsWithBackoff(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t)
-	h.m.Create(ctx, "s", NOWEB, SessionConfig{}, true)
+	h.m.Create(ctx, "s", engines.NOWEB, engines.SessionConfig{}, true)
 	first := h.last()
 	first.host.Failed(errors.New("browser died"), true)
 	info, _ := h.m.Get(ctx, "s")
-	if info.Status != StatusFailed || info.Failure != "browser died" {
+	if info.Status != engines.StatusFailed || info.Failure != "browser died" {
 		t.Fatalf("after failure: %+v", info)
 	}
 	waitFor(t, "a restarted engine", func() bool { return h.count() == 2 })
 	waitFor(t, "SCAN_QR_CODE again", func() bool {
 		info, _ := h.m.Get(ctx, "s")
-		return info.Status == StatusScanQRCode
+		return info.Status == engines.StatusScanQRCode
 	})
 	// The old engine's late callbacks change nothing.
-	first.host.SetStatus(StatusWorking, "")
-	if info, _ := h.m.Get(ctx, "s"); info.Status != StatusScanQRCode {
+	first.host.SetStatus(engines.StatusWorking, "")
+	if info, _ := h.m.Get(ctx, "s"); info.Status != engines.StatusScanQRCode {
 		t.Fatalf("stale engine moved the session to %s", info.Status)
 	}
 	// A failure that must not be retried (logged out on the phone) stays FAILED.
@@ -285,10 +287,10 @@ func TestFailedEngineRestartsWithBackoff(t *testing.T) {
 func TestStartFailureIsRetried(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t)
-	h.m.Create(ctx, "s", NOWEB, SessionConfig{Metadata: map[string]string{"fail": "start"}}, true)
+	h.m.Create(ctx, "s", engines.NOWEB, engines.SessionConfig{Metadata: map[string]string{"fail": "start"}}, true)
 	waitFor(t, "three start attempts", func() bool { return h.count() >= 3 })
 	info, _ := h.m.Get(ctx, "s")
-	if info.Status != StatusFailed && info.Status != StatusStarting {
+	if info.Status != engines.StatusFailed && info.Status != engines.StatusStarting {
 		t.Fatalf("status %s", info.Status)
 	}
 }
@@ -296,20 +298,20 @@ func TestStartFailureIsRetried(t *testing.T) {
 func TestWorkingWaitsForStarting(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t)
-	h.m.Create(ctx, "s", NOWEB, SessionConfig{}, true)
-	h.last().host.SetStatus(StatusStarting, "")
+	h.m.Create(ctx, "s", engines.NOWEB, engines.SessionConfig{}, true)
+	h.last().host.SetStatus(engines.StatusStarting, "")
 	go func() {
 		time.Sleep(30 * time.Millisecond)
-		h.last().host.SetStatus(StatusWorking, "")
+		h.last().host.SetStatus(engines.StatusWorking, "")
 	}()
 	if _, err := h.m.Working(ctx, "s"); err != nil {
 		t.Fatalf("Working did not wait for STARTING: %v", err)
 	}
 	// Still STARTING after the wait: 422 material.
 	h.m.Restart(ctx, "s")
-	h.last().host.SetStatus(StatusStarting, "")
-	var nw *NotWorkingError
-	if _, err := h.m.Working(ctx, "s"); !errors.As(err, &nw) || nw.Status != StatusStarting {
+	h.last().host.SetStatus(engines.StatusStarting, "")
+	var nw *engines.NotWorkingError
+	if _, err := h.m.Working(ctx, "s"); !errors.As(err, &nw) || nw.Status != engines.StatusStarting {
 		t.Fatalf("Working on a stuck session: %v", err)
 	}
 }
@@ -318,8 +320,8 @@ func TestBootRestartsRunningSessions(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t)
 	h.paired = true
-	h.m.Create(ctx, "on", NOWEB, SessionConfig{}, true)
-	h.m.Create(ctx, "off", NOWEB, SessionConfig{}, false)
+	h.m.Create(ctx, "on", engines.NOWEB, engines.SessionConfig{}, true)
+	h.m.Create(ctx, "off", engines.NOWEB, engines.SessionConfig{}, false)
 	h.m.Shutdown(ctx)
 	if got := h.store.get("on"); !got.Running {
 		t.Fatal("shutdown cleared the desired state")
@@ -335,25 +337,25 @@ func TestBootRestartsRunningSessions(t *testing.T) {
 		}
 		on, _ := h2.m.Get(ctx, "on")
 		off, _ := h2.m.Get(ctx, "off")
-		if on.Status != StatusWorking || on.Me == nil {
+		if on.Status != engines.StatusWorking || on.Me == nil {
 			t.Fatalf("restartAll=%v: running session came back as %+v", restartAll, on)
 		}
-		if wantOff := map[bool]Status{false: StatusStopped, true: StatusWorking}[restartAll]; off.Status != wantOff {
+		if wantOff := map[bool]engines.Status{false: engines.StatusStopped, true: engines.StatusWorking}[restartAll]; off.Status != wantOff {
 			t.Fatalf("restartAll=%v: stopped session is %s", restartAll, off.Status)
 		}
 		h2.m.Shutdown(ctx)
-		h.store.recs["off"] = func() SessionRecord { r := h.store.recs["off"]; r.Running = false; return r }()
+		h.store.recs["off"] = func() Record { r := h.store.recs["off"]; r.Running = false; return r }()
 	}
 }
 
 func TestMissingEngineFailsClearly(t *testing.T) {
 	ctx := context.Background()
-	m := NewManager(newMemStore(), map[Name]Factory{}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), ManagerOptions{})
-	info, err := m.Create(ctx, "s", WEBJS, SessionConfig{}, true)
+	m := NewManager(newMemStore(), map[engines.Name]engines.Factory{}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), ManagerOptions{})
+	info, err := m.Create(ctx, "s", engines.WEBJS, engines.SessionConfig{}, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.Status != StatusFailed || info.Failure != "engine WEBJS is not available in this build" {
+	if info.Status != engines.StatusFailed || info.Failure != "engine WEBJS is not available in this build" {
 		t.Fatalf("%+v", info)
 	}
 }
@@ -363,17 +365,17 @@ func TestMissingEngineFailsClearly(t *testing.T) {
 func TestNewQRIsEmittedEachTime(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t)
-	h.m.Create(ctx, "s", NOWEB, SessionConfig{}, true)
+	h.m.Create(ctx, "s", engines.NOWEB, engines.SessionConfig{}, true)
 	h.last().host.NewQR()
 	h.last().host.NewQR()
-	h.last().host.SetStatus(StatusScanQRCode, "") // not a new code: no event
+	h.last().host.SetStatus(engines.StatusScanQRCode, "") // not a new code: no event
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	var got []Status
+	var got []engines.Status
 	for _, ev := range h.events {
-		got = append(got, ev.Payload.(SessionStatusPayload).Status)
+		got = append(got, ev.Payload.(StatusPayload).Status)
 	}
-	want := []Status{StatusStarting, StatusScanQRCode, StatusScanQRCode, StatusScanQRCode}
+	want := []engines.Status{engines.StatusStarting, engines.StatusScanQRCode, engines.StatusScanQRCode, engines.StatusScanQRCode}
 	if !slices.Equal(got, want) {
 		t.Fatalf("statuses %v, want %v", got, want)
 	}

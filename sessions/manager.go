@@ -1,6 +1,8 @@
-package engines
+package sessions
 
 import (
+	"github.com/wagate/wagate/engines"
+
 	"context"
 	"errors"
 	"fmt"
@@ -23,9 +25,9 @@ type ManagerOptions struct {
 // Manager runs one engine per session: it creates, starts, stops and restarts them,
 // keeps their status, persists it and publishes their events.
 type Manager struct {
-	store     SessionStore
-	factories map[Name]Factory
-	publisher Publisher
+	store     Store
+	factories map[engines.Name]engines.Factory
+	publisher engines.Publisher
 	log       *slog.Logger
 	opts      ManagerOptions
 
@@ -40,8 +42,8 @@ type session struct {
 	persist sync.Mutex // orders writes of this session to the store
 
 	// Guarded by Manager.mu.
-	rec      SessionRecord
-	engine   Engine
+	rec      Record
+	engine   engines.Engine
 	run      int // generation of the current engine; callbacks of older ones are ignored
 	statuses []StatusChange
 	changed  chan struct{} // closed on every status change
@@ -52,7 +54,7 @@ type session struct {
 }
 
 // NewManager makes a Manager; call Boot to bring back the sessions of the store.
-func NewManager(store SessionStore, factories map[Name]Factory, pub Publisher, log *slog.Logger, opts ManagerOptions) *Manager {
+func NewManager(store Store, factories map[engines.Name]engines.Factory, pub engines.Publisher, log *slog.Logger, opts ManagerOptions) *Manager {
 	if opts.WorkingWait == 0 {
 		opts.WorkingWait = 5 * time.Second
 	}
@@ -69,7 +71,7 @@ func NewManager(store SessionStore, factories map[Name]Factory, pub Publisher, l
 }
 
 // Supports reports whether this build can run an engine.
-func (m *Manager) Supports(n Name) bool {
+func (m *Manager) Supports(n engines.Name) bool {
 	_, ok := m.factories[n]
 	return ok
 }
@@ -85,7 +87,7 @@ func (m *Manager) Boot(ctx context.Context, restartAll bool) error {
 	m.mu.Lock()
 	for _, rec := range recs {
 		wasRunning := rec.Running
-		rec.Status = StatusStopped
+		rec.Status = engines.StatusStopped
 		m.sessions[rec.Name] = &session{rec: rec, changed: make(chan struct{})}
 		if wasRunning || restartAll {
 			toStart = append(toStart, rec.Name)
@@ -126,18 +128,18 @@ func (m *Manager) lookup(name string) (*session, error) {
 	defer m.mu.Unlock()
 	s, ok := m.sessions[name]
 	if !ok || s.deleted {
-		return nil, fmt.Errorf("session %q: %w", name, ErrSessionNotFound)
+		return nil, fmt.Errorf("session %q: %w", name, ErrNotFound)
 	}
 	return s, nil
 }
 
 // List returns the sessions by name; without all, only those not STOPPED.
-func (m *Manager) List(ctx context.Context, all bool) []SessionInfo {
+func (m *Manager) List(ctx context.Context, all bool) []Info {
 	m.mu.Lock()
-	var out []SessionInfo
-	running := map[string]Engine{}
+	var out []Info
+	running := map[string]engines.Engine{}
 	for _, s := range m.sessions {
-		if s.deleted || (!all && s.rec.Status == StatusStopped) {
+		if s.deleted || (!all && s.rec.Status == engines.StatusStopped) {
 			continue
 		}
 		out = append(out, s.infoLocked())
@@ -147,16 +149,16 @@ func (m *Manager) List(ctx context.Context, all bool) []SessionInfo {
 	for i := range out {
 		out[i].EngineInfo = engineInfo(ctx, running[out[i].Name])
 	}
-	slices.SortFunc(out, func(a, b SessionInfo) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(out, func(a, b Info) int { return strings.Compare(a.Name, b.Name) })
 	return out
 }
 
 // Snapshot is every session's state without asking engines anything: cheap enough
 // for metrics and health checks.
-func (m *Manager) Snapshot() []SessionInfo {
+func (m *Manager) Snapshot() []Info {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	out := make([]SessionInfo, 0, len(m.sessions))
+	out := make([]Info, 0, len(m.sessions))
 	for _, s := range m.sessions {
 		out = append(out, s.infoLocked())
 	}
@@ -164,10 +166,10 @@ func (m *Manager) Snapshot() []SessionInfo {
 }
 
 // Get returns one session.
-func (m *Manager) Get(ctx context.Context, name string) (SessionInfo, error) {
+func (m *Manager) Get(ctx context.Context, name string) (Info, error) {
 	s, err := m.lookup(name)
 	if err != nil {
-		return SessionInfo{}, err
+		return Info{}, err
 	}
 	m.mu.Lock()
 	info, e := s.infoLocked(), s.engine
@@ -176,8 +178,8 @@ func (m *Manager) Get(ctx context.Context, name string) (SessionInfo, error) {
 	return info, nil
 }
 
-func engineInfo(ctx context.Context, e Engine) map[string]any {
-	if inf, ok := e.(Informer); ok {
+func engineInfo(ctx context.Context, e engines.Engine) map[string]any {
+	if inf, ok := e.(engines.Informer); ok {
 		ctx, cancel := context.WithTimeout(ctx, time.Second)
 		defer cancel()
 		return inf.Info(ctx)
@@ -185,8 +187,8 @@ func engineInfo(ctx context.Context, e Engine) map[string]any {
 	return nil
 }
 
-func (s *session) infoLocked() SessionInfo {
-	return SessionInfo{
+func (s *session) infoLocked() Info {
+	return Info{
 		Name: s.rec.Name, Engine: s.rec.Engine, Config: s.rec.Config, Status: s.rec.Status,
 		Me: s.rec.Me, Failure: s.rec.Failure, Activity: s.activity,
 		Statuses: append([]StatusChange(nil), s.statuses...),
@@ -194,7 +196,7 @@ func (s *session) infoLocked() SessionInfo {
 }
 
 // EngineName is the engine a session runs on.
-func (m *Manager) EngineName(name string) (Name, error) {
+func (m *Manager) EngineName(name string) (engines.Name, error) {
 	s, err := m.lookup(name)
 	if err != nil {
 		return "", err
@@ -205,20 +207,20 @@ func (m *Manager) EngineName(name string) (Name, error) {
 }
 
 // Create adds a session and, with start, starts it.
-func (m *Manager) Create(ctx context.Context, name string, engine Name, cfg SessionConfig, start bool) (SessionInfo, error) {
-	if err := ValidateSessionName(name); err != nil {
-		return SessionInfo{}, err
+func (m *Manager) Create(ctx context.Context, name string, engine engines.Name, cfg engines.SessionConfig, start bool) (Info, error) {
+	if err := engines.ValidateSessionName(name); err != nil {
+		return Info{}, err
 	}
 	now := time.Now()
-	rec := SessionRecord{Name: name, Engine: engine, Config: cfg, Status: StatusStopped, CreatedAt: now, UpdatedAt: now}
+	rec := Record{Name: name, Engine: engine, Config: cfg, Status: engines.StatusStopped, CreatedAt: now, UpdatedAt: now}
 	m.mu.Lock()
 	if s, ok := m.sessions[name]; ok && !s.deleted {
 		m.mu.Unlock()
-		return SessionInfo{}, fmt.Errorf("create session %q: %w", name, ErrSessionExists)
+		return Info{}, fmt.Errorf("create session %q: %w", name, ErrExists)
 	}
 	m.mu.Unlock()
 	if err := m.store.CreateSession(ctx, rec); err != nil {
-		return SessionInfo{}, fmt.Errorf("create session %q: %w", name, err)
+		return Info{}, fmt.Errorf("create session %q: %w", name, err)
 	}
 	m.mu.Lock()
 	m.sessions[name] = &session{rec: rec, changed: make(chan struct{})}
@@ -232,17 +234,17 @@ func (m *Manager) Create(ctx context.Context, name string, engine Name, cfg Sess
 // Update replaces a session's config and, when engine is set, its engine. A running
 // session is restarted with the new settings. Changing the engine of a paired session
 // fails with ErrPaired: the pairing belongs to the old engine.
-func (m *Manager) Update(ctx context.Context, name string, engine Name, cfg SessionConfig) (SessionInfo, error) {
+func (m *Manager) Update(ctx context.Context, name string, engine engines.Name, cfg engines.SessionConfig) (Info, error) {
 	s, err := m.lookup(name)
 	if err != nil {
-		return SessionInfo{}, err
+		return Info{}, err
 	}
 	s.action.Lock()
 	m.mu.Lock()
 	if engine != "" && engine != s.rec.Engine && s.rec.Me != nil {
 		m.mu.Unlock()
 		s.action.Unlock()
-		return SessionInfo{}, fmt.Errorf("change engine of session %q from %s to %s: %w", name, s.rec.Engine, engine, ErrPaired)
+		return Info{}, fmt.Errorf("change engine of session %q from %s to %s: %w", name, s.rec.Engine, engine, ErrPaired)
 	}
 	running := s.engine != nil
 	m.mu.Unlock()
@@ -261,64 +263,64 @@ func (m *Manager) Update(ctx context.Context, name string, engine Name, cfg Sess
 	}
 	s.action.Unlock()
 	if err != nil {
-		return SessionInfo{}, fmt.Errorf("update session %q: %w", name, err)
+		return Info{}, fmt.Errorf("update session %q: %w", name, err)
 	}
 	return m.Get(ctx, name)
 }
 
 // Start starts a session; starting a running session changes nothing.
-func (m *Manager) Start(ctx context.Context, name string) (SessionInfo, error) {
+func (m *Manager) Start(ctx context.Context, name string) (Info, error) {
 	s, err := m.lookup(name)
 	if err != nil {
-		return SessionInfo{}, err
+		return Info{}, err
 	}
 	s.action.Lock()
 	err = m.startEngine(ctx, s)
 	s.action.Unlock()
 	if err != nil {
-		return SessionInfo{}, fmt.Errorf("start session %q: %w", name, err)
+		return Info{}, fmt.Errorf("start session %q: %w", name, err)
 	}
 	return m.Get(ctx, name)
 }
 
 // Stop stops a session without logging it out.
-func (m *Manager) Stop(ctx context.Context, name string) (SessionInfo, error) {
+func (m *Manager) Stop(ctx context.Context, name string) (Info, error) {
 	s, err := m.lookup(name)
 	if err != nil {
-		return SessionInfo{}, err
+		return Info{}, err
 	}
 	s.action.Lock()
 	m.stopEngine(ctx, s, true)
 	err = m.save(ctx, s)
 	s.action.Unlock()
 	if err != nil {
-		return SessionInfo{}, fmt.Errorf("stop session %q: %w", name, err)
+		return Info{}, fmt.Errorf("stop session %q: %w", name, err)
 	}
 	return m.Get(ctx, name)
 }
 
 // Restart stops and starts a session.
-func (m *Manager) Restart(ctx context.Context, name string) (SessionInfo, error) {
+func (m *Manager) Restart(ctx context.Context, name string) (Info, error) {
 	s, err := m.lookup(name)
 	if err != nil {
-		return SessionInfo{}, err
+		return Info{}, err
 	}
 	s.action.Lock()
 	m.stopEngine(ctx, s, false)
 	err = m.startEngine(ctx, s)
 	s.action.Unlock()
 	if err != nil {
-		return SessionInfo{}, fmt.Errorf("restart session %q: %w", name, err)
+		return Info{}, fmt.Errorf("restart session %q: %w", name, err)
 	}
 	return m.Get(ctx, name)
 }
 
 // Logout unlinks the device and forgets its keys; a running session starts again,
 // ready to pair.
-func (m *Manager) Logout(ctx context.Context, name string) (SessionInfo, error) {
+func (m *Manager) Logout(ctx context.Context, name string) (Info, error) {
 	s, err := m.lookup(name)
 	if err != nil {
-		return SessionInfo{}, err
+		return Info{}, err
 	}
 	s.action.Lock()
 	m.mu.Lock()
@@ -330,7 +332,7 @@ func (m *Manager) Logout(ctx context.Context, name string) (SessionInfo, error) 
 	}
 	s.action.Unlock()
 	if err != nil {
-		return SessionInfo{}, fmt.Errorf("logout session %q: %w", name, err)
+		return Info{}, fmt.Errorf("logout session %q: %w", name, err)
 	}
 	return m.Get(ctx, name)
 }
@@ -369,7 +371,7 @@ func (m *Manager) logoutEngine(ctx context.Context, s *session) error {
 			return fmt.Errorf("engine %s is not available in this build", rec.Engine)
 		}
 		var err error
-		if e, err = f.New(ctx, SessionSpec{Name: rec.Name, Engine: rec.Engine, Config: rec.Config}, discardHost{}); err != nil {
+		if e, err = f.New(ctx, engines.SessionSpec{Name: rec.Name, Engine: rec.Engine, Config: rec.Config}, discardHost{}); err != nil {
 			return fmt.Errorf("make %s engine to log out: %w", rec.Engine, err)
 		}
 	}
@@ -392,7 +394,7 @@ func (m *Manager) startEngine(ctx context.Context, s *session) error {
 		m.mu.Unlock()
 		return errors.New("gateway is shutting down")
 	}
-	if s.engine != nil && s.rec.Status != StatusFailed {
+	if s.engine != nil && s.rec.Status != engines.StatusFailed {
 		m.mu.Unlock()
 		return nil
 	}
@@ -406,10 +408,10 @@ func (m *Manager) startEngine(ctx context.Context, s *session) error {
 	s.rec.Failure = ""
 	s.run++
 	run := s.run
-	spec := SessionSpec{Name: s.rec.Name, Engine: s.rec.Engine, Config: s.rec.Config}
+	spec := engines.SessionSpec{Name: s.rec.Name, Engine: s.rec.Engine, Config: s.rec.Config}
 	m.mu.Unlock()
 
-	m.setStatus(s, run, StatusStarting, "", false)
+	m.setStatus(s, run, engines.StatusStarting, "", false)
 	h := &host{m: m, s: s, run: run}
 	f, ok := m.factories[spec.Engine]
 	if !ok {
@@ -452,11 +454,11 @@ func (m *Manager) stopEngine(ctx context.Context, s *session, userStop bool) {
 			m.log.Warn("stop engine", "session", s.rec.Name, "err", err)
 		}
 	}
-	m.setStatus(s, run, StatusStopped, "", false)
+	m.setStatus(s, run, engines.StatusStopped, "", false)
 }
 
 // setStatus records a status of run run and tells everyone; stale runs are ignored.
-func (m *Manager) setStatus(s *session, run int, st Status, reason string, again bool) {
+func (m *Manager) setStatus(s *session, run int, st engines.Status, reason string, again bool) {
 	m.mu.Lock()
 	if run != s.run || s.deleted {
 		m.mu.Unlock()
@@ -468,10 +470,10 @@ func (m *Manager) setStatus(s *session, run int, st Status, reason string, again
 	}
 	now := time.Now()
 	s.rec.Status = st
-	if st == StatusFailed {
+	if st == engines.StatusFailed {
 		s.rec.Failure = reason
 	}
-	if st == StatusWorking {
+	if st == engines.StatusWorking {
 		s.attempts = 0
 	}
 	s.statuses = append(s.statuses, StatusChange{Status: st, Timestamp: now.UnixMilli()})
@@ -480,7 +482,7 @@ func (m *Manager) setStatus(s *session, run int, st Status, reason string, again
 	}
 	close(s.changed)
 	s.changed = make(chan struct{})
-	payload := SessionStatusPayload{Name: s.rec.Name, Status: st, Statuses: append([]StatusChange(nil), s.statuses...)}
+	payload := StatusPayload{Name: s.rec.Name, Status: st, Statuses: append([]StatusChange(nil), s.statuses...)}
 	m.mu.Unlock()
 	m.log.Info("session status", "session", s.rec.Name, "status", st, "reason", reason)
 	ctx := context.Background()
@@ -503,11 +505,11 @@ func (m *Manager) publish(ctx context.Context, s *session, event string, payload
 }
 
 // event builds an event of s; m.mu is held.
-func (m *Manager) event(s *session, event string, payload any) Event {
+func (m *Manager) event(s *session, event string, payload any) engines.Event {
 	now := time.Now()
 	s.activity = &now
-	return Event{
-		ID: NewEventID(now), Time: now, Session: s.rec.Name, Engine: s.rec.Engine,
+	return engines.Event{
+		ID: engines.NewEventID(now), Time: now, Session: s.rec.Name, Engine: s.rec.Engine,
 		Event: event, Payload: payload, Me: s.rec.Me, Metadata: s.rec.Config.Metadata, Config: s.rec.Config,
 	}
 }
@@ -532,14 +534,14 @@ func (m *Manager) save(ctx context.Context, s *session) error {
 
 // Working returns the engine of a WORKING session, waiting up to WorkingWait while it
 // is on its way there.
-func (m *Manager) Working(ctx context.Context, name string) (Engine, error) {
-	e, _, err := m.Await(ctx, name, StatusWorking)
+func (m *Manager) Working(ctx context.Context, name string) (engines.Engine, error) {
+	e, _, err := m.Await(ctx, name, engines.StatusWorking)
 	return e, err
 }
 
 // Await waits up to WorkingWait for a session to reach one of the expected statuses
 // and returns its engine.
-func (m *Manager) Await(ctx context.Context, name string, expected ...Status) (Engine, Status, error) {
+func (m *Manager) Await(ctx context.Context, name string, expected ...engines.Status) (engines.Engine, engines.Status, error) {
 	s, err := m.lookup(name)
 	if err != nil {
 		return nil, "", err
@@ -556,20 +558,20 @@ func (m *Manager) Await(ctx context.Context, name string, expected ...Status) (E
 			}
 		}
 		// Only a session on its way somewhere is worth waiting for.
-		if st != StatusStarting && !(st == StatusScanQRCode && !contains(expected, StatusScanQRCode)) {
-			return nil, st, &NotWorkingError{Session: name, Status: st, Expected: expected}
+		if st != engines.StatusStarting && !(st == engines.StatusScanQRCode && !contains(expected, engines.StatusScanQRCode)) {
+			return nil, st, &engines.NotWorkingError{Session: name, Status: st, Expected: expected}
 		}
 		select {
 		case <-changed:
 		case <-timer.C:
-			return nil, st, &NotWorkingError{Session: name, Status: st, Expected: expected}
+			return nil, st, &engines.NotWorkingError{Session: name, Status: st, Expected: expected}
 		case <-ctx.Done():
 			return nil, st, ctx.Err()
 		}
 	}
 }
 
-func contains(ss []Status, s Status) bool {
+func contains(ss []engines.Status, s engines.Status) bool {
 	for _, x := range ss {
 		if x == s {
 			return true
@@ -602,11 +604,13 @@ type host struct {
 	run int
 }
 
-func (h *host) SetStatus(st Status, reason string) { h.m.setStatus(h.s, h.run, st, reason, false) }
+func (h *host) SetStatus(st engines.Status, reason string) {
+	h.m.setStatus(h.s, h.run, st, reason, false)
+}
 
-func (h *host) NewQR() { h.m.setStatus(h.s, h.run, StatusScanQRCode, "", true) }
+func (h *host) NewQR() { h.m.setStatus(h.s, h.run, engines.StatusScanQRCode, "", true) }
 
-func (h *host) SetMe(me *MeInfo) {
+func (h *host) SetMe(me *engines.MeInfo) {
 	h.m.mu.Lock()
 	stale := h.run != h.s.run
 	if !stale {
@@ -631,8 +635,8 @@ func (h *host) Emit(ctx context.Context, event string, payload any) {
 
 // PrepareEmit builds the events for a store to write with what they describe
 // (TxEmitter); ok is false when the publisher keeps no outbox or the run is stale.
-func (h *host) PrepareEmit(_ context.Context, emissions ...Emission) (Outbound, bool) {
-	txp, ok := h.m.publisher.(TxPublisher)
+func (h *host) PrepareEmit(_ context.Context, emissions ...engines.Emission) (engines.Outbound, bool) {
+	txp, ok := h.m.publisher.(engines.TxPublisher)
 	if !ok {
 		return nil, false
 	}
@@ -641,7 +645,7 @@ func (h *host) PrepareEmit(_ context.Context, emissions ...Emission) (Outbound, 
 		h.m.mu.Unlock()
 		return nil, false
 	}
-	evs := make([]Event, len(emissions))
+	evs := make([]engines.Event, len(emissions))
 	for i, e := range emissions {
 		evs[i] = h.m.event(h.s, e.Event, e.Payload)
 	}
@@ -657,7 +661,7 @@ func (h *host) PrepareEmit(_ context.Context, emissions ...Emission) (Outbound, 
 func (h *host) Failed(err error, retry bool) {
 	m, s := h.m, h.s
 	m.log.Error("engine failed", "session", s.rec.Name, "retry", retry, "err", err)
-	m.setStatus(s, h.run, StatusFailed, err.Error(), false)
+	m.setStatus(s, h.run, engines.StatusFailed, err.Error(), false)
 	if !retry {
 		return
 	}
@@ -682,8 +686,8 @@ func (h *host) Failed(err error, retry bool) {
 // discardHost serves an engine made only to log out a stopped session.
 type discardHost struct{}
 
-func (discardHost) SetStatus(Status, string)          {}
+func (discardHost) SetStatus(engines.Status, string)  {}
 func (discardHost) NewQR()                            {}
-func (discardHost) SetMe(*MeInfo)                     {}
+func (discardHost) SetMe(*engines.MeInfo)             {}
 func (discardHost) Emit(context.Context, string, any) {}
 func (discardHost) Failed(error, bool)                {}
