@@ -1,12 +1,14 @@
-// Package capabilities is the capability matrix: which engine supports which API
-// operation. The data lives in matrix.yaml; the server gates routes with it and the
-// README's feature table is rendered from it.
+// Package capabilities is the capability matrix: every operation of the API, and
+// which engine supports it. The data lives in matrix.yaml; the server routes and
+// gates with it, the OpenAPI spec and the README's feature table are made from it,
+// and an unsupported call is answered 501 with the feature-request link it gives.
 package capabilities
 
 import (
 	_ "embed"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -17,7 +19,7 @@ import (
 //go:embed matrix.yaml
 var matrixYAML []byte
 
-// Support is whether an engine supports an operation.
+// Support is whether an engine, or the gateway, supports an operation.
 type Support string
 
 const (
@@ -27,13 +29,23 @@ const (
 
 // Operation is one API operation.
 type Operation struct {
-	ID     string                   `yaml:"id"`
-	Method string                   `yaml:"method"`
-	Path   string                   `yaml:"path"`
-	Title  string                   `yaml:"title"`
-	All    bool                     `yaml:"all"`     // needs no engine
-	InSess bool                     `yaml:"session"` // runs on a session's engine: gated
-	By     map[engines.Name]Support `yaml:"engines"`
+	ID         string `yaml:"id"`
+	Tag        string `yaml:"tag"` // WAHA's tag, without its emoji
+	Method     string `yaml:"method"`
+	Path       string `yaml:"path"`
+	Title      string `yaml:"title"`
+	Deprecated bool   `yaml:"deprecated"`
+	Wagate     bool   `yaml:"wagate"` // ours, not in WAHA's spec
+	// Gateway is the support of an operation served by the gateway itself.
+	Gateway Support `yaml:"gateway"`
+	// Session: the operation runs on a session's engine and is gated.
+	Session bool `yaml:"session"`
+	// Needs are the statuses the session must be in for the operation.
+	Needs []engines.Status `yaml:"needs"`
+	// Interface names the optional engine interface the handler calls
+	// (engines.Interfaces); "" is the core Engine.
+	Interface string                   `yaml:"interface"`
+	By        map[engines.Name]Support `yaml:"engines"`
 }
 
 // Matrix is the capability matrix.
@@ -47,6 +59,8 @@ type Matrix struct {
 func Load(featureURL string) (*Matrix, error) {
 	return Parse(matrixYAML, featureURL)
 }
+
+var statuses = []engines.Status{engines.StatusStopped, engines.StatusStarting, engines.StatusScanQRCode, engines.StatusWorking, engines.StatusFailed}
 
 // Parse reads a matrix in matrix.yaml's format and checks it is complete.
 func Parse(data []byte, featureURL string) (*Matrix, error) {
@@ -62,8 +76,8 @@ func Parse(data []byte, featureURL string) (*Matrix, error) {
 	routes := map[string]string{}
 	for i := range m.ops {
 		op := &m.ops[i]
-		if op.ID == "" || op.Method == "" || !strings.HasPrefix(op.Path, "/") || op.Title == "" {
-			return nil, fmt.Errorf("capability matrix: operation %d (%q) needs id, method, path and title", i, op.ID)
+		if err := op.check(); err != nil {
+			return nil, fmt.Errorf("capability matrix: operation %d (%q): %w", i, op.ID, err)
 		}
 		if _, dup := m.byID[op.ID]; dup {
 			return nil, fmt.Errorf("capability matrix: operation %q listed twice", op.ID)
@@ -73,24 +87,46 @@ func Parse(data []byte, featureURL string) (*Matrix, error) {
 			return nil, fmt.Errorf("capability matrix: %s is both %q and %q", route, other, op.ID)
 		}
 		routes[route] = op.ID
-		if op.All == (len(op.By) > 0) {
-			return nil, fmt.Errorf("capability matrix: operation %q needs either all: true or a support entry per engine", op.ID)
-		}
-		if !op.All {
-			for _, n := range engines.Names {
-				switch op.By[n] {
-				case Supported, Unsupported:
-				default:
-					return nil, fmt.Errorf("capability matrix: operation %q: engine %s is %q, want supported or unsupported", op.ID, n, op.By[n])
-				}
-			}
-			if len(op.By) != len(engines.Names) {
-				return nil, fmt.Errorf("capability matrix: operation %q names an unknown engine", op.ID)
-			}
-		}
 		m.byID[op.ID] = op
 	}
 	return m, nil
+}
+
+func (op *Operation) check() error {
+	if op.ID == "" || op.Tag == "" || op.Method == "" || !strings.HasPrefix(op.Path, "/") || op.Title == "" {
+		return fmt.Errorf("needs id, tag, method, path and title")
+	}
+	if !op.Session {
+		if op.Gateway != Supported && op.Gateway != Unsupported {
+			return fmt.Errorf("gateway is %q, want supported or unsupported (or session: true)", op.Gateway)
+		}
+		if len(op.By) > 0 || len(op.Needs) > 0 || op.Interface != "" {
+			return fmt.Errorf("a gateway operation has no engines, needs or interface")
+		}
+		return nil
+	}
+	if op.Gateway != "" {
+		return fmt.Errorf("a session operation has engines, not gateway")
+	}
+	for _, n := range engines.Names {
+		switch op.By[n] {
+		case Supported, Unsupported:
+		default:
+			return fmt.Errorf("engine %s is %q, want supported or unsupported", n, op.By[n])
+		}
+	}
+	if len(op.By) != len(engines.Names) {
+		return fmt.Errorf("names an unknown engine")
+	}
+	for _, st := range op.Needs {
+		if !slices.Contains(statuses, st) {
+			return fmt.Errorf("needs unknown status %q", st)
+		}
+	}
+	if _, ok := engines.Interfaces()[op.Interface]; op.Interface != "" && !ok {
+		return fmt.Errorf("interface %q is not an engine interface (engines.Interfaces)", op.Interface)
+	}
+	return nil
 }
 
 // Operations lists every operation in the matrix's order.
@@ -105,24 +141,47 @@ func (m *Matrix) Operation(id string) (Operation, bool) {
 	return *op, true
 }
 
-// Supports reports whether engine e supports operation id; unknown ids are unsupported.
+// Supports reports whether engine e supports operation id (a gateway operation:
+// whether the gateway serves it); unknown ids are unsupported.
 func (m *Matrix) Supports(id string, e engines.Name) bool {
 	op, ok := m.byID[id]
-	return ok && (op.All || op.By[e] == Supported)
+	if !ok {
+		return false
+	}
+	if !op.Session {
+		return op.Gateway == Supported
+	}
+	return op.By[e] == Supported
+}
+
+// Built reports whether the API serves operation id on any engine; the others
+// answer 501.
+func (m *Matrix) Built(id string) bool {
+	for _, n := range engines.Names {
+		if m.Supports(id, n) {
+			return true
+		}
+	}
+	return false
 }
 
 // Set changes one entry; tests use it to exercise both answers of the gate.
 func (m *Matrix) Set(id string, e engines.Name, s Support) {
-	if op, ok := m.byID[id]; ok && !op.All {
+	if op, ok := m.byID[id]; ok && op.Session {
 		op.By[e] = s
 	}
 }
 
-// FeatureRequest is the link where users ask for operation id on engine e.
+// FeatureRequest is the link where users ask for operation id on engine e; e is
+// "" for an operation of the gateway.
 func (m *Matrix) FeatureRequest(id string, e engines.Name) string {
-	title := fmt.Sprintf("[%s] support %s", e, id)
+	who := string(e)
+	if who == "" {
+		who = "gateway"
+	}
+	title := fmt.Sprintf("[%s] support %s", who, id)
 	if op, ok := m.byID[id]; ok {
-		title = fmt.Sprintf("[%s] support %s (%s %s)", e, op.Title, op.Method, op.Path)
+		title = fmt.Sprintf("[%s] support %s (%s %s)", who, op.Title, op.Method, op.Path)
 	}
 	sep := "?"
 	if strings.Contains(m.featureURL, "?") {
@@ -131,28 +190,91 @@ func (m *Matrix) FeatureRequest(id string, e engines.Name) string {
 	return m.featureURL + sep + "title=" + url.QueryEscape(title)
 }
 
-// Markdown renders the matrix as the README's feature table.
+// Tags lists the tags in the matrix's order.
+func (m *Matrix) Tags() []string {
+	var tags []string
+	for _, op := range m.ops {
+		if !slices.Contains(tags, op.Tag) {
+			tags = append(tags, op.Tag)
+		}
+	}
+	return tags
+}
+
+// Markdown renders the matrix as the README's feature table: a summary of
+// supported operations per tag and engine, then one table per tag.
 func (m *Matrix) Markdown() string {
 	var b strings.Builder
-	b.WriteString("| Operation | Method | Path |")
+	b.WriteString("| Tag | Operations |")
 	for _, n := range engines.Names {
 		fmt.Fprintf(&b, " %s |", n)
 	}
-	b.WriteString("\n|---|---|---|")
+	b.WriteString("\n|---|:-:|")
 	for range engines.Names {
 		b.WriteString(":-:|")
 	}
 	b.WriteString("\n")
-	for _, op := range m.ops {
-		fmt.Fprintf(&b, "| %s | `%s` | `%s` |", op.Title, op.Method, op.Path)
+	total := map[engines.Name]int{}
+	all := 0
+	for _, tag := range m.Tags() {
+		ops := m.tagged(tag)
+		all += len(ops)
+		fmt.Fprintf(&b, "| %s | %d |", tag, len(ops))
 		for _, n := range engines.Names {
-			if m.Supports(op.ID, n) {
-				b.WriteString(" ✔ |")
-			} else {
-				fmt.Fprintf(&b, " [✘](%s) |", m.FeatureRequest(op.ID, n))
+			k := 0
+			for _, op := range ops {
+				if m.Supports(op.ID, n) {
+					k++
+				}
 			}
+			total[n] += k
+			fmt.Fprintf(&b, " %d |", k)
 		}
 		b.WriteString("\n")
 	}
+	fmt.Fprintf(&b, "| **All** | **%d** |", all)
+	for _, n := range engines.Names {
+		fmt.Fprintf(&b, " **%d** |", total[n])
+	}
+	b.WriteString("\n")
+	for _, tag := range m.Tags() {
+		fmt.Fprintf(&b, "\n### %s\n\n| Operation | Method | Path |", tag)
+		for _, n := range engines.Names {
+			fmt.Fprintf(&b, " %s |", n)
+		}
+		b.WriteString("\n|---|---|---|")
+		for range engines.Names {
+			b.WriteString(":-:|")
+		}
+		b.WriteString("\n")
+		for _, op := range m.tagged(tag) {
+			title := op.Title
+			if op.Deprecated && !strings.Contains(strings.ToLower(title), "deprecated") {
+				title += " (deprecated)"
+			}
+			fmt.Fprintf(&b, "| %s | `%s` | `%s` |", title, op.Method, op.Path)
+			for _, n := range engines.Names {
+				switch {
+				case m.Supports(op.ID, n):
+					b.WriteString(" ✔ |")
+				case op.Session:
+					fmt.Fprintf(&b, " [✘](%s) |", m.FeatureRequest(op.ID, n))
+				default:
+					fmt.Fprintf(&b, " [✘](%s) |", m.FeatureRequest(op.ID, ""))
+				}
+			}
+			b.WriteString("\n")
+		}
+	}
 	return b.String()
+}
+
+func (m *Matrix) tagged(tag string) []Operation {
+	var out []Operation
+	for _, op := range m.ops {
+		if op.Tag == tag {
+			out = append(out, op)
+		}
+	}
+	return out
 }

@@ -39,14 +39,19 @@ func TestFeatureRequestLink(t *testing.T) {
 }
 
 func TestParseRejectsBadMatrices(t *testing.T) {
+	gw := "tag: T, method: GET, title: A, gateway: supported"
 	cases := map[string]string{
-		"missing engine":  "operations:\n- {id: a, method: GET, path: /a, title: A, engines: {WEBJS: supported}}\n",
-		"bad support":     "operations:\n- {id: a, method: GET, path: /a, title: A, engines: {WEBJS: yes, NOWEB: supported}}\n",
-		"duplicate id":    "operations:\n- {id: a, method: GET, path: /a, title: A, all: true}\n- {id: a, method: GET, path: /b, title: B, all: true}\n",
-		"duplicate route": "operations:\n- {id: a, method: GET, path: /a, title: A, all: true}\n- {id: b, method: GET, path: /a, title: B, all: true}\n",
-		"no title":        "operations:\n- {id: a, method: GET, path: /a, all: true}\n",
-		"unknown key":     "operations:\n- {id: a, method: GET, path: /a, title: A, all: true, colour: red}\n",
-		"both":            "operations:\n- {id: a, method: GET, path: /a, title: A, all: true, engines: {WEBJS: supported, NOWEB: supported}}\n",
+		"missing engine":    "operations:\n- {id: a, tag: T, method: GET, path: /a, title: A, session: true, engines: {WEBJS: supported}}\n",
+		"bad support":       "operations:\n- {id: a, tag: T, method: GET, path: /a, title: A, session: true, engines: {WEBJS: yes, NOWEB: supported}}\n",
+		"duplicate id":      "operations:\n- {id: a, path: /a, " + gw + "}\n- {id: a, path: /b, " + gw + "}\n",
+		"duplicate route":   "operations:\n- {id: a, path: /a, " + gw + "}\n- {id: b, path: /a, " + gw + "}\n",
+		"no title":          "operations:\n- {id: a, tag: T, method: GET, path: /a, gateway: supported}\n",
+		"no tag":            "operations:\n- {id: a, method: GET, path: /a, title: A, gateway: supported}\n",
+		"unknown key":       "operations:\n- {id: a, path: /a, colour: red, " + gw + "}\n",
+		"both":              "operations:\n- {id: a, path: /a, " + gw + ", engines: {WEBJS: supported, NOWEB: supported}}\n",
+		"gateway support":   "operations:\n- {id: a, tag: T, method: GET, path: /a, title: A, gateway: maybe}\n",
+		"unknown status":    "operations:\n- {id: a, tag: T, method: GET, path: /a, title: A, session: true, needs: [READY], engines: {WEBJS: supported, NOWEB: supported}}\n",
+		"unknown interface": "operations:\n- {id: a, tag: T, method: GET, path: /a, title: A, session: true, interface: Nope, engines: {WEBJS: supported, NOWEB: supported}}\n",
 	}
 	for name, doc := range cases {
 		if _, err := Parse([]byte(doc), base); err == nil {
@@ -55,15 +60,35 @@ func TestParseRejectsBadMatrices(t *testing.T) {
 	}
 }
 
+// TestEveryWAHAOperation: the matrix has every operation of WAHA's spec, each once,
+// under WAHA's tag.
+func TestEveryWAHAOperation(t *testing.T) {
+	m, _ := Load(base)
+	n := 0
+	for _, op := range m.Operations() {
+		if !op.Wagate {
+			n++
+		}
+	}
+	if n != 162 {
+		t.Fatalf("%d of WAHA's operations in the matrix, want 162", n)
+	}
+}
+
 func TestMarkdown(t *testing.T) {
 	m, _ := Load(base)
 	md := m.Markdown()
-	lines := strings.Split(strings.TrimSpace(md), "\n")
-	if len(lines) != len(m.Operations())+2 {
-		t.Fatalf("%d lines for %d operations", len(lines), len(m.Operations()))
-	}
 	if !strings.Contains(md, "| Screenshot of the session's page | `GET` | `/api/screenshot` |") {
 		t.Fatalf("screenshot row missing:\n%s", md)
+	}
+	for _, tag := range m.Tags() {
+		if !strings.Contains(md, "\n### "+tag+"\n") {
+			t.Errorf("no section for %s", tag)
+		}
+	}
+	rows := strings.Count(md, "\n| ") - len(m.Tags()) - 1 // minus the tables' headers and the summary's total
+	if want := len(m.Operations()) + len(m.Tags()); rows != want {
+		t.Errorf("%d table rows, want %d (one per operation, one per tag in the summary)", rows, want)
 	}
 	m.Set("screenshot.get", engines.WEBJS, Supported)
 	if !strings.Contains(m.Markdown(), "`/api/screenshot` | ✔ | [✘](") {

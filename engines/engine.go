@@ -3,6 +3,7 @@ package engines
 import (
 	"context"
 	"errors"
+	"reflect"
 	"time"
 )
 
@@ -21,17 +22,14 @@ var (
 	ErrNotAllowed = errors.New("not allowed by WhatsApp")
 )
 
-// Engine is one WhatsApp account connection. The Manager calls Start once per
-// run and Stop when done; the engine reports progress through its Host.
+// Engine is one WhatsApp account connection: the core every engine has. Every
+// other group of operations is an optional interface below, found by type
+// assertion; the capability matrix (capabilities/matrix.yaml) names the interface
+// each operation needs, and a test keeps the two in agreement.
+//
+// The Manager (package sessions) calls Start once per run and Stop when done; the
+// engine reports progress through its sessions.Host.
 type Engine interface {
-	Lifecycle
-	Pairing
-	Chats
-	Messages
-}
-
-// Lifecycle connects and disconnects an engine.
-type Lifecycle interface {
 	// Start connects; it returns once the attempt is under way. The engine moves the
 	// session on with Host.SetStatus (SCAN_QR_CODE, WORKING, FAILED).
 	Start(ctx context.Context) error
@@ -41,44 +39,106 @@ type Lifecycle interface {
 	Logout(ctx context.Context) error
 	// Me is the paired account, or nil before pairing.
 	Me(ctx context.Context) (*MeInfo, error)
-}
-
-// Pairing links a new device.
-type Pairing interface {
+	// QR is the pairing code to scan right now; ErrNoQR when there is none.
 	QR(ctx context.Context) (QR, error)
 	// RequestCode asks for a phone pairing code ("ABCD-EFGH") for phone (digits).
 	RequestCode(ctx context.Context, phone string) (string, error)
 }
 
-// Chats is the chat half of WAHA's Chats API.
-type Chats interface {
+// Screenshotter shows the engine's screen (WEBJS).
+type Screenshotter interface {
+	Screenshot(ctx context.Context) ([]byte, error)
+}
+
+// Informer has facts worth showing in the session info (WEBJS: browser memory).
+type Informer interface {
+	Info(ctx context.Context) map[string]any
+}
+
+// ChatLister lists the account's chats.
+type ChatLister interface {
 	ListChats(ctx context.Context, q ChatQuery) ([]Chat, error)
 	ChatsOverview(ctx context.Context, q OverviewQuery) ([]ChatSummary, error)
+}
+
+// ChatPictures finds chat pictures.
+type ChatPictures interface {
 	// ChatPicture returns the picture URL, nil when the chat has none.
 	ChatPicture(ctx context.Context, chat ChatID, refresh bool) (*string, error)
+}
+
+// ChatArchiver archives and unarchives chats.
+type ChatArchiver interface {
 	ArchiveChat(ctx context.Context, chat ChatID, archive bool) error
+}
+
+// ChatUnreader marks chats unread.
+type ChatUnreader interface {
 	MarkChatUnread(ctx context.Context, chat ChatID) error
+}
+
+// ChatDeleter deletes chats.
+type ChatDeleter interface {
 	DeleteChat(ctx context.Context, chat ChatID) error
+}
+
+// ChatClearer clears a chat's messages.
+type ChatClearer interface {
 	ClearMessages(ctx context.Context, chat ChatID) error
+}
+
+// MessageReader sends read receipts.
+type MessageReader interface {
 	// ReadMessages sends read receipts for the chat's unread messages and returns their ids.
 	ReadMessages(ctx context.Context, chat ChatID, q ReadQuery) ([]string, error)
 }
 
-// Messages is the message half of WAHA's Chats API, plus sending text.
-type Messages interface {
+// MessageLister lists and fetches messages.
+type MessageLister interface {
 	// ListMessages lists a chat's messages, newest first; a zero Chat means every chat.
 	ListMessages(ctx context.Context, q MessageQuery) ([]Message, error)
 	GetMessage(ctx context.Context, chat ChatID, id MessageID, downloadMedia bool) (*Message, error)
+}
+
+// MessageEditor edits the account's messages.
+type MessageEditor interface {
 	EditMessage(ctx context.Context, chat ChatID, id MessageID, text string) (*Message, error)
+}
+
+// MessageDeleter deletes messages for everyone.
+type MessageDeleter interface {
 	DeleteMessage(ctx context.Context, chat ChatID, id MessageID) error
+}
+
+// MessagePinner pins and unpins messages.
+type MessagePinner interface {
 	PinMessage(ctx context.Context, chat ChatID, id MessageID, duration time.Duration) error
 	UnpinMessage(ctx context.Context, chat ChatID, id MessageID) error
+}
+
+// TextSender sends text messages.
+type TextSender interface {
 	SendText(ctx context.Context, req SendText) (*Message, error)
 }
 
-// Screenshotter is implemented by engines that can show their screen (WEBJS).
-type Screenshotter interface {
-	Screenshot(ctx context.Context) ([]byte, error)
+// Interfaces maps the name of every optional interface, as the capability matrix
+// writes it, to its type.
+func Interfaces() map[string]reflect.Type {
+	return map[string]reflect.Type{
+		"Screenshotter":  reflect.TypeFor[Screenshotter](),
+		"ChatLister":     reflect.TypeFor[ChatLister](),
+		"ChatPictures":   reflect.TypeFor[ChatPictures](),
+		"ChatArchiver":   reflect.TypeFor[ChatArchiver](),
+		"ChatUnreader":   reflect.TypeFor[ChatUnreader](),
+		"ChatDeleter":    reflect.TypeFor[ChatDeleter](),
+		"ChatClearer":    reflect.TypeFor[ChatClearer](),
+		"MessageReader":  reflect.TypeFor[MessageReader](),
+		"MessageLister":  reflect.TypeFor[MessageLister](),
+		"MessageEditor":  reflect.TypeFor[MessageEditor](),
+		"MessageDeleter": reflect.TypeFor[MessageDeleter](),
+		"MessagePinner":  reflect.TypeFor[MessagePinner](),
+		"TextSender":     reflect.TypeFor[TextSender](),
+	}
 }
 
 // SortOrder of a list.
@@ -134,39 +194,4 @@ type SendText struct {
 	Chat    ChatID
 	Text    string
 	ReplyTo *MessageID
-}
-
-// Host is what an engine reports to; the Manager implements it for each session.
-type Host interface {
-	// SetStatus moves the session; reason explains FAILED.
-	SetStatus(status Status, reason string)
-	// NewQR says a new QR code is up: SCAN_QR_CODE, emitted again for every code
-	// (as WAHA does), since clients fetch the QR when they get that event.
-	NewQR()
-	// SetMe records the paired account (nil after logout).
-	SetMe(me *MeInfo)
-	// Emit publishes an event of the session (name from EventNames).
-	Emit(ctx context.Context, event string, payload any)
-	// Failed reports a broken engine; the Manager restarts it with backoff when retry is set.
-	Failed(err error, retry bool)
-}
-
-// Factory makes the engine of one session.
-type Factory interface {
-	New(ctx context.Context, session SessionSpec, host Host) (Engine, error)
-}
-
-// FactoryFunc adapts a function to Factory.
-type FactoryFunc func(ctx context.Context, session SessionSpec, host Host) (Engine, error)
-
-// New calls f.
-func (f FactoryFunc) New(ctx context.Context, s SessionSpec, h Host) (Engine, error) {
-	return f(ctx, s, h)
-}
-
-// SessionSpec is what an engine needs to know about its session.
-type SessionSpec struct {
-	Name   string
-	Engine Name
-	Config SessionConfig
 }

@@ -1,7 +1,6 @@
 package engines
 
 import (
-	"context"
 	"crypto/rand"
 	"strings"
 	"time"
@@ -26,15 +25,3 @@ type Event struct {
 func NewEventID(t time.Time) string {
 	return "evt_" + strings.ToLower(ulid.MustNew(ulid.Timestamp(t), rand.Reader).String())
 }
-
-// Publisher takes the events of every session: the webhook outbox and the websocket
-// stream subscribe through it.
-type Publisher interface {
-	Publish(ctx context.Context, ev Event) error
-}
-
-// PublisherFunc adapts a function to Publisher.
-type PublisherFunc func(ctx context.Context, ev Event) error
-
-// Publish calls f.
-func (f PublisherFunc) Publish(ctx context.Context, ev Event) error { return f(ctx, ev) }

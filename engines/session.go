@@ -1,7 +1,6 @@
 package engines
 
 import (
-	"context"
 	"fmt"
 	"regexp"
 )
@@ -25,10 +24,4 @@ func ValidateSessionName(name string) error {
 		return fmt.Errorf("session name %q: use 1 to 54 letters, digits, _ or -", truncate(name, 80))
 	}
 	return nil
-}
-
-// Informer is implemented by engines with facts worth showing in the session info
-// (WEBJS: browser memory).
-type Informer interface {
-	Info(ctx context.Context) map[string]any
 }

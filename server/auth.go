@@ -34,7 +34,7 @@ func (s *Server) authQR(c echo.Context) error {
 		return badRequest("format: expected image or raw, got %q", format)
 	}
 	name, _ := c.Get(ctxSession).(string)
-	e, _, err := s.manager.Await(c.Request().Context(), name, engines.StatusScanQRCode)
+	e, err := engineAs[engines.Engine](s, c)
 	if err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func (s *Server) authRequestCode(c echo.Context) error {
 		return badRequest("method: only pairing with WhatsApp on the phone is supported; leave method empty (got %q)", *req.Method)
 	}
 	name, _ := c.Get(ctxSession).(string)
-	e, _, err := s.manager.Await(c.Request().Context(), name, engines.StatusScanQRCode)
+	e, err := engineAs[engines.Engine](s, c)
 	if err != nil {
 		return err
 	}
@@ -86,13 +86,9 @@ func (s *Server) authRequestCode(c echo.Context) error {
 
 func (s *Server) screenshot(c echo.Context) error {
 	name, _ := c.Get(ctxSession).(string)
-	e, _, err := s.manager.Await(c.Request().Context(), name, engines.StatusScanQRCode, engines.StatusWorking)
+	shooter, err := engineAs[engines.Screenshotter](s, c)
 	if err != nil {
 		return err
-	}
-	shooter, ok := e.(engines.Screenshotter)
-	if !ok {
-		return engines.ErrNotSupported
 	}
 	png, err := shooter.Screenshot(c.Request().Context())
 	if err != nil {

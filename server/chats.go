@@ -37,7 +37,7 @@ func (s *Server) listChats(c echo.Context) error {
 	if _, err := parseBool(c, "merge", true); err != nil {
 		return err
 	}
-	e, err := s.working(c)
+	e, err := engineAs[engines.ChatLister](s, c)
 	if err != nil {
 		return err
 	}
@@ -108,7 +108,7 @@ func (s *Server) chatsOverviewPost(c echo.Context) error {
 }
 
 func (s *Server) overview(c echo.Context, q engines.OverviewQuery, status int) error {
-	e, err := s.working(c)
+	e, err := engineAs[engines.ChatLister](s, c)
 	if err != nil {
 		return err
 	}
@@ -124,14 +124,15 @@ func (s *Server) overview(c echo.Context, q engines.OverviewQuery, status int) e
 	return c.JSON(status, nonNil(out))
 }
 
-// chatAction serves the chat endpoints that act and answer {"success": true}.
-func (s *Server) chatAction(status int, what string, act func(engines.Engine, echo.Context, engines.ChatID) error) echo.HandlerFunc {
+// chatAction serves the chat endpoints that act and answer {"success": true},
+// on an engine with the optional interface T.
+func chatAction[T any](s *Server, status int, what string, act func(T, echo.Context, engines.ChatID) error) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		chat, err := chatParam(c)
 		if err != nil {
 			return err
 		}
-		e, err := s.working(c)
+		e, err := engineAs[T](s, c)
 		if err != nil {
 			return err
 		}
@@ -147,25 +148,25 @@ func (s *Server) archiveChat(archive bool) echo.HandlerFunc {
 	if !archive {
 		what = "unarchive chat"
 	}
-	return s.chatAction(http.StatusCreated, what, func(e engines.Engine, c echo.Context, chat engines.ChatID) error {
+	return chatAction(s, http.StatusCreated, what, func(e engines.ChatArchiver, c echo.Context, chat engines.ChatID) error {
 		return e.ArchiveChat(c.Request().Context(), chat, archive)
 	})
 }
 
 func (s *Server) unreadChat() echo.HandlerFunc {
-	return s.chatAction(http.StatusCreated, "mark unread chat", func(e engines.Engine, c echo.Context, chat engines.ChatID) error {
+	return chatAction(s, http.StatusCreated, "mark unread chat", func(e engines.ChatUnreader, c echo.Context, chat engines.ChatID) error {
 		return e.MarkChatUnread(c.Request().Context(), chat)
 	})
 }
 
 func (s *Server) deleteChat() echo.HandlerFunc {
-	return s.chatAction(http.StatusOK, "delete chat", func(e engines.Engine, c echo.Context, chat engines.ChatID) error {
+	return chatAction(s, http.StatusOK, "delete chat", func(e engines.ChatDeleter, c echo.Context, chat engines.ChatID) error {
 		return e.DeleteChat(c.Request().Context(), chat)
 	})
 }
 
 func (s *Server) clearMessages() echo.HandlerFunc {
-	return s.chatAction(http.StatusOK, "clear chat", func(e engines.Engine, c echo.Context, chat engines.ChatID) error {
+	return chatAction(s, http.StatusOK, "clear chat", func(e engines.ChatClearer, c echo.Context, chat engines.ChatID) error {
 		return e.ClearMessages(c.Request().Context(), chat)
 	})
 }
@@ -179,7 +180,7 @@ func (s *Server) chatPicture(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	e, err := s.working(c)
+	e, err := engineAs[engines.ChatPictures](s, c)
 	if err != nil {
 		return err
 	}
@@ -224,7 +225,7 @@ func (s *Server) readMessages(c echo.Context) error {
 			q.Days = *body.Days
 		}
 	}
-	e, err := s.working(c)
+	e, err := engineAs[engines.MessageReader](s, c)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/wagate/wagate/engines/chatstore"
 	"github.com/wagate/wagate/sessions"
 
 	"context"
@@ -77,7 +78,7 @@ func (s *Server) toAPIError(err error, c echo.Context) *APIError {
 		httpErr *echo.HTTPError
 		idErr   *engines.IDError
 		nwErr   *engines.NotWorkingError
-		sdErr   *engines.StoreDisabledError
+		sdErr   *chatstore.DisabledError
 	)
 	switch {
 	case errors.As(err, &apiErr):

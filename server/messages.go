@@ -59,7 +59,7 @@ func (s *Server) listMessages(c echo.Context) error {
 		}
 		q.Ack = &ack
 	}
-	e, err := s.working(c)
+	e, err := engineAs[engines.MessageLister](s, c)
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func (s *Server) getMessage(c echo.Context) error {
 	if _, err := parseBool(c, "merge", true); err != nil {
 		return err
 	}
-	e, err := s.working(c)
+	e, err := engineAs[engines.MessageLister](s, c)
 	if err != nil {
 		return err
 	}
@@ -124,7 +124,7 @@ func (s *Server) editMessage(c echo.Context) error {
 	if body.Text == nil || *body.Text == "" {
 		return badRequest("text: required, and must not be empty")
 	}
-	e, err := s.working(c)
+	e, err := engineAs[engines.MessageEditor](s, c)
 	if err != nil {
 		return err
 	}
@@ -136,14 +136,14 @@ func (s *Server) editMessage(c echo.Context) error {
 }
 
 // messageAction serves the message endpoints that take no body and answer
-// {"success": true}.
-func (s *Server) messageAction(status int, what string, act func(e engines.Engine, ctx context.Context, chat engines.ChatID, id engines.MessageID) error) echo.HandlerFunc {
+// {"success": true}, on an engine with the optional interface T.
+func messageAction[T any](s *Server, status int, what string, act func(e T, ctx context.Context, chat engines.ChatID, id engines.MessageID) error) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		chat, id, err := messageTarget(c, false)
 		if err != nil {
 			return err
 		}
-		e, err := s.working(c)
+		e, err := engineAs[T](s, c)
 		if err != nil {
 			return err
 		}
@@ -155,11 +155,11 @@ func (s *Server) messageAction(status int, what string, act func(e engines.Engin
 }
 
 func (s *Server) deleteMessage() echo.HandlerFunc {
-	return s.messageAction(http.StatusOK, "delete message", engines.Engine.DeleteMessage)
+	return messageAction(s, http.StatusOK, "delete message", engines.MessageDeleter.DeleteMessage)
 }
 
 func (s *Server) unpinMessage() echo.HandlerFunc {
-	return s.messageAction(http.StatusCreated, "unpin message", engines.Engine.UnpinMessage)
+	return messageAction(s, http.StatusCreated, "unpin message", engines.MessagePinner.UnpinMessage)
 }
 
 // pinDurations are the only durations WhatsApp offers: 24 hours, 7 days, 30 days.
@@ -179,7 +179,7 @@ func (s *Server) pinMessage(c echo.Context) error {
 	if body.Duration == nil || !pinDurations[*body.Duration] {
 		return badRequest("duration: expected 86400 (24 hours), 604800 (7 days) or 2592000 (30 days)")
 	}
-	e, err := s.working(c)
+	e, err := engineAs[engines.MessagePinner](s, c)
 	if err != nil {
 		return err
 	}
@@ -219,7 +219,7 @@ func (s *Server) sendText(c echo.Context) error {
 		}
 		send.ReplyTo = &id
 	}
-	e, err := s.working(c)
+	e, err := engineAs[engines.TextSender](s, c)
 	if err != nil {
 		return err
 	}

@@ -61,8 +61,9 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // gate resolves the session of a session-scoped operation (path, query or JSON
-// body "session"), answers 404 for an unknown one, and 501 when its engine does
-// not support the operation.
+// body "session"), answers 404 for an unknown one and 501 when its engine does not
+// support the operation. The handler then validates its input and asks engineAs
+// for the engine, which applies the rest of the matrix's row.
 func (s *Server) gate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		name, err := sessionName(c)
@@ -122,6 +123,13 @@ func sessionName(c echo.Context) (string, error) {
 	return *peek.Session, nil
 }
 
+// unbuilt answers an operation of the matrix that no engine supports yet: after the
+// gate, a session operation's 501 names the session's engine; a gateway one's names
+// none.
+func (s *Server) unbuilt(c echo.Context) error {
+	return s.notImplemented(c)
+}
+
 func (s *Server) notImplemented(c echo.Context) *APIError {
 	op, _ := c.Get(ctxOperation).(string)
 	name, _ := c.Get(ctxSession).(string)
@@ -130,14 +138,34 @@ func (s *Server) notImplemented(c echo.Context) *APIError {
 }
 
 func (s *Server) notImplementedFor(op string, engine engines.Name) *APIError {
+	if engine == "" {
+		e := newError(http.StatusNotImplemented, "%s is not implemented by wagate yet. Ask for it, or vote for it, at the feature request link.", op)
+		e.Operation, e.FeatureRequest = op, s.matrix.FeatureRequest(op, "")
+		return e
+	}
 	e := newError(http.StatusNotImplemented, "%s is not implemented by the %s engine yet. Ask for it, or vote for it, at the feature request link.", op, engine)
 	e.Engine, e.Operation, e.FeatureRequest = engine, op, s.matrix.FeatureRequest(op, engine)
 	return e
 }
 
-// working returns the engine of the request's session once it is WORKING (waiting
-// briefly for a STARTING one), or the 422 that says what it is instead.
-func (s *Server) working(c echo.Context) (engines.Engine, error) {
+// engineAs is the engine of the request's session once it is in a status the
+// operation needs (the matrix's needs: WORKING for most; it waits briefly for a
+// session on its way there, else answers 422), as the optional interface T the
+// operation calls. Handlers call it after validating their input, so bad input is
+// a 400 whatever the session's status. The matrix and the engines' types agree (a
+// test checks it), so a missing interface is a 501 like the matrix's, never a panic.
+func engineAs[T any](s *Server, c echo.Context) (T, error) {
+	var t T
 	name, _ := c.Get(ctxSession).(string)
-	return s.manager.Working(c.Request().Context(), name)
+	id, _ := c.Get(ctxOperation).(string)
+	op, _ := s.matrix.Operation(id)
+	e, _, err := s.manager.Await(c.Request().Context(), name, op.Needs...)
+	if err != nil {
+		return t, err
+	}
+	t, ok := e.(T)
+	if !ok {
+		return t, s.notImplemented(c)
+	}
+	return t, nil
 }

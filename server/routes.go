@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/labstack/echo/v4"
 
@@ -19,6 +20,7 @@ func (s *Server) routes() error {
 		{"server.health", s.health},
 		{"server.metrics", s.metricsHandler(s.metrics.gatherer)},
 		{"server.version", s.serverVersion},
+		{"server.versionDeprecated", s.serverVersion},
 		{"server.openapi", s.openapi},
 		{"server.swagger", swagger},
 
@@ -65,15 +67,26 @@ func (s *Server) routes() error {
 		{"events.websocket", s.eventStream},
 	}
 	var errs []error
-	bound := map[string]bool{}
+	handlers := map[string]echo.HandlerFunc{}
 	for _, r := range table {
-		bound[r.op] = true
-		errs = append(errs, s.route(r.op, r.h))
-	}
-	for _, op := range s.matrix.Operations() {
-		if !bound[op.ID] {
-			errs = append(errs, errors.New("operation "+op.ID+" of the capability matrix has no handler"))
+		if _, ok := s.matrix.Operation(r.op); !ok {
+			errs = append(errs, fmt.Errorf("handler for %q: no such operation in the capability matrix", r.op))
 		}
+		handlers[r.op] = r.h
+	}
+	// Every operation of the matrix is routed: one no engine supports yet answers
+	// 501 with its feature request, never a 404 that looks like a typo.
+	for _, op := range s.matrix.Operations() {
+		h, ok := handlers[op.ID]
+		switch {
+		case ok:
+		case s.matrix.Built(op.ID):
+			errs = append(errs, fmt.Errorf("operation %s of the capability matrix is supported but has no handler", op.ID))
+			continue
+		default:
+			h = s.unbuilt
+		}
+		s.route(op, h)
 	}
 	// The UI's assets live under its path.
 	s.echo.GET("/swagger/*", swagger)

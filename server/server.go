@@ -117,14 +117,10 @@ func (s *Server) Serve(ctx context.Context, addr string) error {
 	return nil
 }
 
-// route binds a handler to the method and path the matrix gives operation id; a
-// session-scoped operation also gets the capability gate. Routes exist only through
-// here, so every route has an operation id.
-func (s *Server) route(id string, h echo.HandlerFunc) error {
-	op, ok := s.matrix.Operation(id)
-	if !ok {
-		return fmt.Errorf("route %q: no such operation in the capability matrix", id)
-	}
+// route binds a handler to the method and path of op; a session operation also
+// gets the capability gate. Routes exist only through here, so every route has an
+// operation id.
+func (s *Server) route(op capabilities.Operation, h echo.HandlerFunc) {
 	path := op.Path
 	for {
 		i := strings.IndexByte(path, '{')
@@ -134,13 +130,12 @@ func (s *Server) route(id string, h echo.HandlerFunc) error {
 		j := strings.IndexByte(path[i:], '}')
 		path = path[:i] + ":" + path[i+1:i+j] + path[i+j+1:]
 	}
-	s.ops[op.Method+" "+path] = id
+	s.ops[op.Method+" "+path] = op.ID
 	var mws []echo.MiddlewareFunc
-	if op.InSess {
+	if op.Session {
 		mws = append(mws, s.gate)
 	}
 	s.echo.Add(op.Method, path, h, mws...)
-	return nil
 }
 
 // operation names the request's operation (its route's id in the matrix) before

@@ -2,6 +2,7 @@ package sessions
 
 import (
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/engines/chatstore"
 
 	"context"
 	"errors"
@@ -26,8 +27,8 @@ type ManagerOptions struct {
 // keeps their status, persists it and publishes their events.
 type Manager struct {
 	store     Store
-	factories map[engines.Name]engines.Factory
-	publisher engines.Publisher
+	factories map[engines.Name]Factory
+	recorder  Recorder
 	log       *slog.Logger
 	opts      ManagerOptions
 
@@ -54,7 +55,7 @@ type session struct {
 }
 
 // NewManager makes a Manager; call Boot to bring back the sessions of the store.
-func NewManager(store Store, factories map[engines.Name]engines.Factory, pub engines.Publisher, log *slog.Logger, opts ManagerOptions) *Manager {
+func NewManager(store Store, factories map[engines.Name]Factory, rec Recorder, log *slog.Logger, opts ManagerOptions) *Manager {
 	if opts.WorkingWait == 0 {
 		opts.WorkingWait = 5 * time.Second
 	}
@@ -65,7 +66,7 @@ func NewManager(store Store, factories map[engines.Name]engines.Factory, pub eng
 		opts.RestartMax = time.Minute
 	}
 	return &Manager{
-		store: store, factories: factories, publisher: pub, log: log, opts: opts,
+		store: store, factories: factories, recorder: rec, log: log, opts: opts,
 		sessions: map[string]*session{},
 	}
 }
@@ -371,7 +372,7 @@ func (m *Manager) logoutEngine(ctx context.Context, s *session) error {
 			return fmt.Errorf("engine %s is not available in this build", rec.Engine)
 		}
 		var err error
-		if e, err = f.New(ctx, engines.SessionSpec{Name: rec.Name, Engine: rec.Engine, Config: rec.Config}, discardHost{}); err != nil {
+		if e, err = f.New(ctx, Spec{Name: rec.Name, Engine: rec.Engine, Config: rec.Config}, discardHost{}); err != nil {
 			return fmt.Errorf("make %s engine to log out: %w", rec.Engine, err)
 		}
 	}
@@ -408,7 +409,7 @@ func (m *Manager) startEngine(ctx context.Context, s *session) error {
 	s.rec.Failure = ""
 	s.run++
 	run := s.run
-	spec := engines.SessionSpec{Name: s.rec.Name, Engine: s.rec.Engine, Config: s.rec.Config}
+	spec := Spec{Name: s.rec.Name, Engine: s.rec.Engine, Config: s.rec.Config}
 	m.mu.Unlock()
 
 	m.setStatus(s, run, engines.StatusStarting, "", false)
@@ -496,11 +497,8 @@ func (m *Manager) publish(ctx context.Context, s *session, event string, payload
 	m.mu.Lock()
 	ev := m.event(s, event, payload)
 	m.mu.Unlock()
-	if m.publisher == nil {
-		return
-	}
-	if err := m.publisher.Publish(ctx, ev); err != nil {
-		m.log.Error("publish event", "session", ev.Session, "event", event, "err", err)
+	if err := m.recorder.Record(ctx, func(chatstore.Store) ([]engines.Event, error) { return []engines.Event{ev}, nil }); err != nil {
+		m.log.Error("record event", "session", ev.Session, "event", event, "err", err)
 	}
 }
 
@@ -596,98 +594,3 @@ func (m *Manager) restartFailed(s *session, run int) {
 		m.log.Error("restart failed session", "session", s.rec.Name, "err", err)
 	}
 }
-
-// host is the Host of one run of one session's engine.
-type host struct {
-	m   *Manager
-	s   *session
-	run int
-}
-
-func (h *host) SetStatus(st engines.Status, reason string) {
-	h.m.setStatus(h.s, h.run, st, reason, false)
-}
-
-func (h *host) NewQR() { h.m.setStatus(h.s, h.run, engines.StatusScanQRCode, "", true) }
-
-func (h *host) SetMe(me *engines.MeInfo) {
-	h.m.mu.Lock()
-	stale := h.run != h.s.run
-	if !stale {
-		h.s.rec.Me = me
-	}
-	h.m.mu.Unlock()
-	if !stale {
-		if err := h.m.save(context.Background(), h.s); err != nil {
-			h.m.log.Error("persist session me", "session", h.s.rec.Name, "err", err)
-		}
-	}
-}
-
-func (h *host) Emit(ctx context.Context, event string, payload any) {
-	h.m.mu.Lock()
-	stale := h.run != h.s.run
-	h.m.mu.Unlock()
-	if !stale {
-		h.m.publish(ctx, h.s, event, payload)
-	}
-}
-
-// PrepareEmit builds the events for a store to write with what they describe
-// (TxEmitter); ok is false when the publisher keeps no outbox or the run is stale.
-func (h *host) PrepareEmit(_ context.Context, emissions ...engines.Emission) (engines.Outbound, bool) {
-	txp, ok := h.m.publisher.(engines.TxPublisher)
-	if !ok {
-		return nil, false
-	}
-	h.m.mu.Lock()
-	if h.run != h.s.run {
-		h.m.mu.Unlock()
-		return nil, false
-	}
-	evs := make([]engines.Event, len(emissions))
-	for i, e := range emissions {
-		evs[i] = h.m.event(h.s, e.Event, e.Payload)
-	}
-	h.m.mu.Unlock()
-	out, err := txp.PrepareOutbound(evs)
-	if err != nil {
-		h.m.log.Error("prepare events", "session", h.s.rec.Name, "err", err)
-		return nil, false
-	}
-	return out, true
-}
-
-func (h *host) Failed(err error, retry bool) {
-	m, s := h.m, h.s
-	m.log.Error("engine failed", "session", s.rec.Name, "retry", retry, "err", err)
-	m.setStatus(s, h.run, engines.StatusFailed, err.Error(), false)
-	if !retry {
-		return
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if h.run != s.run || !s.rec.Running || m.closed {
-		return
-	}
-	delay := m.opts.RestartMin << min(s.attempts, 16)
-	if delay > m.opts.RestartMax || delay <= 0 {
-		delay = m.opts.RestartMax
-	}
-	s.attempts++
-	if s.timer != nil {
-		s.timer.Stop()
-	}
-	run := h.run
-	s.timer = time.AfterFunc(delay, func() { m.restartFailed(s, run) })
-	m.log.Info("engine restart scheduled", "session", s.rec.Name, "in", delay, "attempt", s.attempts)
-}
-
-// discardHost serves an engine made only to log out a stopped session.
-type discardHost struct{}
-
-func (discardHost) SetStatus(engines.Status, string)  {}
-func (discardHost) NewQR()                            {}
-func (discardHost) SetMe(*engines.MeInfo)             {}
-func (discardHost) Emit(context.Context, string, any) {}
-func (discardHost) Failed(error, bool)                {}

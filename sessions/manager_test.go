@@ -2,6 +2,7 @@ package sessions
 
 import (
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/engines/chatstore"
 
 	"context"
 	"errors"
@@ -64,11 +65,23 @@ func (s *memStore) get(name string) Record {
 	return s.recs[name]
 }
 
+// recorderFunc is a Recorder without a store: it hands the events of each change
+// to a function.
+type recorderFunc func([]engines.Event)
+
+func (f recorderFunc) Record(_ context.Context, change func(chatstore.Store) ([]engines.Event, error)) error {
+	evs, err := change(nil)
+	if err == nil {
+		f(evs)
+	}
+	return err
+}
+
 // stubEngine is driven by the test through its host.
 type stubEngine struct {
 	engines.Engine // the Chats methods are not called by these tests
-	host           engines.Host
-	spec           engines.SessionSpec
+	host           Host
+	spec           Spec
 	mu             sync.Mutex
 	calls          []string
 	paired         bool
@@ -111,20 +124,19 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	h := &harness{store: newMemStore()}
-	f := engines.FactoryFunc(func(_ context.Context, spec engines.SessionSpec, host engines.Host) (engines.Engine, error) {
+	f := FactoryFunc(func(_ context.Context, spec Spec, host Host) (engines.Engine, error) {
 		h.mu.Lock()
 		defer h.mu.Unlock()
 		e := &stubEngine{host: host, spec: spec, paired: h.paired}
 		h.engines = append(h.engines, e)
 		return e, nil
 	})
-	pub := engines.PublisherFunc(func(_ context.Context, ev engines.Event) error {
+	pub := recorderFunc(func(evs []engines.Event) {
 		h.mu.Lock()
-		h.events = append(h.events, ev)
+		h.events = append(h.events, evs...)
 		h.mu.Unlock()
-		return nil
 	})
-	h.m = NewManager(h.store, map[engines.Name]engines.Factory{engines.WEBJS: f, engines.NOWEB: f}, pub, slog.New(slog.NewTextHandler(io.Discard, nil)),
+	h.m = NewManager(h.store, map[engines.Name]Factory{engines.WEBJS: f, engines.NOWEB: f}, pub, slog.New(slog.NewTextHandler(io.Discard, nil)),
 		ManagerOptions{WorkingWait: 200 * time.Millisecond, RestartMin: 10 * time.Millisecond, RestartMax: 40 * time.Millisecond})
 	t.Cleanup(func() { h.m.Shutdown(context.Background()) })
 	return h
@@ -350,7 +362,7 @@ func TestBootRestartsRunningSessions(t *testing.T) {
 
 func TestMissingEngineFailsClearly(t *testing.T) {
 	ctx := context.Background()
-	m := NewManager(newMemStore(), map[engines.Name]engines.Factory{}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), ManagerOptions{})
+	m := NewManager(newMemStore(), map[engines.Name]Factory{}, recorderFunc(func([]engines.Event) {}), slog.New(slog.NewTextHandler(io.Discard, nil)), ManagerOptions{})
 	info, err := m.Create(ctx, "s", engines.WEBJS, engines.SessionConfig{}, true)
 	if err != nil {
 		t.Fatal(err)

@@ -9,19 +9,20 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/engines/chatstore"
 )
 
-// ChatStore is the engines.ChatStore on this database.
-func (s *Store) ChatStore() engines.ChatStore { return chatStore{s: s} }
+// ChatStore is the chatstore.Store on this database.
+func (s *Store) ChatStore() chatstore.Store { return chatStore{s: s} }
 
 // chatStore works on s's database, or, when tx is set, in that transaction
-// (InTxWithEvents); its own transactions then become savepoints.
+// (Record); its own transactions then become savepoints.
 type chatStore struct {
 	s  *Store
 	tx *gorm.DB
 }
 
-var _ engines.ChatStore = chatStore{}
+var _ chatstore.Store = chatStore{}
 
 type chatRow struct {
 	Session        string
@@ -39,8 +40,8 @@ type chatRow struct {
 
 func (chatRow) TableName() string { return "wagate_chats" }
 
-func (r chatRow) chat() engines.StoredChat {
-	return engines.StoredChat{
+func (r chatRow) chat() chatstore.Chat {
+	return chatstore.Chat{
 		ID: r.ID, Name: r.Name, ConversationTimestamp: r.ConversationTS,
 		LastMessageTimestamp: r.LastMessageTS, LastMessageID: r.LastMessageID,
 		UnreadCount: r.UnreadCount, MarkedUnread: r.MarkedUnread, Archived: r.Archived,
@@ -86,7 +87,7 @@ var chatUpsertHistory = strings.Replace(
 	chatUpsert[:strings.Index(chatUpsert, "\tunread_count = CASE")], "VALUES (?, ?, ?, ?, ?, ?, ?)", "VALUES VALUES_LIST", 1) +
 	"\tunread_count = wagate_chats.unread_count + excluded.unread_count"
 
-func (c chatStore) SaveChats(ctx context.Context, session string, chats []engines.StoredChat) error {
+func (c chatStore) SaveChats(ctx context.Context, session string, chats []chatstore.Chat) error {
 	if len(chats) == 0 {
 		return nil
 	}
@@ -113,7 +114,7 @@ func (c chatStore) SaveChats(ctx context.Context, session string, chats []engine
 	return nil
 }
 
-func (c chatStore) UpdateChat(ctx context.Context, session, chat string, ch engines.ChatChange) error {
+func (c chatStore) UpdateChat(ctx context.Context, session, chat string, ch chatstore.ChatChange) error {
 	set := map[string]any{}
 	if ch.Name != nil {
 		if ch.NameIfEmpty {
@@ -184,13 +185,15 @@ func (c chatStore) DeleteChat(ctx context.Context, session, chat string) error {
 
 func (c chatStore) DeleteSessionData(ctx context.Context, session string) error {
 	err := c.db(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec(`DELETE FROM wagate_messages WHERE session = ?`, session).Error; err != nil {
-			return err
+		for _, table := range []string{"wagate_messages", "wagate_chats", "wagate_contacts"} {
+			if err := tx.Exec(`DELETE FROM `+table+` WHERE session = ?`, session).Error; err != nil {
+				return err
+			}
 		}
-		return tx.Exec(`DELETE FROM wagate_chats WHERE session = ?`, session).Error
+		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("delete chats and messages of session %q: %w", session, err)
+		return fmt.Errorf("delete chats, messages and contacts of session %q: %w", session, err)
 	}
 	return nil
 }
@@ -256,7 +259,7 @@ var chatOrder = map[engines.ChatSort]string{
 	engines.SortByID: "id", engines.SortByName: "name",
 }
 
-func (c chatStore) ListChats(ctx context.Context, session string, q engines.ChatQuery) ([]engines.StoredChat, error) {
+func (c chatStore) ListChats(ctx context.Context, session string, q engines.ChatQuery) ([]chatstore.Chat, error) {
 	col, ok := chatOrder[q.SortBy]
 	if !ok {
 		return nil, fmt.Errorf("list chats: unknown sort %q", q.SortBy)
@@ -273,17 +276,21 @@ func (c chatStore) ListChats(ctx context.Context, session string, q engines.Chat
 	if err := db.Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list chats of session %q: %w", session, err)
 	}
-	out := make([]engines.StoredChat, len(rows))
+	out := make([]chatstore.Chat, len(rows))
 	for i, r := range rows {
 		out[i] = r.chat()
 	}
 	return out, nil
 }
 
-func (c chatStore) ChatsOverview(ctx context.Context, session string, q engines.StoredOverviewQuery) ([]engines.StoredChat, error) {
+func (c chatStore) ChatsOverview(ctx context.Context, session string, q engines.OverviewQuery) ([]chatstore.Chat, error) {
 	db := c.db(ctx).Where("session = ?", session)
 	if len(q.IDs) > 0 {
-		db = db.Where("id IN ?", q.IDs)
+		ids := make([]string, len(q.IDs))
+		for i, id := range q.IDs {
+			ids[i] = id.String()
+		}
+		db = db.Where("id IN ?", ids)
 	}
 	db = db.Order("last_message_ts DESC, id DESC").Offset(q.Offset)
 	if q.Limit > 0 {
@@ -293,7 +300,7 @@ func (c chatStore) ChatsOverview(ctx context.Context, session string, q engines.
 	if err := db.Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("chats overview of session %q: %w", session, err)
 	}
-	out := make([]engines.StoredChat, len(rows))
+	out := make([]chatstore.Chat, len(rows))
 	var ids []string
 	for i, r := range rows {
 		out[i] = r.chat()
@@ -309,7 +316,7 @@ func (c chatStore) ChatsOverview(ctx context.Context, session string, q engines.
 	if err := c.db(ctx).Where("session = ? AND id IN ?", session, ids).Find(&msgs).Error; err != nil {
 		return nil, fmt.Errorf("last messages of session %q: %w", session, err)
 	}
-	last := make(map[string]*engines.StoredMessage, len(msgs))
+	last := make(map[string]*chatstore.Message, len(msgs))
 	for _, r := range msgs {
 		m, err := r.message()
 		if err != nil {
@@ -323,7 +330,7 @@ func (c chatStore) ChatsOverview(ctx context.Context, session string, q engines.
 	return out, nil
 }
 
-func (c chatStore) GetChat(ctx context.Context, session, chat string) (*engines.StoredChat, error) {
+func (c chatStore) GetChat(ctx context.Context, session, chat string) (*chatstore.Chat, error) {
 	var r chatRow
 	err := c.db(ctx).Where("session = ? AND id = ?", session, chat).Take(&r).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {

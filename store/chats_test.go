@@ -7,20 +7,29 @@ import (
 	"testing"
 
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/engines/chatstore"
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/store/storetest"
 )
 
-func msg(chat, id string, fromMe bool, ts int64, body string) engines.StoredMessage {
+func msg(chat, id string, fromMe bool, ts int64, body string) chatstore.Message {
 	b := body
 	ack := engines.AckDevice
 	if fromMe {
 		ack = engines.AckServer
 	}
-	return engines.StoredMessage{
+	return chatstore.Message{
 		Chat: chat, ID: id, FromMe: fromMe, Timestamp: ts, Ack: ack,
 		Message: engines.Message{ID: fmt.Sprintf("%t_%s_%s", fromMe, chat, id), Timestamp: ts, FromMe: fromMe, From: chat, Body: &b},
 	}
+}
+
+func chatID(s string) engines.ChatID {
+	id, err := engines.ParseChatID(s)
+	if err != nil {
+		panic(err)
+	}
+	return id
 }
 
 func TestChatStore(t *testing.T) {
@@ -31,12 +40,12 @@ func TestChatStore(t *testing.T) {
 		a, b := "111@c.us", "222@c.us"
 		in := msg(a, "A1", false, 100, "hi\x00there \xff")
 		in.ChatName = "Alice\x00"
-		if err := cs.SaveMessages(ctx, "s", []engines.StoredMessage{in, msg(a, "A2", false, 101, "two"), msg(b, "B1", true, 102, "yo")}, true); err != nil {
+		if _, err := cs.SaveMessages(ctx, "s", []chatstore.Message{in, msg(a, "A2", false, 101, "two"), msg(b, "B1", true, 102, "yo")}, true); err != nil {
 			t.Fatal(err)
 		}
 		// Redelivery changes nothing.
-		if err := cs.SaveMessages(ctx, "s", []engines.StoredMessage{msg(a, "A2", false, 101, "two")}, true); err != nil {
-			t.Fatal(err)
+		if n, err := cs.SaveMessages(ctx, "s", []chatstore.Message{msg(a, "A2", false, 101, "two")}, true); err != nil || n != 0 {
+			t.Fatalf("redelivered: %d new, %v", n, err)
 		}
 		chats, err := cs.ListChats(ctx, "s", engines.ChatQuery{})
 		if err != nil {
@@ -50,7 +59,7 @@ func TestChatStore(t *testing.T) {
 			t.Fatalf("A1: %+v %v", got, err)
 		}
 		// An answer from the account resets the unread count.
-		if err := cs.SaveMessages(ctx, "s", []engines.StoredMessage{msg(a, "A3", true, 103, "ok")}, true); err != nil {
+		if _, err := cs.SaveMessages(ctx, "s", []chatstore.Message{msg(a, "A3", true, 103, "ok")}, true); err != nil {
 			t.Fatal(err)
 		}
 		if c, _ := cs.GetChat(ctx, "s", a); c.UnreadCount != 0 || c.LastMessageTimestamp != 103 {
@@ -64,7 +73,7 @@ func TestChatStore(t *testing.T) {
 			t.Fatalf("ack went down: %+v", changed)
 		}
 		fromMe, ack := false, engines.AckDevice
-		page, err := cs.ListMessages(ctx, "s", engines.StoredMessageQuery{Chat: a, Limit: 1, Offset: 1, FromMe: &fromMe, Ack: &ack})
+		page, err := cs.ListMessages(ctx, "s", engines.MessageQuery{Chat: chatID(a), Limit: 1, Offset: 1, FromMe: &fromMe, Ack: &ack})
 		if err != nil || len(page) != 1 || page[0].ID != "A1" {
 			t.Fatalf("page: %+v %v", page, err)
 		}
@@ -77,17 +86,17 @@ func TestChatStore(t *testing.T) {
 		if err := cs.DeleteMessage(ctx, "s", a, "A3"); err != nil {
 			t.Fatal(err)
 		}
-		ov, err := cs.ChatsOverview(ctx, "s", engines.StoredOverviewQuery{Limit: 5, IDs: []string{a}})
+		ov, err := cs.ChatsOverview(ctx, "s", engines.OverviewQuery{Limit: 5, IDs: []engines.ChatID{chatID(a)}})
 		if err != nil || len(ov) != 1 || ov[0].LastMessage == nil || ov[0].LastMessage.ID != "A2" || *ov[0].LastMessage.Message.Body != "two!" {
 			t.Fatalf("overview: %+v %v", ov, err)
 		}
 		archived := true
-		if err := cs.UpdateChat(ctx, "s", a, engines.ChatChange{Archived: &archived}); err != nil {
+		if err := cs.UpdateChat(ctx, "s", a, chatstore.ChatChange{Archived: &archived}); err != nil {
 			t.Fatal(err)
 		}
 		// One person under a LID and a phone number becomes one chat.
 		lid := "999@lid"
-		if err := cs.SaveMessages(ctx, "s", []engines.StoredMessage{msg(lid, "L1", false, 200, "via lid")}, true); err != nil {
+		if _, err := cs.SaveMessages(ctx, "s", []chatstore.Message{msg(lid, "L1", false, 200, "via lid")}, true); err != nil {
 			t.Fatal(err)
 		}
 		if err := cs.MergeChat(ctx, "s", lid, a); err != nil {
@@ -106,7 +115,7 @@ func TestChatStore(t *testing.T) {
 		if err := cs.ClearChat(ctx, "s", a, 1000); err != nil {
 			t.Fatal(err)
 		}
-		if ms, _ := cs.ListMessages(ctx, "s", engines.StoredMessageQuery{Chat: a}); len(ms) != 0 {
+		if ms, _ := cs.ListMessages(ctx, "s", engines.MessageQuery{Chat: chatID(a)}); len(ms) != 0 {
 			t.Fatalf("after clear: %+v", ms)
 		}
 		if err := cs.DeleteChat(ctx, "s", b); err != nil {
@@ -124,21 +133,21 @@ func TestChatStoreHistoryBatch(t *testing.T) {
 		ctx := context.Background()
 		s, _ := storetest.Open(t, d)
 		cs := s.ChatStore()
-		var ms []engines.StoredMessage
+		var ms []chatstore.Message
 		for i := range 1200 {
 			ms = append(ms, msg(fmt.Sprintf("%d@c.us", 100+i%7), fmt.Sprintf("H%d", i), i%2 == 0, int64(i), "history"))
 		}
-		if err := cs.SaveChats(ctx, "s", []engines.StoredChat{{ID: "100@c.us", Name: "Hundred", Pinned: true, UnreadCount: 3}}); err != nil {
+		if err := cs.SaveChats(ctx, "s", []chatstore.Chat{{ID: "100@c.us", Name: "Hundred", Pinned: true, UnreadCount: 3}}); err != nil {
 			t.Fatal(err)
 		}
-		if err := cs.SaveMessages(ctx, "s", ms, false); err != nil {
+		if _, err := cs.SaveMessages(ctx, "s", ms, false); err != nil {
 			t.Fatal(err)
 		}
 		c, err := cs.GetChat(ctx, "s", "100@c.us")
 		if err != nil || !c.Pinned || c.UnreadCount != 3 || c.Name != "Hundred" || c.LastMessageID != "H1197" {
 			t.Fatalf("chat: %+v %v", c, err)
 		}
-		all, err := cs.ListMessages(ctx, "s", engines.StoredMessageQuery{Limit: 10, Offset: 1000})
+		all, err := cs.ListMessages(ctx, "s", engines.MessageQuery{Limit: 10, Offset: 1000})
 		if err != nil || len(all) != 10 || all[0].ID != "H199" {
 			t.Fatalf("all chats page: %d %v", len(all), err)
 		}

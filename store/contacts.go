@@ -10,14 +10,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/engines/chatstore"
 )
-
-// ContactStore is the engines.ContactStore on this database.
-func (s *Store) ContactStore() engines.ContactStore { return contactStore{s} }
-
-type contactStore struct{ s *Store }
-
-var _ engines.ContactStore = contactStore{}
 
 type contactRow struct {
 	Session      string
@@ -32,8 +26,8 @@ type contactRow struct {
 
 func (contactRow) TableName() string { return "wagate_contacts" }
 
-func (r contactRow) contact() engines.StoredContact {
-	return engines.StoredContact{ID: r.ID, LID: r.LID, Name: r.Name, ShortName: r.ShortName, PushName: r.PushName, BusinessName: r.BusinessName}
+func (r contactRow) contact() chatstore.Contact {
+	return chatstore.Contact{ID: r.ID, LID: r.LID, Name: r.Name, ShortName: r.ShortName, PushName: r.PushName, BusinessName: r.BusinessName}
 }
 
 func isLID(id string) bool { return strings.HasSuffix(id, "@"+engines.ServerLID) }
@@ -61,9 +55,7 @@ const contactFill = `UPDATE wagate_contacts SET
 	WHERE session = ? AND id = ?
 	RETURNING session, id, lid, name, short_name, push_name, business_name, updated_at`
 
-func (c contactStore) db(ctx context.Context) *gorm.DB { return c.s.db.WithContext(ctx) }
-
-func (c contactStore) SaveContacts(ctx context.Context, session string, contacts []engines.StoredContact) error {
+func (c chatStore) SaveContacts(ctx context.Context, session string, contacts []chatstore.Contact) error {
 	if len(contacts) == 0 {
 		return nil
 	}
@@ -82,8 +74,8 @@ func (c contactStore) SaveContacts(ctx context.Context, session string, contacts
 	return nil
 }
 
-func saveContact(tx *gorm.DB, session string, in engines.StoredContact, now int64) error {
-	k := engines.StoredContact{
+func saveContact(tx *gorm.DB, session string, in chatstore.Contact, now int64) error {
+	k := chatstore.Contact{
 		ID: clean(in.ID), LID: clean(in.LID), Name: clean(in.Name), ShortName: clean(in.ShortName),
 		PushName: clean(in.PushName), BusinessName: clean(in.BusinessName),
 	}
@@ -137,7 +129,7 @@ func saveContact(tx *gorm.DB, session string, in engines.StoredContact, now int6
 
 // nameChats gives the person's chats (under either id) the contact's name: an
 // address-book or business name always, a push name only to a chat without one.
-func nameChats(tx *gorm.DB, session string, k engines.StoredContact) error {
+func nameChats(tx *gorm.DB, session string, k chatstore.Contact) error {
 	ids := []string{k.ID}
 	if k.LID != "" {
 		ids = append(ids, k.LID)
@@ -153,7 +145,7 @@ func nameChats(tx *gorm.DB, session string, k engines.StoredContact) error {
 	}
 }
 
-func (c contactStore) GetContact(ctx context.Context, session, id string) (*engines.StoredContact, error) {
+func (c chatStore) GetContact(ctx context.Context, session, id string) (*chatstore.Contact, error) {
 	var r contactRow
 	db := c.db(ctx).Where("session = ? AND id = ?", session, id)
 	if isLID(id) {
@@ -170,7 +162,7 @@ func (c contactStore) GetContact(ctx context.Context, session, id string) (*engi
 	return &k, nil
 }
 
-func (c contactStore) ListContacts(ctx context.Context, session string, limit, offset int) ([]engines.StoredContact, error) {
+func (c chatStore) ListContacts(ctx context.Context, session string, limit, offset int) ([]chatstore.Contact, error) {
 	db := c.db(ctx).Where("session = ?", session).Order("id").Offset(offset)
 	if limit > 0 {
 		db = db.Limit(limit)
@@ -179,16 +171,9 @@ func (c contactStore) ListContacts(ctx context.Context, session string, limit, o
 	if err := db.Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list contacts of session %q: %w", session, err)
 	}
-	out := make([]engines.StoredContact, len(rows))
+	out := make([]chatstore.Contact, len(rows))
 	for i, r := range rows {
 		out[i] = r.contact()
 	}
 	return out, nil
-}
-
-func (c contactStore) DeleteSessionContacts(ctx context.Context, session string) error {
-	if err := c.db(ctx).Exec(`DELETE FROM wagate_contacts WHERE session = ?`, session).Error; err != nil {
-		return fmt.Errorf("delete contacts of session %q: %w", session, err)
-	}
-	return nil
 }

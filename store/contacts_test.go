@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/engines/chatstore"
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/store/storetest"
 )
@@ -14,9 +15,9 @@ func TestContactStore(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d store.Dialect) {
 		ctx := context.Background()
 		s, _ := storetest.Open(t, d)
-		ks, cs := s.ContactStore(), s.ChatStore()
+		ks, cs := s.ChatStore(), s.ChatStore()
 		const pn, lid = "491511111111@c.us", "99887766@lid"
-		get := func(id string) engines.StoredContact {
+		get := func(id string) chatstore.Contact {
 			t.Helper()
 			k, err := ks.GetContact(ctx, "s", id)
 			if err != nil {
@@ -33,12 +34,12 @@ func TestContactStore(t *testing.T) {
 			return c.Name
 		}
 		// Chats exist before the names arrive (messages of a history sync).
-		if err := cs.SaveMessages(ctx, "s", []engines.StoredMessage{msg(lid, "L1", false, 100, "hi"), msg("333@c.us", "C1", false, 101, "yo")}, false); err != nil {
+		if _, err := cs.SaveMessages(ctx, "s", []chatstore.Message{msg(lid, "L1", false, 100, "hi"), msg("333@c.us", "C1", false, 101, "yo")}, false); err != nil {
 			t.Fatal(err)
 		}
 
 		// A push name under the LID alone: a LID contact; its chat is named.
-		if err := ks.SaveContacts(ctx, "s", []engines.StoredContact{{ID: lid, PushName: "Bobby\x00 \xff"}}); err != nil {
+		if err := ks.SaveContacts(ctx, "s", []chatstore.Contact{{ID: lid, PushName: "Bobby\x00 \xff"}}); err != nil {
 			t.Fatal(err)
 		}
 		if k := get(lid); k.ID != lid || k.PushName != "Bobby \uFFFD" {
@@ -50,7 +51,7 @@ func TestContactStore(t *testing.T) {
 
 		// The LID map links the phone number: one contact, under the number,
 		// keeping the push name; found by either id.
-		if err := ks.SaveContacts(ctx, "s", []engines.StoredContact{{ID: pn, LID: lid}}); err != nil {
+		if err := ks.SaveContacts(ctx, "s", []chatstore.Contact{{ID: pn, LID: lid}}); err != nil {
 			t.Fatal(err)
 		}
 		k := get(pn)
@@ -68,7 +69,7 @@ func TestContactStore(t *testing.T) {
 		// A contact app-state update under the LID lands on the phone-number
 		// contact; the address-book name renames the chat, a later push name
 		// does not.
-		if err := ks.SaveContacts(ctx, "s", []engines.StoredContact{{ID: lid, Name: "Robert Smith", ShortName: "Robert"}}); err != nil {
+		if err := ks.SaveContacts(ctx, "s", []chatstore.Contact{{ID: lid, Name: "Robert Smith", ShortName: "Robert"}}); err != nil {
 			t.Fatal(err)
 		}
 		if k := get(pn); k.Name != "Robert Smith" || k.ShortName != "Robert" || k.PushName != "Bobby \uFFFD" || k.DisplayName() != "Robert Smith" {
@@ -77,7 +78,7 @@ func TestContactStore(t *testing.T) {
 		if n := chatName(lid); n != "Robert Smith" {
 			t.Errorf("chat name from address book = %q", n)
 		}
-		if err := ks.SaveContacts(ctx, "s", []engines.StoredContact{{ID: pn, PushName: "Bob"}, {ID: "333@c.us", PushName: "Carol"}}); err != nil {
+		if err := ks.SaveContacts(ctx, "s", []chatstore.Contact{{ID: pn, PushName: "Bob"}, {ID: "333@c.us", PushName: "Carol"}}); err != nil {
 			t.Fatal(err)
 		}
 		if k := get(pn); k.PushName != "Bob" || k.Name != "Robert Smith" {
@@ -92,7 +93,7 @@ func TestContactStore(t *testing.T) {
 
 		// A number first, its LID contact later: the LID contact folds in, filling
 		// only what the number's contact lacks.
-		if err := ks.SaveContacts(ctx, "s", []engines.StoredContact{{ID: "444@c.us", Name: "Dora"}, {ID: "444@lid", PushName: "D", Name: "Other"}, {ID: "444@c.us", LID: "444@lid"}}); err != nil {
+		if err := ks.SaveContacts(ctx, "s", []chatstore.Contact{{ID: "444@c.us", Name: "Dora"}, {ID: "444@lid", PushName: "D", Name: "Other"}, {ID: "444@c.us", LID: "444@lid"}}); err != nil {
 			t.Fatal(err)
 		}
 		if k := get("444@lid"); k.ID != "444@c.us" || k.Name != "Dora" || k.PushName != "D" {
@@ -104,7 +105,7 @@ func TestContactStore(t *testing.T) {
 		if _, err := ks.GetContact(ctx, "other", pn); !errors.Is(err, engines.ErrNotFound) {
 			t.Errorf("other session: err = %v, want ErrNotFound", err)
 		}
-		if err := ks.DeleteSessionContacts(ctx, "s"); err != nil {
+		if err := ks.DeleteSessionData(ctx, "s"); err != nil {
 			t.Fatal(err)
 		}
 		if all, _ := ks.ListContacts(ctx, "s", 0, 0); len(all) != 0 {

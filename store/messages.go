@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/engines/chatstore"
 )
 
 type messageRow struct {
@@ -28,7 +29,7 @@ type messageRow struct {
 
 func (messageRow) TableName() string { return "wagate_messages" }
 
-func toMessageRow(session string, m engines.StoredMessage) (messageRow, error) {
+func toMessageRow(session string, m chatstore.Message) (messageRow, error) {
 	// JSON escapes NUL and replaces invalid UTF-8, so any text fits a TEXT column.
 	p, err := json.Marshal(m.Message)
 	if err != nil {
@@ -40,8 +41,8 @@ func toMessageRow(session string, m engines.StoredMessage) (messageRow, error) {
 	}, nil
 }
 
-func (r messageRow) message() (engines.StoredMessage, error) {
-	m := engines.StoredMessage{
+func (r messageRow) message() (chatstore.Message, error) {
+	m := chatstore.Message{
 		Chat: r.Chat, ID: r.ID, FromMe: r.FromMe, Timestamp: r.Ts, Ack: engines.Ack(r.Ack),
 		Media: r.Media, MediaFile: r.MediaFile,
 	}
@@ -55,48 +56,36 @@ func (r messageRow) message() (engines.StoredMessage, error) {
 // insertBatch bounds the rows of one INSERT (10 parameters a row; SQLite allows 32766).
 const insertBatch = 500
 
-func (c chatStore) SaveMessages(ctx context.Context, session string, msgs []engines.StoredMessage, live bool) error {
-	return c.saveMessages(ctx, session, msgs, live, nil)
-}
-
-// saveMessages is SaveMessages; then, when set, also writes through the same
-// transaction, told whether any message was new.
-func (c chatStore) saveMessages(ctx context.Context, session string, msgs []engines.StoredMessage, live bool, then func(tx *gorm.DB, anyNew bool) error) error {
+func (c chatStore) SaveMessages(ctx context.Context, session string, msgs []chatstore.Message, live bool) (int, error) {
 	if len(msgs) == 0 {
-		return nil
+		return 0, nil
 	}
 	rows := make([]messageRow, len(msgs))
 	seq := time.Now().UnixNano()
 	for i, m := range msgs {
 		r, err := toMessageRow(session, m)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		r.Seq = seq + int64(i)
 		rows[i] = r
 	}
+	inserted := make(map[string]bool, len(rows))
 	err := c.db(ctx).Transaction(func(tx *gorm.DB) error {
-		inserted := make(map[string]bool, len(rows))
 		if err := insertMessageRows(ctx, tx, rows, inserted); err != nil {
 			return err
 		}
-		if err := updateChatsFor(tx, session, msgs, rows, inserted, live); err != nil {
-			return err
-		}
-		if then != nil {
-			return then(tx, len(inserted) > 0)
-		}
-		return nil
+		return updateChatsFor(tx, session, msgs, rows, inserted, live)
 	})
 	if err != nil {
-		return fmt.Errorf("save %d messages of session %q: %w", len(msgs), session, err)
+		return 0, fmt.Errorf("save %d messages of session %q: %w", len(msgs), session, err)
 	}
-	return nil
+	return len(inserted), nil
 }
 
 // updateChatsFor moves each chat of a batch of new messages forward: last message,
 // conversation time, unread count and, for a chat not seen before, its name.
-func updateChatsFor(tx *gorm.DB, session string, msgs []engines.StoredMessage, rows []messageRow, inserted map[string]bool, live bool) error {
+func updateChatsFor(tx *gorm.DB, session string, msgs []chatstore.Message, rows []messageRow, inserted map[string]bool, live bool) error {
 	type agg struct {
 		name           string
 		lastTS         int64
@@ -170,7 +159,7 @@ func updateChatsFor(tx *gorm.DB, session string, msgs []engines.StoredMessage, r
 	return nil
 }
 
-func (c chatStore) SetAck(ctx context.Context, session, chat string, ids []string, ack engines.Ack) ([]engines.StoredMessage, error) {
+func (c chatStore) SetAck(ctx context.Context, session, chat string, ids []string, ack engines.Ack) ([]chatstore.Message, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -185,8 +174,8 @@ func (c chatStore) SetAck(ctx context.Context, session, chat string, ids []strin
 	return messages(rows)
 }
 
-func (c chatStore) EditMessage(ctx context.Context, session, chat, id, body string) (*engines.StoredMessage, error) {
-	var out *engines.StoredMessage
+func (c chatStore) EditMessage(ctx context.Context, session, chat, id, body string) (*chatstore.Message, error) {
+	var out *chatstore.Message
 	err := c.db(ctx).Transaction(func(tx *gorm.DB) error {
 		var r messageRow
 		if err := tx.Where("session = ? AND chat = ? AND id = ?", session, chat, id).Take(&r).Error; err != nil {
@@ -243,11 +232,11 @@ func (c chatStore) SetMediaFile(ctx context.Context, session, chat, id, file str
 	return nil
 }
 
-func (c chatStore) ListMessages(ctx context.Context, session string, q engines.StoredMessageQuery) ([]engines.StoredMessage, error) {
+func (c chatStore) ListMessages(ctx context.Context, session string, q engines.MessageQuery) ([]chatstore.Message, error) {
 	where := []string{"session = ?"}
 	args := []any{session}
-	if q.Chat != "" {
-		where, args = append(where, "chat = ?"), append(args, q.Chat)
+	if !q.Chat.IsZero() {
+		where, args = append(where, "chat = ?"), append(args, q.Chat.String())
 	}
 	if q.TimestampGTE != nil {
 		where, args = append(where, "ts >= ?"), append(args, *q.TimestampGTE)
@@ -291,7 +280,7 @@ func (c chatStore) ListMessages(ctx context.Context, session string, q engines.S
 	return messages(rows)
 }
 
-func (c chatStore) GetMessage(ctx context.Context, session, chat, id string) (*engines.StoredMessage, error) {
+func (c chatStore) GetMessage(ctx context.Context, session, chat, id string) (*chatstore.Message, error) {
 	db := c.db(ctx).Where("session = ? AND id = ?", session, id)
 	if chat != "" {
 		db = db.Where("chat = ?", chat)
@@ -311,8 +300,8 @@ func (c chatStore) GetMessage(ctx context.Context, session, chat, id string) (*e
 	return &m, nil
 }
 
-func messages(rows []messageRow) ([]engines.StoredMessage, error) {
-	out := make([]engines.StoredMessage, 0, len(rows))
+func messages(rows []messageRow) ([]chatstore.Message, error) {
+	out := make([]chatstore.Message, 0, len(rows))
 	for _, r := range rows {
 		m, err := r.message()
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/engines/chatstore"
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/store/storebench"
 	"github.com/wagate/wagate/store/storetest"
@@ -24,12 +25,12 @@ func TestDeepMessagePages(t *testing.T) {
 		}
 		fromMe, notMe, ack := true, false, engines.AckDevice
 		gte, lte := int64(storebench.Base+100), int64(storebench.Base+2500)
-		for _, q := range []engines.StoredMessageQuery{
+		for _, q := range []engines.MessageQuery{
 			{},
-			{Chat: storebench.BusyChat()},
-			{Chat: storebench.ChatID(3), Order: engines.SortAsc},
+			{Chat: chatID(storebench.BusyChat())},
+			{Chat: chatID(storebench.ChatID(3)), Order: engines.SortAsc},
 			{FromMe: &fromMe},
-			{Chat: storebench.BusyChat(), FromMe: &notMe, Ack: &ack, TimestampGTE: &gte, TimestampLTE: &lte},
+			{Chat: chatID(storebench.BusyChat()), FromMe: &notMe, Ack: &ack, TimestampGTE: &gte, TimestampLTE: &lte},
 			{FromMe: &notMe, Ack: &ack, TimestampGTE: &gte, Order: engines.SortAsc},
 		} {
 			all, err := cs.ListMessages(ctx, "bench", q)
@@ -55,7 +56,7 @@ func TestDeepMessagePages(t *testing.T) {
 	})
 }
 
-func keys(ms []engines.StoredMessage) string {
+func keys(ms []chatstore.Message) string {
 	out := ""
 	for _, m := range ms {
 		out += fmt.Sprintf("%s/%s/%s ", m.Chat, m.ID, *m.Message.Body)

@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/engines/chatstore"
 )
 
 // DeliveryStatus is where a webhook delivery stands.
@@ -116,12 +117,6 @@ func deliveries(rows []deliveryRow) ([]Delivery, error) {
 		out = append(out, d)
 	}
 	return out, nil
-}
-
-// Transaction runs fn in a database transaction, for callers that write their own
-// rows and outbox rows together (EnqueueDeliveriesTx).
-func (s *Store) Transaction(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return s.db.WithContext(ctx).Transaction(fn)
 }
 
 // EnqueueDeliveries writes outbox rows in one transaction.
@@ -382,70 +377,27 @@ func (s *Store) PruneDeliveries(ctx context.Context, status DeliveryStatus, befo
 	return res.RowsAffected, nil
 }
 
-// OutboxRows is events prepared for the outbox (by the webhooks service) that a
-// store writes in the transaction of what they describe.
-type OutboxRows interface {
-	OutboxDeliveries() []Delivery
-}
-
-var _ engines.OutboxChatStore = chatStore{}
-
-// SaveMessagesWithEvents saves msgs (SaveMessages) and, in the same transaction when
-// any of them is new, the outbox rows of out, which must be OutboxRows. Either both
-// are committed or neither.
-func (c chatStore) SaveMessagesWithEvents(ctx context.Context, session string, msgs []engines.StoredMessage, live bool, out engines.Outbound) (bool, error) {
-	rows, ok := out.(OutboxRows)
-	if !ok {
-		return false, fmt.Errorf("save messages with events: %T has no outbox rows", out)
-	}
-	recorded := false
-	err := c.saveMessages(ctx, session, msgs, live, func(tx *gorm.DB, anyNew bool) error {
-		if !anyNew {
-			return nil
-		}
-		if err := c.s.EnqueueDeliveriesTx(tx, rows.OutboxDeliveries()); err != nil {
-			return err
-		}
-		recorded = true
-		return nil
-	})
-	if err != nil {
-		return false, err
-	}
-	return recorded, nil
-}
-
-// InTxWithEvents runs fn in one transaction with a ChatStore bound to it and writes
-// the outbox rows of the Outbound fn returns (an OutboxRows; nil writes none) in the
-// same transaction: the change and its events are committed together or not at
-// all. recorded reports whether rows were written.
-func (c chatStore) InTxWithEvents(ctx context.Context, fn func(engines.ChatStore) (engines.Outbound, error)) (bool, error) {
-	recorded := false
+// Record runs fn in one transaction, giving it the chat store bound to that
+// transaction (its own transactions become savepoints), and writes the outbox rows
+// fn returns in the same transaction: a change and the deliveries of its events are
+// committed together or not at all. An error from fn is returned as it is. fn must
+// use only the store it is given: on SQLite's single connection any other database
+// call waits for the transaction for ever.
+func (s *Store) Record(ctx context.Context, fn func(tx chatstore.Store) ([]Delivery, error)) error {
 	var fnErr error
-	err := c.db(ctx).Transaction(func(tx *gorm.DB) error {
-		out, err := fn(chatStore{s: c.s, tx: tx})
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		ds, err := fn(chatStore{s: s, tx: tx})
 		if err != nil {
 			fnErr = err
 			return err
 		}
-		if out == nil {
-			return nil
-		}
-		rows, ok := out.(OutboxRows)
-		if !ok {
-			return fmt.Errorf("%T has no outbox rows", out)
-		}
-		if err := c.s.EnqueueDeliveriesTx(tx, rows.OutboxDeliveries()); err != nil {
-			return err
-		}
-		recorded = true
-		return nil
+		return s.EnqueueDeliveriesTx(tx, ds)
 	})
 	if fnErr != nil {
-		return false, fnErr
+		return fnErr
 	}
 	if err != nil {
-		return false, fmt.Errorf("store change with events: %w", err)
+		return fmt.Errorf("record a change with its events: %w", err)
 	}
-	return recorded, nil
+	return nil
 }

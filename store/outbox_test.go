@@ -9,9 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/engines/chatstore"
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/store/storetest"
 )
@@ -114,19 +113,44 @@ func TestOutboxLifecycle(t *testing.T) {
 			t.Fatalf("prune = %d, %v", n, err)
 		}
 
-		// Rows written in a caller's transaction vanish with it.
-		boom := errors.New("boom")
-		err = s.Transaction(ctx, func(tx *gorm.DB) error {
-			if err := s.EnqueueDeliveriesTx(tx, []store.Delivery{delivery("dlv_20", "c", "http://r/1")}); err != nil {
-				return err
+		// A change and its rows commit together, or neither does.
+		in := msg("111@c.us", "R1", false, 100, "hi")
+		err = s.Record(ctx, func(tx chatstore.Store) ([]store.Delivery, error) {
+			if _, err := tx.SaveMessages(ctx, "s", []chatstore.Message{in}, true); err != nil {
+				return nil, err
 			}
-			return boom
+			return []store.Delivery{delivery("dlv_21", "c", "http://r/1")}, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.GetDelivery(ctx, "dlv_21"); err != nil {
+			t.Fatalf("recorded row: %v", err)
+		}
+		boom := errors.New("boom")
+		err = s.Record(ctx, func(tx chatstore.Store) ([]store.Delivery, error) {
+			if _, err := tx.SaveMessages(ctx, "s", []chatstore.Message{msg("111@c.us", "R2", false, 101, "no")}, true); err != nil {
+				return nil, err
+			}
+			return nil, boom
 		})
 		if !errors.Is(err, boom) {
 			t.Fatal(err)
 		}
-		if _, err := s.GetDelivery(ctx, "dlv_20"); !errors.Is(err, store.ErrDeliveryNotFound) {
-			t.Fatalf("rolled back row exists: %v", err)
+		// A failed outbox write takes the change with it.
+		err = s.Record(ctx, func(tx chatstore.Store) ([]store.Delivery, error) {
+			if _, err := tx.SaveMessages(ctx, "s", []chatstore.Message{msg("111@c.us", "R3", false, 102, "no")}, true); err != nil {
+				return nil, err
+			}
+			return []store.Delivery{delivery("dlv_21", "c", "http://r/1")}, nil // a duplicate id
+		})
+		if err == nil {
+			t.Fatal("a duplicate delivery id was written")
+		}
+		for _, id := range []string{"R2", "R3"} {
+			if _, err := s.ChatStore().GetMessage(ctx, "s", "", id); !errors.Is(err, engines.ErrNotFound) {
+				t.Fatalf("rolled back message %s: %v", id, err)
+			}
 		}
 	})
 }

@@ -118,11 +118,11 @@ func TestDeliveriesAPI(t *testing.T) {
 		ok := newReceiver(t, "")
 		good := engines.WebhookConfig{URL: ok.url(), Events: []string{"*"}}
 		for i := range 3 {
-			if err := g.events.Publish(context.Background(), event("alpha", "message", i, bad)); err != nil {
+			if err := publish(g.events, context.Background(), event("alpha", "message", i, bad)); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if err := g.events.Publish(context.Background(), event("beta", "message.any", 0, good)); err != nil {
+		if err := publish(g.events, context.Background(), event("beta", "message.any", 0, good)); err != nil {
 			t.Fatal(err)
 		}
 		ok.waitDelivered(1, 10*time.Second)
@@ -248,7 +248,7 @@ func TestWebsocketStream(t *testing.T) {
 	} {
 		ev := event(spec.session, spec.name, i, hook)
 		evs = append(evs, ev)
-		if err := g.events.Publish(context.Background(), ev); err != nil {
+		if err := publish(g.events, context.Background(), ev); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -285,7 +285,7 @@ func TestWebsocketStream(t *testing.T) {
 	c := dial(t, g, "?session=s9", hdr)
 	waitClients(t, g, 5)
 	ev := event("s9", "message", 0, hook)
-	if err := g.events.Publish(context.Background(), ev); err != nil {
+	if err := publish(g.events, context.Background(), ev); err != nil {
 		t.Fatal(err)
 	}
 	_, frame, err := c.Read(ctx2)

@@ -103,7 +103,7 @@ func benchDeliver(b *testing.B, d store.Dialect, n int, rate float64) *benchRece
 				ev := engines.Event{ID: engines.NewEventID(now), Time: now, Session: session, Engine: engines.NOWEB,
 					Event: "message", Payload: payload, Config: engines.SessionConfig{Webhooks: []engines.WebhookConfig{hook}}}
 				rcv.published.Store(ev.ID, now)
-				if err := s.Publish(context.Background(), ev); err != nil {
+				if err := publish(s, context.Background(), ev); err != nil {
 					b.Error(err)
 					return
 				}

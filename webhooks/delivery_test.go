@@ -19,6 +19,7 @@ import (
 
 	"github.com/wagate/wagate/configs"
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/engines/chatstore"
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/store/storetest"
 	"github.com/wagate/wagate/webhooks"
@@ -190,6 +191,11 @@ func newService(t testing.TB, st *store.Store, reg *prometheus.Registry, tune fu
 	return s
 }
 
+// publish records ev with no change, as the Manager does with session.status.
+func publish(s *webhooks.Service, ctx context.Context, ev engines.Event) error {
+	return s.Record(ctx, func(chatstore.Store) ([]engines.Event, error) { return []engines.Event{ev}, nil })
+}
+
 func event(session, name string, i int, hooks ...engines.WebhookConfig) engines.Event {
 	now := time.Now()
 	return engines.Event{
@@ -260,7 +266,7 @@ func TestDeliveryThroughOutages(t *testing.T) {
 		for i := range n {
 			name := []string{"message", "message.any", "session.status"}[i%3]
 			ev := event("s1", name, i, hooks...)
-			if err := s.Publish(context.Background(), ev); err != nil {
+			if err := publish(s, context.Background(), ev); err != nil {
 				t.Fatal(err)
 			}
 			want = append(want, ev.ID)
@@ -392,7 +398,7 @@ func TestRestartLosesNothing(t *testing.T) {
 		var want []string
 		for i := range 20 {
 			ev := event("s1", "message", i, hook)
-			if err := s1.Publish(context.Background(), ev); err != nil {
+			if err := publish(s1, context.Background(), ev); err != nil {
 				t.Fatal(err)
 			}
 			want = append(want, ev.ID)
@@ -455,7 +461,7 @@ func TestFinalFailureAndRetry(t *testing.T) {
 		hook := engines.WebhookConfig{URL: rcv.url(), Events: []string{"message"},
 			Retries: &engines.RetriesConfig{Policy: webhooks.PolicyExponential, DelaySeconds: 1, Attempts: 3}}
 		ev := event("s1", "message", 0, hook)
-		if err := s.Publish(context.Background(), ev); err != nil {
+		if err := publish(s, context.Background(), ev); err != nil {
 			t.Fatal(err)
 		}
 		var failed []store.Delivery
@@ -504,13 +510,13 @@ func TestRefusedIsCounted(t *testing.T) {
 	hook := engines.WebhookConfig{URL: rcv.url(), Events: []string{"*"},
 		Retries: &engines.RetriesConfig{Policy: webhooks.PolicyConstant, DelaySeconds: 100, Attempts: 5}}
 	for i := range 5 {
-		if err := s.Publish(context.Background(), event("s1", "message", i, hook)); err != nil {
+		if err := publish(s, context.Background(), event("s1", "message", i, hook)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	big := event("s2", "message", 0, hook)
 	big.Payload = map[string]string{"body": string(make([]byte, 3000))}
-	if err := s.Publish(context.Background(), big); err != nil {
+	if err := publish(s, context.Background(), big); err != nil {
 		t.Fatal(err)
 	}
 	if v := counter(t, reg, "wagate_webhook_refused_total"); v != 3 {
@@ -539,7 +545,7 @@ func TestRetryPendingNow(t *testing.T) {
 	s := newService(t, st, nil, nil)
 	hook := engines.WebhookConfig{URL: rcv.url(), Events: []string{"*"},
 		Retries: &engines.RetriesConfig{Policy: webhooks.PolicyConstant, DelaySeconds: 60_000, Attempts: 3}} // 10 min
-	if err := s.Publish(context.Background(), event("s1", "message", 0, hook)); err != nil {
+	if err := publish(s, context.Background(), event("s1", "message", 0, hook)); err != nil {
 		t.Fatal(err)
 	}
 	rcv.waitFor("the first attempt", 5*time.Second, func(h []hit) bool { return len(h) == 1 })
@@ -592,7 +598,7 @@ func TestReplicasShareOneDispatcher(t *testing.T) {
 	publish := func(s *webhooks.Service, session string, n int) {
 		for i := range n {
 			ev := event(session, "message", i, hook)
-			if err := s.Publish(context.Background(), ev); err != nil {
+			if err := publish(s, context.Background(), ev); err != nil {
 				t.Fatal(err)
 			}
 			want = append(want, ev.ID)
@@ -639,7 +645,7 @@ func TestLateNotifyIsNotSentTwice(t *testing.T) {
 		rcv.waitDelivered(1, 10*time.Second) // found by a sweep
 		s.Committed(p)
 		second := event("default", "message", 1, hook)
-		if err := s.Publish(context.Background(), second); err != nil {
+		if err := publish(s, context.Background(), second); err != nil {
 			t.Fatal(err)
 		}
 		rcv.waitDelivered(2, 10*time.Second)

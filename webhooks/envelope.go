@@ -1,7 +1,7 @@
 // Package webhooks delivers the events of every session: to webhooks, through a
 // durable outbox in the store with retries, ordering per webhook and HMAC
 // signatures, and to websocket clients as a live stream. Service is the
-// engines.Publisher the Manager publishes to.
+// sessions.Recorder the Manager records through.
 package webhooks
 
 import (

@@ -38,7 +38,7 @@ func TestGlobalWebhookCustomHeaders(t *testing.T) {
 		o.Global = global
 		o.Log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})
-	if err := s.Publish(context.Background(), event("s1", "message", 1)); err != nil {
+	if err := publish(s, context.Background(), event("s1", "message", 1)); err != nil {
 		t.Fatal(err)
 	}
 	select {

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/wagate/wagate/configs"
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/engines/chatstore"
 	"github.com/wagate/wagate/store"
 )
 
@@ -85,7 +85,7 @@ func (o *Options) defaults() {
 	}
 }
 
-// Service is the events' way out: the engines.Publisher of the Manager, the
+// Service is the events' way out: the sessions.Recorder of the Manager, the
 // webhook dispatcher and the websocket hub.
 type Service struct {
 	o       Options
@@ -97,7 +97,6 @@ type Service struct {
 	ids     idSource
 	defRetr engines.RetriesConfig
 	headers []engines.WebhookHeader // the global webhook's custom headers
-	group   groupCommit
 }
 
 // New builds a Service; Start starts delivering.
@@ -142,45 +141,63 @@ func (s *Service) Stop(ctx context.Context) {
 	s.d.stop(ctx)
 }
 
-// Prepared is an event ready to be enqueued: its envelope and its outbox rows.
-type Prepared struct {
+// prepared is an event ready to be enqueued: its envelope and its outbox rows.
+type prepared struct {
 	Event      engines.Event
 	Body       []byte
 	Deliveries []store.Delivery
 }
 
-// Publish enqueues ev for every webhook that wants it, then tells the dispatcher
-// and the websocket clients. Deliveries are in the store before anything is sent.
-func (s *Service) Publish(ctx context.Context, ev engines.Event) error {
-	s.group.arriving.Add(1)
-	p, err := s.Prepare(ev)
+// Record runs change in one store transaction and writes the deliveries of the
+// events it returns in the same one (sessions.Recorder), so a change and its
+// events are committed together or not at all; then the dispatcher and the
+// websocket clients get them. An error from change is returned as it is.
+func (s *Service) Record(ctx context.Context, change func(tx chatstore.Store) ([]engines.Event, error)) error {
+	var (
+		ready     []prepared
+		changeErr error
+	)
+	err := s.st.Record(ctx, func(tx chatstore.Store) ([]store.Delivery, error) {
+		evs, err := change(tx)
+		if err != nil {
+			changeErr = err
+			return nil, err
+		}
+		ready = make([]prepared, 0, len(evs))
+		var ds []store.Delivery
+		for _, ev := range evs {
+			p, err := s.prepare(ev)
+			if err != nil {
+				return nil, err
+			}
+			ready = append(ready, p)
+			ds = append(ds, p.Deliveries...)
+		}
+		return ds, nil
+	})
 	if err != nil {
-		s.group.arriving.Add(-1)
+		if changeErr == nil {
+			for _, p := range ready {
+				s.m.refused.WithLabelValues("store").Add(float64(len(p.Deliveries)))
+			}
+		}
 		return err
 	}
-	// The event must not be lost because whoever emitted it gave up waiting.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	var enqErr error
-	if err := s.enqueue(ctx, p.Deliveries); err != nil {
-		s.m.refused.WithLabelValues("store").Add(float64(len(p.Deliveries)))
-		enqErr = fmt.Errorf("enqueue %s event %s: %w", ev.Event, ev.ID, err)
-		p.Deliveries = nil
+	for _, p := range ready {
+		s.committed(p)
 	}
-	s.Committed(p)
-	return enqErr
+	return nil
 }
 
-// Prepare builds the envelope of ev and its outbox rows, one per matching webhook,
-// without writing anything: a caller that stores ev's subject writes the rows in
-// the same transaction (store.EnqueueDeliveriesTx), then calls Committed. Rows over
-// the body or pending bounds are refused here, counted and logged.
-func (s *Service) Prepare(ev engines.Event) (Prepared, error) {
+// prepare builds the envelope of ev and its outbox rows, one per matching webhook,
+// without writing anything. Rows over the body or pending bounds are refused
+// here, counted and logged.
+func (s *Service) prepare(ev engines.Event) (prepared, error) {
 	body, err := Envelope(ev, s.o.Environment)
 	if err != nil {
-		return Prepared{}, err
+		return prepared{}, err
 	}
-	p := Prepared{Event: ev, Body: body}
+	p := prepared{Event: ev, Body: body}
 	var hooks []engines.WebhookConfig
 	if g := s.o.Global; g.URL != "" && (len(g.Events) == 0 || wants(g.Events, ev.Event)) {
 		hooks = append(hooks, engines.WebhookConfig{URL: g.URL, Events: g.Events, HMAC: hmacOf(g.HMACKey), CustomHeaders: s.headers})
@@ -219,9 +236,9 @@ func (s *Service) Prepare(ev engines.Event) (Prepared, error) {
 	return p, nil
 }
 
-// Committed hands a Prepared whose rows are in the store to the dispatcher, and its
-// envelope to websocket clients.
-func (s *Service) Committed(p Prepared) {
+// committed hands a prepared event whose rows are in the store to the dispatcher,
+// and its envelope to websocket clients.
+func (s *Service) committed(p prepared) {
 	if len(p.Deliveries) > 0 {
 		s.d.notify(p.Deliveries)
 	}
@@ -317,72 +334,4 @@ func idBefore(t time.Time) string {
 		return "dlv_"
 	}
 	return "dlv_" + strings.ToLower(id.String())
-}
-
-// groupCommit writes the rows of concurrent Publish calls together: a caller that
-// finds no write under way writes everything queued, again and again until the
-// queue is empty, while later callers wait for their rows' turn. Alone, an event is
-// written at once; under load one INSERT carries many events. (Several writers side
-// by side measured slower on PostgreSQL: smaller batches, more statements.)
-type groupCommit struct {
-	mu      sync.Mutex
-	queue   []*enqueueReq
-	writers int
-	// arriving counts Publish calls that have not queued their rows yet.
-	arriving atomic.Int64
-}
-
-const groupWriters = 1
-
-// A writer about to write waits, up to gatherMax in steps of gatherStep, for
-// Publish calls already preparing their rows: on PostgreSQL, measured about a
-// tenth more deliveries per second on a busy 2-CPU machine (3.4 rows a statement
-// before; fewer statements, less CPU per delivery).
-const gatherMax, gatherStep = 1 * time.Millisecond, 50 * time.Microsecond
-
-type enqueueReq struct {
-	rows []store.Delivery
-	done chan error
-}
-
-// enqueue writes rows to the outbox and returns once they are committed.
-func (s *Service) enqueue(ctx context.Context, rows []store.Delivery) error {
-	g := &s.group
-	if len(rows) == 0 {
-		g.arriving.Add(-1)
-		return nil
-	}
-	req := &enqueueReq{rows: rows, done: make(chan error, 1)}
-	g.mu.Lock()
-	g.queue = append(g.queue, req)
-	g.arriving.Add(-1)
-	if g.writers >= groupWriters {
-		g.mu.Unlock()
-		return <-req.done
-	}
-	g.writers++
-	for len(g.queue) > 0 {
-		// Publish calls on their way here join this write rather than wait for
-		// the next one: fewer, larger statements.
-		for deadline := time.Now().Add(gatherMax); g.arriving.Load() > 0 && time.Now().Before(deadline); {
-			g.mu.Unlock()
-			time.Sleep(gatherStep)
-			g.mu.Lock()
-		}
-		batch := g.queue
-		g.queue = nil
-		g.mu.Unlock()
-		var all []store.Delivery
-		for _, r := range batch {
-			all = append(all, r.rows...)
-		}
-		err := s.st.EnqueueDeliveries(ctx, all)
-		for _, r := range batch {
-			r.done <- err
-		}
-		g.mu.Lock()
-	}
-	g.writers--
-	g.mu.Unlock()
-	return <-req.done
 }

@@ -7,85 +7,67 @@ import (
 	"time"
 
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/engines/chatstore"
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/store/storetest"
 	"github.com/wagate/wagate/webhooks"
 )
 
-// txHost is an engine's Host whose events a store records in the message's
-// transaction (engines.TxEmitter), as the Manager's is; break makes the next
-// outbox write fail, as a database error or a crash between the two writes would.
-type txHost struct {
-	s       *webhooks.Service
-	session string
-	hook    engines.WebhookConfig
-	brk     string // a delivery id that already exists: the next write collides with it
+// recorder records changes of session s1 through a Service, as the Manager's host
+// does: evs turns what the change found into events.
+type recorder struct {
+	s    *webhooks.Service
+	hook engines.WebhookConfig
+	// unmarshalable makes the next change's last event impossible to write, as a
+	// database error or a crash between the two writes would.
+	unmarshalable bool
 }
 
-func (h *txHost) SetStatus(engines.Status, string) {}
-func (h *txHost) NewQR()                           {}
-func (h *txHost) SetMe(*engines.MeInfo)            {}
-func (h *txHost) Failed(error, bool)               {}
-func (h *txHost) Emit(context.Context, string, any) {
-	panic("events of a stored message must go through the outbox transaction")
+func (r *recorder) record(ctx context.Context, change func(tx chatstore.Store) ([]string, []any, error)) error {
+	return r.s.Record(ctx, func(tx chatstore.Store) ([]engines.Event, error) {
+		names, payloads, err := change(tx)
+		if err != nil {
+			return nil, err
+		}
+		evs := make([]engines.Event, len(names))
+		for i := range names {
+			evs[i] = event("s1", names[i], i, r.hook)
+			evs[i].Payload = payloads[i]
+		}
+		if r.unmarshalable && len(evs) > 0 {
+			evs[len(evs)-1].Payload = make(chan int)
+			r.unmarshalable = false
+		}
+		return evs, nil
+	})
 }
 
-func (h *txHost) PrepareEmit(_ context.Context, ems ...engines.Emission) (engines.Outbound, bool) {
-	var evs []engines.Event
-	for i, e := range ems {
-		ev := event(h.session, e.Event, i, h.hook)
-		ev.Payload = e.Payload
-		evs = append(evs, ev)
-	}
-	out, err := h.s.PrepareOutbound(evs)
-	if err != nil {
-		return nil, false
-	}
-	if h.brk != "" {
-		out = brokenOutbound{out, h.brk}
-		h.brk = ""
-	}
-	return out, true
-}
-
-// brokenOutbound writes rows whose first id collides with an existing row.
-type brokenOutbound struct {
-	engines.Outbound
-	dup string
-}
-
-func (b brokenOutbound) OutboxDeliveries() []store.Delivery {
-	ds := b.Outbound.(store.OutboxRows).OutboxDeliveries()
-	ds[len(ds)-1].ID = b.dup
-	return ds
-}
-
-// TestMessageAndEventsInOneTransaction: a NOWEB message and its events are stored
-// together (engines.EmitStored, what the engine's ingest calls) or not at all: when
-// the outbox write fails neither is kept, and WhatsApp's redelivery (the ack was
-// withheld) stores both; a redelivered message already stored does not add its
-// events twice.
+// TestMessageAndEventsInOneTransaction: a message and its events are stored
+// together or not at all: when the outbox write fails neither is kept, and
+// WhatsApp's redelivery (the ack was withheld) stores both; a redelivered message
+// already stored does not add its events twice.
 func TestMessageAndEventsInOneTransaction(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d store.Dialect) {
 		st, _ := storetest.Open(t, d)
 		cs := st.ChatStore()
 		rcv := newReceiver(t, "k")
-		s := newService(t, st, nil, nil)
-		h := &txHost{s: s, session: "s1", hook: engines.WebhookConfig{URL: rcv.url(), Events: []string{"*"}, HMAC: &engines.HMACConfig{Key: "k"}}}
+		r := &recorder{s: newService(t, st, nil, nil), hook: engines.WebhookConfig{URL: rcv.url(), Events: []string{"*"}, HMAC: &engines.HMACConfig{Key: "k"}}}
 		ctx := context.Background()
-		msg := func(id string) engines.StoredMessage {
-			body := "hello " + id
-			return engines.StoredMessage{Chat: "111@c.us", ID: id, Timestamp: time.Now().Unix(), Ack: engines.AckDevice,
-				Message: engines.Message{ID: "false_111@c.us_" + id, Body: &body}}
-		}
 		ingest := func(id string) error {
-			m := msg(id)
-			return engines.EmitStored(ctx, cs, h, "s1", []engines.StoredMessage{m}, true,
-				engines.Emission{Event: "message", Payload: m.Message}, engines.Emission{Event: "message.any", Payload: m.Message})
+			body := "hello " + id
+			m := chatstore.Message{Chat: "111@c.us", ID: id, Timestamp: time.Now().Unix(), Ack: engines.AckDevice,
+				Message: engines.Message{ID: "false_111@c.us_" + id, Body: &body}}
+			return r.record(ctx, func(tx chatstore.Store) ([]string, []any, error) {
+				n, err := tx.SaveMessages(ctx, "s1", []chatstore.Message{m}, true)
+				if err != nil || n == 0 {
+					return nil, nil, err
+				}
+				return []string{"message", "message.any"}, []any{m.Message, m.Message}, nil
+			})
 		}
 		rows := func() []store.Delivery {
 			t.Helper()
-			ds, err := s.Deliveries(ctx, store.DeliveryFilter{Session: "s1"})
+			ds, err := r.s.Deliveries(ctx, store.DeliveryFilter{Session: "s1"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -106,7 +88,7 @@ func TestMessageAndEventsInOneTransaction(t *testing.T) {
 
 		// The outbox write fails: the message is not kept either, and the error
 		// reaches the engine, which withholds the ack.
-		h.brk = rows()[0].ID
+		r.unmarshalable = true
 		if err := ingest("B"); err == nil {
 			t.Fatal("ingest of B succeeded although its outbox write failed")
 		}
@@ -155,53 +137,52 @@ func TestMessageAndEventsInOneTransaction(t *testing.T) {
 }
 
 // TestChangeAndEventsInOneTransaction: an edit and an ack of a stored message are
-// written with their events (engines.EmitWith, what the engine's ingest calls) or
-// not at all: when the outbox write fails the change is rolled back too; an ack
-// that raises nothing adds no events.
+// written with their events or not at all: when the outbox write fails the change
+// is rolled back too; an ack that raises nothing adds no events.
 func TestChangeAndEventsInOneTransaction(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d store.Dialect) {
 		st, _ := storetest.Open(t, d)
 		cs := st.ChatStore()
 		rcv := newReceiver(t, "k")
-		s := newService(t, st, nil, nil)
-		h := &txHost{s: s, session: "s1", hook: engines.WebhookConfig{URL: rcv.url(), Events: []string{"*"}, HMAC: &engines.HMACConfig{Key: "k"}}}
+		r := &recorder{s: newService(t, st, nil, nil), hook: engines.WebhookConfig{URL: rcv.url(), Events: []string{"*"}, HMAC: &engines.HMACConfig{Key: "k"}}}
 		ctx := context.Background()
 		body := "hello"
-		if err := cs.SaveMessages(ctx, "s1", []engines.StoredMessage{{Chat: "111@c.us", ID: "A", FromMe: true,
+		if _, err := cs.SaveMessages(ctx, "s1", []chatstore.Message{{Chat: "111@c.us", ID: "A", FromMe: true,
 			Timestamp: time.Now().Unix(), Ack: engines.AckServer, Message: engines.Message{ID: "true_111@c.us_A", FromMe: true, Body: &body}}}, true); err != nil {
 			t.Fatal(err)
 		}
 		edit := func(body string) error {
-			return engines.EmitWith(ctx, cs, h, func(tx engines.ChatStore) ([]engines.Emission, error) {
+			return r.record(ctx, func(tx chatstore.Store) ([]string, []any, error) {
 				m, err := tx.EditMessage(ctx, "s1", "111@c.us", "A", body)
 				if err != nil {
-					return nil, err
+					return nil, nil, err
 				}
-				return []engines.Emission{{Event: "message.edited", Payload: m.Message}}, nil
+				return []string{"message.edited"}, []any{m.Message}, nil
 			})
 		}
 		ack := func(a engines.Ack) error {
-			return engines.EmitWith(ctx, cs, h, func(tx engines.ChatStore) ([]engines.Emission, error) {
+			return r.record(ctx, func(tx chatstore.Store) ([]string, []any, error) {
 				changed, err := tx.SetAck(ctx, "s1", "111@c.us", []string{"A"}, a)
 				if err != nil {
-					return nil, err
+					return nil, nil, err
 				}
-				var evs []engines.Emission
+				var names []string
+				var payloads []any
 				for _, m := range changed {
-					evs = append(evs, engines.Emission{Event: "message.ack", Payload: m.Message})
+					names, payloads = append(names, "message.ack"), append(payloads, m.Message)
 				}
-				return evs, nil
+				return names, payloads, nil
 			})
 		}
 		rows := func() []store.Delivery {
 			t.Helper()
-			ds, err := s.Deliveries(ctx, store.DeliveryFilter{Session: "s1"})
+			ds, err := r.s.Deliveries(ctx, store.DeliveryFilter{Session: "s1"})
 			if err != nil {
 				t.Fatal(err)
 			}
 			return ds
 		}
-		stored := func() engines.StoredMessage {
+		stored := func() chatstore.Message {
 			t.Helper()
 			m, err := cs.GetMessage(ctx, "s1", "111@c.us", "A")
 			if err != nil {
@@ -229,14 +210,14 @@ func TestChangeAndEventsInOneTransaction(t *testing.T) {
 		rcv.waitDelivered(2, 5*time.Second)
 
 		// The outbox write fails: the change is not kept either.
-		h.brk = rows()[0].ID
+		r.unmarshalable = true
 		if err := edit("lost"); err == nil {
 			t.Fatal("edit succeeded although its outbox write failed")
 		}
 		if m := stored(); m.Message.Body == nil || *m.Message.Body != "edited" {
 			t.Fatalf("edit kept without its event: body %v", m.Message.Body)
 		}
-		h.brk = rows()[0].ID
+		r.unmarshalable = true
 		if err := ack(engines.AckPlayed); err == nil {
 			t.Fatal("ack succeeded although its outbox write failed")
 		}

@@ -12,16 +12,18 @@ import (
 	"github.com/wagate/wagate/engines/noweb/simnet"
 	"github.com/wagate/wagate/engines/webjs"
 	"github.com/wagate/wagate/server"
+	"github.com/wagate/wagate/sessions"
 	"github.com/wagate/wagate/store"
+	"go.mau.fi/whatsmeow"
 )
 
 // engineFactories are the engines this build runs. An engine missing here leaves its
 // sessions FAILED with a reason that says so.
-func engineFactories(ctx context.Context, cfg configs.Config, st *store.Store, log *slog.Logger) (map[engines.Name]engines.Factory, error) {
+func engineFactories(ctx context.Context, cfg configs.Config, st *store.Store, log *slog.Logger) (map[engines.Name]sessions.Factory, error) {
 	opts := noweb.Options{
-		DB: st.SQL(), Dialect: string(st.Dialect()), Log: log.With("engine", engines.NOWEB),
+		DB: st.SQL(), Dialect: string(st.Dialect()), Log: log,
 		PrintQR: cfg.Engines.NOWEB.PrintQR, StoreEnabled: cfg.Engines.NOWEB.StoreEnabled, FullSync: cfg.Engines.NOWEB.FullSync,
-		Chats: st.ChatStore(), Contacts: st.ContactStore(),
+		Chats:    st.ChatStore(),
 		MediaDir: server.MediaDir(cfg.Data.Dir), BaseURL: cfg.PublicURL(),
 	}
 	if sn := cfg.Engines.NOWEB.Simnet; sn.Addr != "" {
@@ -33,7 +35,7 @@ func engineFactories(ctx context.Context, cfg configs.Config, st *store.Store, l
 			", not to WhatsApp; this process trusts the simnet's root key and cannot reach the real WhatsApp",
 			"simnet", sn.Addr)
 		simnet.TrustRootKeyForProcess(root, log)
-		opts.Simnet = &noweb.SimnetOptions{Addr: sn.Addr}
+		opts.ConfigureClient = func(cli *whatsmeow.Client) { simnet.ConfigureClient(cli, sn.Addr) }
 	}
 	nw, err := noweb.NewFactory(ctx, opts)
 	if err != nil {
@@ -47,5 +49,5 @@ func engineFactories(ctx context.Context, cfg configs.Config, st *store.Store, l
 	if err != nil {
 		return nil, fmt.Errorf("start WEBJS engine: %w", err)
 	}
-	return map[engines.Name]engines.Factory{engines.WEBJS: wj, engines.NOWEB: nw}, nil
+	return map[engines.Name]sessions.Factory{engines.WEBJS: wj, engines.NOWEB: nw}, nil
 }

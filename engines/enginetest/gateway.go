@@ -7,7 +7,9 @@
 package enginetest
 
 import (
+	"github.com/wagate/wagate/engines/chatstore"
 	"github.com/wagate/wagate/sessions"
+	"github.com/wagate/wagate/webhooks"
 
 	"bytes"
 	"context"
@@ -41,12 +43,11 @@ const APIKey = "enginetest-key-0123456789"
 type GatewayOptions struct {
 	Dialect     store.Dialect
 	Store       *store.Store // reuse a database (a restart); nil opens a fresh one
-	Factories   map[engines.Name]engines.Factory
+	Factories   map[engines.Name]sessions.Factory
 	Matrix      *capabilities.Matrix
 	APIKey      string // as configured: plain or sha512:<hex>
 	BodyLimitMB int
 	WorkingWait time.Duration
-	Publisher   engines.Publisher
 }
 
 // Gateway is a gateway under test: the real server, manager and store.
@@ -98,22 +99,25 @@ func NewGateway(t testing.TB, o GatewayOptions) *Gateway {
 	if os.Getenv("WAGATE_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
+	// The real outbox: every event is recorded as in production, then logged for
+	// the test once committed.
+	outbox, err := webhooks.New(webhooks.Options{Store: st, Version: "test", Log: log, Registry: prometheus.NewRegistry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := outbox.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { outbox.Stop(context.Background()) })
 	events := &eventLog{changed: make(chan struct{})}
-	pub := engines.PublisherFunc(func(ctx context.Context, ev engines.Event) error {
-		events.add(ev)
-		if o.Publisher != nil {
-			return o.Publisher.Publish(ctx, ev)
-		}
-		return nil
-	})
-	m := sessions.NewManager(st, o.Factories, pub, log, sessions.ManagerOptions{WorkingWait: cfg.Sessions.WorkingWait})
+	m := sessions.NewManager(st, o.Factories, loggingRecorder{outbox, events}, log, sessions.ManagerOptions{WorkingWait: cfg.Sessions.WorkingWait})
 	if err := m.Boot(context.Background(), false); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { m.Shutdown(context.Background()) })
 	srv, err := server.New(server.Deps{
 		Config: cfg, Manager: m, Matrix: o.Matrix, Store: st, Key: key, Log: log,
-		Registry: prometheus.NewRegistry(), Version: "test",
+		Registry: prometheus.NewRegistry(), Version: "test", Events: outbox,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -123,6 +127,27 @@ func NewGateway(t testing.TB, o GatewayOptions) *Gateway {
 		t.Fatalf("load spec: %v", err)
 	}
 	return &Gateway{t: t, events: events, Handler: srv.Handler(), Server: srv, Manager: m, Matrix: o.Matrix, Store: st, DataDir: cfg.Data.Dir, spec: spec, key: APIKey}
+}
+
+// loggingRecorder records through the outbox and logs what was committed.
+type loggingRecorder struct {
+	sessions.Recorder
+	log *eventLog
+}
+
+func (r loggingRecorder) Record(ctx context.Context, change func(tx chatstore.Store) ([]engines.Event, error)) error {
+	var evs []engines.Event
+	err := r.Recorder.Record(ctx, func(tx chatstore.Store) ([]engines.Event, error) {
+		var err error
+		evs, err = change(tx)
+		return evs, err
+	})
+	if err == nil {
+		for _, ev := range evs {
+			r.log.add(ev)
+		}
+	}
+	return err
 }
 
 // eventLog records every event the gateway's engines publish, payloads as JSON

@@ -11,6 +11,7 @@ import (
 
 	"github.com/wagate/wagate/capabilities"
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/sessions"
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/store/storetest"
 )
@@ -20,7 +21,7 @@ type Harness interface {
 	// Engine names the engine under test.
 	Engine() engines.Name
 	// Factory makes the engine's sessions for a gateway on st.
-	Factory(t *testing.T, st *store.Store) engines.Factory
+	Factory(t *testing.T, st *store.Store) sessions.Factory
 	// Account creates a WhatsApp account (its phone) on the network the engine talks to.
 	// phone is digits only.
 	Account(t *testing.T, phone, name string) Phone
@@ -92,7 +93,7 @@ func (s *suite) gateway(t *testing.T, st *store.Store) *Gateway {
 	if st == nil {
 		st, _ = storetest.Open(t, store.SQLite)
 	}
-	return NewGateway(t, GatewayOptions{Store: st, Matrix: s.matrix, Factories: map[engines.Name]engines.Factory{
+	return NewGateway(t, GatewayOptions{Store: st, Matrix: s.matrix, Factories: map[engines.Name]sessions.Factory{
 		s.engine: s.h.Factory(t, st),
 	}})
 }
@@ -472,14 +473,27 @@ func (s *suite) editAndRevoke(t *testing.T) {
 	if _, err := p.contact.WaitText(ctx(t, stepWithin), p.meNum, "ping (edited)"); err != nil {
 		t.Fatalf("contact did not see the edit: %v", err)
 	}
+	// WAHA emits message.edited and message.revoked "whether it be you or any
+	// other participant": edits and revokes made through the API too.
+	mineRaw := mine[strings.LastIndex(mine, "_")+1:]
+	ed := g.WaitEvent("er", "message.edited", func(m map[string]any) bool { return m["editedMessageId"] == mineRaw }, stepWithin)
+	if ed.Payload["body"] != "ping (edited)" || ed.Payload["fromMe"] != true {
+		t.Fatalf("message.edited of the API's edit: %v", ed.Payload)
+	}
 	g.Expect(g.Do("DELETE", "/api/er/chats/"+p.cNum+"@c.us/messages/"+mine, nil), 200)
+	rv := g.WaitEvent("er", "message.revoked", func(m map[string]any) bool { return m["revokedMessageId"] == mineRaw }, stepWithin)
+	before, _ := rv.Payload["before"].(map[string]any)
+	after, _ := rv.Payload["after"].(map[string]any)
+	if before == nil || before["id"] != mine || before["body"] != "ping (edited)" || after == nil || after["fromMe"] != true {
+		t.Fatalf("message.revoked of the API's revoke: %v", rv.Payload)
+	}
 
 	// The contact edits and revokes theirs: the session sees both.
 	raw := theirs[strings.LastIndex(theirs, "_")+1:]
 	if err := p.contact.Edit(ctx(t, stepWithin), p.meNum, raw, "pong (edited)"); err != nil {
 		t.Fatal(err)
 	}
-	ed := g.WaitEvent("er", "message.edited", func(m map[string]any) bool { return m["editedMessageId"] == raw }, stepWithin)
+	ed = g.WaitEvent("er", "message.edited", func(m map[string]any) bool { return m["editedMessageId"] == raw }, stepWithin)
 	if ed.Payload["body"] != "pong (edited)" {
 		t.Fatalf("message.edited: %v", ed.Payload)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/wagate/wagate/engines"
 	"github.com/wagate/wagate/engines/enginetest"
 	"github.com/wagate/wagate/engines/noweb/simnet"
+	"github.com/wagate/wagate/sessions"
 	"github.com/wagate/wagate/store"
 )
 
@@ -24,7 +25,7 @@ type simnetHarness struct {
 
 func (h *simnetHarness) Engine() engines.Name { return engines.NOWEB }
 
-func (h *simnetHarness) Factory(t *testing.T, st *store.Store) engines.Factory {
+func (h *simnetHarness) Factory(t *testing.T, st *store.Store) sessions.Factory {
 	// This cleanup runs after the gateway has shut down and before its database
 	// closes: what whatsmeow goroutines still in flight log after that is teardown,
 	// not protocol.
@@ -32,7 +33,7 @@ func (h *simnetHarness) Factory(t *testing.T, st *store.Store) engines.Factory {
 	t.Cleanup(func() { log.closed.Store(true) })
 	f, err := NewFactory(t.Context(), Options{
 		DB: st.SQL(), Dialect: string(st.Dialect()), Log: slog.New(log),
-		StoreEnabled: true, Chats: st.ChatStore(), Simnet: &SimnetOptions{Addr: h.srv.Addr()},
+		StoreEnabled: true, Chats: st.ChatStore(), ConfigureClient: simnetClient(h.srv.Addr()),
 	})
 	if err != nil {
 		t.Fatalf("NewFactory: %v", err)

@@ -7,7 +7,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 
-	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/engines/chatstore"
 )
 
 // ingestContacts stores the people an event tells about: a history sync's push
@@ -17,26 +17,26 @@ import (
 // names the people's chats; it runs after ingest, so chats the event created are
 // named too.
 func (e *Engine) ingestContacts(ctx context.Context, cli *whatsmeow.Client, evt any) error {
-	if e.contacts == nil {
+	if e.chats == nil {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, ingestTimeout)
 	defer cancel()
-	var ks []engines.StoredContact
+	var ks []chatstore.Contact
 	switch v := evt.(type) {
 	case *events.HistorySync:
 		ks = historyContacts(v)
 	case *events.PushName:
-		ks = append(ks, person(ctx, cli, v.JID, v.JIDAlt, engines.StoredContact{PushName: v.NewPushName}))
+		ks = append(ks, person(ctx, cli, v.JID, v.JIDAlt, chatstore.Contact{PushName: v.NewPushName}))
 	case *events.BusinessName:
-		ks = append(ks, person(ctx, cli, v.JID, types.EmptyJID, engines.StoredContact{BusinessName: v.NewBusinessName}))
+		ks = append(ks, person(ctx, cli, v.JID, types.EmptyJID, chatstore.Contact{BusinessName: v.NewBusinessName}))
 	case *events.Contact:
 		a := v.Action
 		alt, _ := types.ParseJID(a.GetLidJID())
 		if v.JID.Server == types.HiddenUserServer {
 			alt, _ = types.ParseJID(a.GetPnJID())
 		}
-		ks = append(ks, person(ctx, cli, v.JID, alt, engines.StoredContact{Name: a.GetFullName(), ShortName: a.GetFirstName()}))
+		ks = append(ks, person(ctx, cli, v.JID, alt, chatstore.Contact{Name: a.GetFullName(), ShortName: a.GetFirstName()}))
 	case *events.Message:
 		// The person of a one-to-one chat is a contact: with the LID map's pair
 		// when the message tells both ids, and naming the chat (which may be new)
@@ -45,14 +45,14 @@ func (e *Engine) ingestContacts(ctx context.Context, cli *whatsmeow.Client, evt 
 			return nil
 		}
 		if v.Info.IsFromMe {
-			ks = append(ks, person(ctx, cli, v.Info.Chat, v.Info.RecipientAlt, engines.StoredContact{}))
+			ks = append(ks, person(ctx, cli, v.Info.Chat, v.Info.RecipientAlt, chatstore.Contact{}))
 		} else {
-			ks = append(ks, person(ctx, cli, v.Info.Sender, v.Info.SenderAlt, engines.StoredContact{PushName: v.Info.PushName}))
+			ks = append(ks, person(ctx, cli, v.Info.Sender, v.Info.SenderAlt, chatstore.Contact{PushName: v.Info.PushName}))
 		}
 	default:
 		return nil
 	}
-	var out []engines.StoredContact
+	var out []chatstore.Contact
 	var seen []string
 	for _, k := range ks {
 		if k.ID == "" {
@@ -70,7 +70,7 @@ func (e *Engine) ingestContacts(ctx context.Context, cli *whatsmeow.Client, evt 
 	if len(out) == 0 {
 		return nil
 	}
-	if err := e.contacts.SaveContacts(ctx, e.name, out); err != nil {
+	if err := e.chats.SaveContacts(ctx, e.name, out); err != nil {
 		return err
 	}
 	for _, key := range seen {
@@ -82,7 +82,7 @@ func (e *Engine) ingestContacts(ctx context.Context, cli *whatsmeow.Client, evt 
 // person is a contact under its phone-number id with its LID when either id, the
 // other one (alt) or whatsmeow's LID map tells both; a LID alone otherwise. Only
 // people: groups, newsletters and the like give an empty contact.
-func person(ctx context.Context, cli *whatsmeow.Client, j, alt types.JID, k engines.StoredContact) engines.StoredContact {
+func person(ctx context.Context, cli *whatsmeow.Client, j, alt types.JID, k chatstore.Contact) chatstore.Contact {
 	j, alt = j.ToNonAD(), alt.ToNonAD()
 	var pn, lid types.JID
 	for _, x := range []types.JID{j, alt} {
@@ -95,7 +95,7 @@ func person(ctx context.Context, cli *whatsmeow.Client, j, alt types.JID, k engi
 	}
 	switch {
 	case pn.IsEmpty() && lid.IsEmpty():
-		return engines.StoredContact{}
+		return chatstore.Contact{}
 	case pn.IsEmpty():
 		pn = canonical(ctx, cli, lid)
 		if pn.Server != types.DefaultUserServer {
@@ -119,12 +119,12 @@ func person(ctx context.Context, cli *whatsmeow.Client, j, alt types.JID, k engi
 
 // historyContacts are the people of one history-sync chunk: its phone-number↔LID
 // pairs, push names, and the ids of its person chats.
-func historyContacts(evt *events.HistorySync) []engines.StoredContact {
+func historyContacts(evt *events.HistorySync) []chatstore.Contact {
 	h := evt.Data
 	if h == nil {
 		return nil
 	}
-	var ks []engines.StoredContact
+	var ks []chatstore.Contact
 	pnOf := map[types.JID]types.JID{}
 	for _, m := range h.GetPhoneNumberToLidMappings() {
 		lid, err1 := types.ParseJID(m.GetLidJID())
@@ -133,7 +133,7 @@ func historyContacts(evt *events.HistorySync) []engines.StoredContact {
 			continue
 		}
 		pnOf[lid.ToNonAD()] = pn.ToNonAD()
-		ks = append(ks, engines.StoredContact{ID: wahaID(pn.ToNonAD()), LID: wahaID(lid.ToNonAD())})
+		ks = append(ks, chatstore.Contact{ID: wahaID(pn.ToNonAD()), LID: wahaID(lid.ToNonAD())})
 	}
 	for _, conv := range h.GetConversations() {
 		pn, _ := types.ParseJID(conv.GetPnJID())
@@ -147,7 +147,7 @@ func historyContacts(evt *events.HistorySync) []engines.StoredContact {
 			}
 		}
 		if pn.Server == types.DefaultUserServer && lid.Server == types.HiddenUserServer {
-			ks = append(ks, engines.StoredContact{ID: wahaID(pn.ToNonAD()), LID: wahaID(lid.ToNonAD())})
+			ks = append(ks, chatstore.Contact{ID: wahaID(pn.ToNonAD()), LID: wahaID(lid.ToNonAD())})
 		}
 	}
 	for _, p := range h.GetPushnames() {
@@ -162,7 +162,7 @@ func historyContacts(evt *events.HistorySync) []engines.StoredContact {
 		if j.Server != types.DefaultUserServer && j.Server != types.HiddenUserServer {
 			continue
 		}
-		ks = append(ks, engines.StoredContact{ID: wahaID(j), PushName: p.GetPushname()})
+		ks = append(ks, chatstore.Contact{ID: wahaID(j), PushName: p.GetPushname()})
 	}
 	return ks
 }

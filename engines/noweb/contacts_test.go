@@ -26,7 +26,7 @@ func TestContactsFromHistory(t *testing.T) {
 		}
 		eng, h := newEngine(t, e.factory, "default")
 		pairByQR(t, ctx, e, eng, h, me)
-		ks := e.db.ContactStore()
+		ks := e.db.ChatStore()
 		lid := bob.LID().User + "@lid"
 		for {
 			k, err := ks.GetContact(ctx, "default", them+"@c.us")

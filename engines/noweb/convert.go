@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/engines/chatstore"
 )
 
 // mediaRef is what it takes to download a message's media again; stored as the
@@ -148,7 +149,7 @@ func rawData(info types.MessageInfo, msg *waE2E.Message) json.RawMessage {
 
 // stored turns a message event (live or from history) into a store row. chat is
 // the canonical chat, me our own id, participant the canonical group sender.
-func (e *Engine) stored(evt *events.Message, chat, participant types.JID, me string, ack engines.Ack, source string) engines.StoredMessage {
+func (e *Engine) stored(evt *events.Message, chat, participant types.JID, me string, ack engines.Ack, source string) chatstore.Message {
 	info := evt.Info
 	c := contentOf(evt.Message)
 	chatID := wahaID(chat)
@@ -169,7 +170,7 @@ func (e *Engine) stored(evt *events.Message, chat, participant types.JID, me str
 		p := wahaID(participant)
 		m.Participant = &p
 	}
-	s := engines.StoredMessage{
+	s := chatstore.Message{
 		Chat: chatID, ID: info.ID, FromMe: info.IsFromMe, Timestamp: m.Timestamp, Ack: ack, Message: m,
 	}
 	if c.media != nil {

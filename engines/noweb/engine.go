@@ -16,7 +16,9 @@ import (
 	"go.mau.fi/whatsmeow/types/events"
 
 	"github.com/wagate/wagate/engines"
-	"github.com/wagate/wagate/engines/noweb/simnet"
+	"github.com/wagate/wagate/engines/chatstore"
+	"github.com/wagate/wagate/engines/noweb/walog"
+	"github.com/wagate/wagate/sessions"
 )
 
 // pairCodeWait bounds how long RequestCode waits for the pairing connection.
@@ -26,15 +28,14 @@ const pairCodeWait = 30 * time.Second
 type Engine struct {
 	f    *Factory
 	name string
-	host engines.Host
+	host sessions.Host
 	log  *slog.Logger
-	// chats is the session's message store; nil when noweb.store.enabled is off.
-	chats engines.ChatStore
+	// chats is the session's store of chats, messages and contacts, read here and
+	// written through host.Record; nil when noweb.store.enabled is off.
+	chats chatstore.Store
 	// fullSync is noweb.store.fullSync: pairing asks the phone for about a year
 	// of history instead of about three months.
 	fullSync bool
-	// contacts is the session's contact store; nil when the store is off.
-	contacts engines.ContactStore
 	// contactsSeen remembers the message senders already saved as they are, so a
 	// chat's every message does not write its contact again.
 	contactsSeen sync.Map
@@ -70,7 +71,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	if dev == nil {
 		dev = e.f.container.NewDevice()
 	}
-	cli := whatsmeow.NewClient(dev, simnet.WALogger(e.log))
+	cli := whatsmeow.NewClient(dev, walog.New(e.log))
 	cli.EnableAutoReconnect = true
 	// Ack to WhatsApp only once our handler has stored the event: a crash or a
 	// failed write means WhatsApp delivers it again.
@@ -79,8 +80,8 @@ func (e *Engine) Start(ctx context.Context) error {
 	// mute and read states belong in the store too.
 	cli.EmitAppStateEventsOnFullSync = true
 	requestHistory(cli, e.fullSync)
-	if e.f.opts.Simnet != nil {
-		simnet.ConfigureClient(cli, e.f.opts.Simnet.Addr)
+	if configure := e.f.opts.ConfigureClient; configure != nil {
+		configure(cli)
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 
@@ -176,15 +177,10 @@ func (e *Engine) Logout(ctx context.Context) error {
 	if err := e.f.forgetDevice(ctx, e.name); err != nil {
 		errs = append(errs, err)
 	}
-	// The account's chats and messages leave with it; the next pairing may be
-	// another account.
+	// The account's chats, messages and contacts leave with it; the next pairing
+	// may be another account.
 	if e.chats != nil {
 		if err := e.chats.DeleteSessionData(ctx, e.name); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if e.contacts != nil {
-		if err := e.contacts.DeleteSessionContacts(ctx, e.name); err != nil {
 			errs = append(errs, err)
 		}
 		e.contactsSeen.Clear()

@@ -13,9 +13,12 @@ import (
 	"time"
 
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/engines/chatstore"
 	"github.com/wagate/wagate/engines/noweb/simnet"
+	"github.com/wagate/wagate/sessions"
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/store/storetest"
+	"go.mau.fi/whatsmeow"
 )
 
 // testRootKey is the simnet root of every test: whatsmeow trusts one root per process.
@@ -33,6 +36,10 @@ type fakeHost struct {
 	failures []string
 	emitted  []emitted
 	changed  chan struct{}
+	// store is what a change gets as its transaction: the engine's own store,
+	// written directly (Record's atomicity is the store's and the recorder's to
+	// prove, in their tests).
+	store chatstore.Store
 }
 
 // emitted is one event an engine emitted.
@@ -41,7 +48,29 @@ type emitted struct {
 	payload any
 }
 
-func newFakeHost() *fakeHost { return &fakeHost{changed: make(chan struct{})} }
+// storeRecorder records changes in the store's transactions, as the webhooks
+// service does, and hands the committed events to fn.
+type storeRecorder struct {
+	st *store.Store
+	fn func([]engines.Event)
+}
+
+func (r storeRecorder) Record(ctx context.Context, change func(chatstore.Store) ([]engines.Event, error)) error {
+	var evs []engines.Event
+	err := r.st.Record(ctx, func(tx chatstore.Store) ([]store.Delivery, error) {
+		var err error
+		evs, err = change(tx)
+		return nil, err
+	})
+	if err == nil && r.fn != nil {
+		r.fn(evs)
+	}
+	return err
+}
+
+func newFakeHost(st chatstore.Store) *fakeHost {
+	return &fakeHost{changed: make(chan struct{}), store: st}
+}
 
 func (h *fakeHost) bump() {
 	close(h.changed)
@@ -66,11 +95,18 @@ func (h *fakeHost) SetMe(me *engines.MeInfo) {
 	h.bump()
 }
 
-func (h *fakeHost) Emit(_ context.Context, name string, payload any) {
+func (h *fakeHost) Record(_ context.Context, change sessions.Change) error {
+	ems, err := change(h.store)
+	if err != nil {
+		return err
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.emitted = append(h.emitted, emitted{name, payload})
+	for _, e := range ems {
+		h.emitted = append(h.emitted, emitted{e.Event, e.Payload})
+	}
 	h.bump()
+	return nil
 }
 
 // waitEmitted waits for an event named name whose payload ok accepts.
@@ -161,6 +197,11 @@ type env struct {
 	log     *slog.Logger
 }
 
+// simnetClient points clients at the simnet at addr.
+func simnetClient(addr string) func(*whatsmeow.Client) {
+	return func(cli *whatsmeow.Client) { simnet.ConfigureClient(cli, addr) }
+}
+
 func testLogger() *slog.Logger {
 	if os.Getenv("NOWEB_VERBOSE") != "" {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -198,7 +239,7 @@ func (e *env) newFactory(t *testing.T) *Factory {
 	t.Helper()
 	f, err := NewFactory(t.Context(), Options{
 		DB: e.db.SQL(), Dialect: string(e.db.Dialect()), Log: e.log,
-		StoreEnabled: true, Chats: e.db.ChatStore(), Contacts: e.db.ContactStore(), Simnet: &SimnetOptions{Addr: e.srv.Addr()},
+		StoreEnabled: true, Chats: e.db.ChatStore(), ConfigureClient: simnetClient(e.srv.Addr()),
 	})
 	if err != nil {
 		t.Fatalf("NewFactory: %v", err)
@@ -208,8 +249,8 @@ func (e *env) newFactory(t *testing.T) *Factory {
 
 func newEngine(t *testing.T, f *Factory, session string) (*Engine, *fakeHost) {
 	t.Helper()
-	h := newFakeHost()
-	eng, err := f.New(t.Context(), engines.SessionSpec{Name: session, Engine: engines.NOWEB}, h)
+	h := newFakeHost(f.opts.Chats)
+	eng, err := f.New(t.Context(), sessions.Spec{Name: session, Engine: engines.NOWEB}, h)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -518,7 +559,7 @@ func TestSiblingSchemas(t *testing.T) {
 	for range 2 {
 		st, _ := storetest.Open(t, store.Postgres)
 		if _, err := NewFactory(t.Context(), Options{DB: st.SQL(), Dialect: string(st.Dialect()), Log: testLogger(),
-			Chats: st.ChatStore(), Contacts: st.ContactStore()}); err != nil {
+			Chats: st.ChatStore()}); err != nil {
 			t.Fatalf("NewFactory: %v", err)
 		}
 	}

@@ -11,13 +11,16 @@ import (
 	"fmt"
 	"log/slog"
 
+	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/store/sqlstore"
 	"go.mau.fi/whatsmeow/types"
 	waLog "go.mau.fi/whatsmeow/util/log"
 
 	"github.com/wagate/wagate/engines"
-	"github.com/wagate/wagate/engines/noweb/simnet"
+	"github.com/wagate/wagate/engines/chatstore"
+	"github.com/wagate/wagate/engines/noweb/walog"
+	"github.com/wagate/wagate/sessions"
 )
 
 // Options configure the NOWEB engine factory.
@@ -39,25 +42,18 @@ type Options struct {
 	// history (full sync) instead of about three months. A session's
 	// config.noweb.store.fullSync turns it on for that session.
 	FullSync bool
-	// Chats is the message store (store.Store.ChatStore()); required when any
+	// Chats is the store of chats, messages and contacts (store.Store.ChatStore()),
+	// which the engine reads; its writes go through Host.Record. Required when any
 	// session enables the store.
-	Chats engines.ChatStore
-	// Contacts is the contact store (store.Store.ContactStore()), kept beside
-	// Chats; nil keeps no contacts.
-	Contacts engines.ContactStore
+	Chats chatstore.Store
 	// MediaDir is where downloaded media go, one directory per session; BaseURL
 	// the gateway's public URL, for media.url ({BaseURL}/api/files/{session}/{file}).
 	MediaDir string
 	BaseURL  string
-	// Simnet points every client at a loopback simnet instead of WhatsApp. Nil in
-	// production. The process must also trust the simnet's root key
-	// (simnet.TrustRootKeyForProcess), which is the caller's explicit decision.
-	Simnet *SimnetOptions
-}
-
-// SimnetOptions say where the simulated network listens.
-type SimnetOptions struct {
-	Addr string // host:port of the simnet (websocket, media and control API)
+	// ConfigureClient, when set, is called on every new whatsmeow client before
+	// it connects: a development gateway points its clients at a simulated
+	// network with it (simnet.ConfigureClient). Nil in production.
+	ConfigureClient func(cli *whatsmeow.Client)
 }
 
 // Factory makes NOWEB engines; all of them share one whatsmeow device container.
@@ -69,11 +65,11 @@ type Factory struct {
 	dialect   string // "sqlite" or "postgres"
 }
 
-var _ engines.Factory = (*Factory)(nil)
+var _ sessions.Factory = (*Factory)(nil)
 
 // NewFactory opens whatsmeow's device store on opts.DB (running its migrations) and
 // creates the session → device table.
-func NewFactory(ctx context.Context, opts Options) (engines.Factory, error) {
+func NewFactory(ctx context.Context, opts Options) (sessions.Factory, error) {
 	if opts.DB == nil {
 		return nil, errors.New("noweb: Options.DB is nil")
 	}
@@ -86,15 +82,12 @@ func NewFactory(ctx context.Context, opts Options) (engines.Factory, error) {
 	default:
 		return nil, fmt.Errorf("noweb: unknown dialect %q (want sqlite or postgres)", opts.Dialect)
 	}
-	if opts.Simnet != nil && opts.Simnet.Addr == "" {
-		return nil, errors.New("noweb: Options.Simnet.Addr is empty")
-	}
 	log := opts.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = log.With("engine", "NOWEB")
-	f := &Factory{opts: opts, log: log, waLog: simnet.WALogger(log), dialect: opts.Dialect}
+	f := &Factory{opts: opts, log: log, waLog: walog.New(log), dialect: opts.Dialect}
 	f.container = sqlstore.NewWithDB(opts.DB, waDialect, f.waLog.Sub("store"))
 	if waDialect == "postgres" {
 		// whatsmeow's migrator asks information_schema whether its version table
@@ -115,7 +108,7 @@ func NewFactory(ctx context.Context, opts Options) (engines.Factory, error) {
 }
 
 // New makes the engine of one session; nothing connects until Start.
-func (f *Factory) New(_ context.Context, spec engines.SessionSpec, host engines.Host) (engines.Engine, error) {
+func (f *Factory) New(_ context.Context, spec sessions.Spec, host sessions.Host) (engines.Engine, error) {
 	e := &Engine{
 		f:    f,
 		name: spec.Name,
@@ -131,7 +124,6 @@ func (f *Factory) New(_ context.Context, spec engines.SessionSpec, host engines.
 			return nil, errors.New("noweb: the message store is enabled but the engine was given none (Options.Chats)")
 		}
 		e.chats = f.opts.Chats
-		e.contacts = f.opts.Contacts
 	}
 	e.fullSync = f.opts.FullSync
 	if c := spec.Config.NOWEB; c != nil && c.Store != nil && c.Store.FullSync {

@@ -6,6 +6,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/sessions"
 	"github.com/wagate/wagate/store"
 )
 
@@ -24,8 +25,8 @@ func TestFullSyncDeviceProps(t *testing.T) {
 			if _, err := e.srv.CreateAccount(ctx, tc.phone, tc.session); err != nil {
 				t.Fatalf("CreateAccount: %v", err)
 			}
-			h := newFakeHost()
-			spec := engines.SessionSpec{Name: tc.session, Engine: engines.NOWEB}
+			h := newFakeHost(e.db.ChatStore())
+			spec := sessions.Spec{Name: tc.session, Engine: engines.NOWEB}
 			if tc.fullSync {
 				spec.Config.NOWEB = &engines.NOWEBConfig{Store: &engines.NOWEBStoreConfig{FullSync: true}}
 			}

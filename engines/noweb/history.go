@@ -9,6 +9,7 @@ import (
 	"go.mau.fi/whatsmeow/types/events"
 
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/engines/chatstore"
 )
 
 // onHistorySync stores one chunk of history: its chats with their state, then its
@@ -41,8 +42,8 @@ func (e *Engine) onHistorySync(ctx context.Context, cli *whatsmeow.Client, evt *
 		}
 	}
 	own := me(cli)
-	var chats []engines.StoredChat
-	var msgs []engines.StoredMessage
+	var chats []chatstore.Chat
+	var msgs []chatstore.Message
 	for _, conv := range h.GetConversations() {
 		raw, err := types.ParseJID(conv.GetID())
 		if err != nil {
@@ -62,7 +63,7 @@ func (e *Engine) onHistorySync(ctx context.Context, cli *whatsmeow.Client, evt *
 		if mute > 1e12 {
 			mute /= 1000
 		}
-		chats = append(chats, engines.StoredChat{
+		chats = append(chats, chatstore.Chat{
 			ID: id, Name: name, ConversationTimestamp: int64(conv.GetConversationTimestamp()),
 			UnreadCount: int(conv.GetUnreadCount()), MarkedUnread: conv.GetMarkedAsUnread(),
 			Archived: conv.GetArchived(), Pinned: conv.GetPinned() > 0, MuteUntil: mute,
@@ -87,7 +88,7 @@ func (e *Engine) onHistorySync(ctx context.Context, cli *whatsmeow.Client, evt *
 	if err := e.chats.SaveChats(ctx, e.name, chats); err != nil {
 		return fmt.Errorf("history sync chunk %d: %w", h.GetChunkOrder(), err)
 	}
-	if err := e.chats.SaveMessages(ctx, e.name, msgs, false); err != nil {
+	if _, err := e.chats.SaveMessages(ctx, e.name, msgs, false); err != nil {
 		return fmt.Errorf("history sync chunk %d: %w", h.GetChunkOrder(), err)
 	}
 	e.log.Info("history sync chunk stored", "type", h.GetSyncType().String(), "chunk", h.GetChunkOrder(),

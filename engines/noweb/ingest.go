@@ -12,6 +12,8 @@ import (
 	"go.mau.fi/whatsmeow/types/events"
 
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/engines/chatstore"
+	"github.com/wagate/wagate/sessions"
 )
 
 // ingestTimeout bounds the store writes of one whatsmeow event. whatsmeow acks the
@@ -34,12 +36,12 @@ func (e *Engine) ingest(cli *whatsmeow.Client, evt any) error {
 			return nil
 		}
 		return e.chats.UpdateChat(ctx, e.name, wahaID(canonical(ctx, cli, v.JID)),
-			engines.ChatChange{Name: &v.NewPushName, NameIfEmpty: true})
+			chatstore.ChatChange{Name: &v.NewPushName, NameIfEmpty: true})
 	case *events.GroupInfo:
 		if e.chats == nil || v.Name == nil {
 			return nil
 		}
-		return e.chats.UpdateChat(ctx, e.name, wahaID(v.JID), engines.ChatChange{Name: &v.Name.Name})
+		return e.chats.UpdateChat(ctx, e.name, wahaID(v.JID), chatstore.ChatChange{Name: &v.Name.Name})
 	case *events.HistorySync:
 		return e.onHistorySync(ctx, cli, v)
 	case *events.Archive, *events.Pin, *events.Mute, *events.MarkChatAsRead, *events.DeleteChat, *events.ClearChat:
@@ -110,14 +112,24 @@ func (e *Engine) onMessage(ctx context.Context, cli *whatsmeow.Client, evt *even
 		}
 	}
 	m := e.stored(evt, chat, participant, me(cli), ack, source)
-	var evs []engines.Emission
+	var evs []sessions.Emission
 	if !m.FromMe {
-		evs = append(evs, engines.Emission{Event: "message", Payload: m.Message})
+		evs = append(evs, sessions.Emission{Event: "message", Payload: m.Message})
 	}
-	evs = append(evs, engines.Emission{Event: "message.any", Payload: m.Message})
+	evs = append(evs, sessions.Emission{Event: "message.any", Payload: m.Message})
 	// The message and its events in one transaction: a failure keeps neither and
-	// withholds the ack, so WhatsApp delivers the message again.
-	return engines.EmitStored(ctx, e.chats, e.host, e.name, []engines.StoredMessage{m}, true, evs...)
+	// withholds the ack, so WhatsApp delivers the message again; a message stored
+	// already (delivered again) had its events recorded with it.
+	return e.host.Record(ctx, func(tx chatstore.Store) ([]sessions.Emission, error) {
+		if e.chats == nil {
+			return evs, nil
+		}
+		n, err := tx.SaveMessages(ctx, e.name, []chatstore.Message{m}, true)
+		if err != nil || n == 0 {
+			return nil, err
+		}
+		return evs, nil
+	})
 }
 
 // EditedPayload is WAHA's message.edited: the edit as a message, with the new body
@@ -142,37 +154,46 @@ func (e *Engine) onEdit(ctx context.Context, cli *whatsmeow.Client, evt *events.
 	}
 	m := e.stored(evt, chat, participant, me(cli), engines.AckDevice, "app").Message
 	m.Body = body
-	// The edit and its event in one transaction.
-	return engines.EmitWith(ctx, e.chats, e.host, func(st engines.ChatStore) ([]engines.Emission, error) {
-		if st != nil {
-			_, err := st.EditMessage(ctx, e.name, wahaID(chat), target, *body)
-			if err != nil && !errors.Is(err, engines.ErrNotFound) {
+	return e.recordEdit(ctx, wahaID(chat), target, m)
+}
+
+// recordEdit changes a message's body in the store and records message.edited;
+// edit is the edit itself as a message (its own id, the new body).
+func (e *Engine) recordEdit(ctx context.Context, chat, target string, edit engines.Message) error {
+	return e.host.Record(ctx, func(tx chatstore.Store) ([]sessions.Emission, error) {
+		if e.chats != nil {
+			if _, err := tx.EditMessage(ctx, e.name, chat, target, *edit.Body); err != nil && !errors.Is(err, engines.ErrNotFound) {
 				return nil, err
 			}
 		}
-		return []engines.Emission{{Event: "message.edited", Payload: EditedPayload{Message: m, EditedMessageID: target}}}, nil
+		return []sessions.Emission{{Event: "message.edited", Payload: EditedPayload{Message: edit, EditedMessageID: target}}}, nil
 	})
 }
 
 func (e *Engine) onRevoke(ctx context.Context, cli *whatsmeow.Client, evt *events.Message, chat, participant types.JID, pm *waE2E.ProtocolMessage) error {
 	target := pm.GetKey().GetID()
 	after := e.stored(evt, chat, participant, me(cli), engines.AckDevice, "app").Message
-	// The removal and its event in one transaction.
-	return engines.EmitWith(ctx, e.chats, e.host, func(st engines.ChatStore) ([]engines.Emission, error) {
+	return e.recordRevoke(ctx, wahaID(chat), target, after)
+}
+
+// recordRevoke removes a message from the store and records message.revoked with
+// the message as it was; after is the revoke itself as a message.
+func (e *Engine) recordRevoke(ctx context.Context, chat, target string, after engines.Message) error {
+	return e.host.Record(ctx, func(tx chatstore.Store) ([]sessions.Emission, error) {
 		var before *engines.Message
-		if st != nil {
-			old, err := st.GetMessage(ctx, e.name, wahaID(chat), target)
+		if e.chats != nil {
+			old, err := tx.GetMessage(ctx, e.name, chat, target)
 			switch {
 			case err == nil:
 				before = &old.Message
 			case !errors.Is(err, engines.ErrNotFound):
 				return nil, err
 			}
-			if err := st.DeleteMessage(ctx, e.name, wahaID(chat), target); err != nil {
+			if err := tx.DeleteMessage(ctx, e.name, chat, target); err != nil {
 				return nil, err
 			}
 		}
-		return []engines.Emission{{Event: "message.revoked", Payload: RevokedPayload{After: after, Before: before, RevokedMessageID: target}}}, nil
+		return []sessions.Emission{{Event: "message.revoked", Payload: RevokedPayload{After: after, Before: before, RevokedMessageID: target}}}, nil
 	})
 }
 
@@ -212,10 +233,12 @@ func (e *Engine) onReceipt(ctx context.Context, cli *whatsmeow.Client, r *events
 		if e.chats == nil {
 			return nil
 		}
-		if _, err := e.chats.SetAck(ctx, e.name, chatID, r.MessageIDs, engines.AckRead); err != nil {
-			return err
-		}
-		return e.chats.UpdateChat(ctx, e.name, chatID, engines.ChatChange{Read: true})
+		return e.host.Record(ctx, func(tx chatstore.Store) ([]sessions.Emission, error) {
+			if _, err := tx.SetAck(ctx, e.name, chatID, r.MessageIDs, engines.AckRead); err != nil {
+				return nil, err
+			}
+			return nil, tx.UpdateChat(ctx, e.name, chatID, chatstore.ChatChange{Read: true})
+		})
 	}
 	ack, ok := receiptAck(r.Type)
 	if !ok || r.IsFromMe {
@@ -234,10 +257,10 @@ func (e *Engine) onReceipt(ctx context.Context, cli *whatsmeow.Client, r *events
 	to := me(cli)
 	// The raised acks and their events in one transaction; only the messages whose
 	// ack rose have one.
-	return engines.EmitWith(ctx, e.chats, e.host, func(st engines.ChatStore) ([]engines.Emission, error) {
+	return e.host.Record(ctx, func(tx chatstore.Store) ([]sessions.Emission, error) {
 		ids := r.MessageIDs
-		if st != nil {
-			changed, err := st.SetAck(ctx, e.name, chatID, r.MessageIDs, ack)
+		if e.chats != nil {
+			changed, err := tx.SetAck(ctx, e.name, chatID, r.MessageIDs, ack)
 			if err != nil {
 				return nil, err
 			}
@@ -246,9 +269,9 @@ func (e *Engine) onReceipt(ctx context.Context, cli *whatsmeow.Client, r *events
 				ids = append(ids, m.ID)
 			}
 		}
-		evs := make([]engines.Emission, 0, len(ids))
+		evs := make([]sessions.Emission, 0, len(ids))
 		for _, id := range ids {
-			evs = append(evs, engines.Emission{Event: event, Payload: AckPayload{
+			evs = append(evs, sessions.Emission{Event: event, Payload: AckPayload{
 				ID: messageID(true, chat, id, own), From: chatID, To: to, Participant: reader,
 				FromMe: true, Ack: ack, AckName: ack.Name(), Data: r,
 			}})
@@ -267,17 +290,17 @@ type ArchivePayload struct {
 func (e *Engine) onAppState(ctx context.Context, cli *whatsmeow.Client, evt any) error {
 	var (
 		jid    types.JID
-		change engines.ChatChange
-		apply  func(st engines.ChatStore, chat string) error
-		evs    func(chat string) []engines.Emission
+		change chatstore.ChatChange
+		apply  func(st chatstore.Store, chat string) error
+		evs    func(chat string) []sessions.Emission
 	)
 	switch v := evt.(type) {
 	case *events.Archive:
 		jid = v.JID
 		archived := v.Action.GetArchived()
 		change.Archived = &archived
-		evs = func(chat string) []engines.Emission {
-			return []engines.Emission{{Event: "chat.archive", Payload: ArchivePayload{ID: chat, Archived: archived, Timestamp: v.Timestamp.Unix()}}}
+		evs = func(chat string) []sessions.Emission {
+			return []sessions.Emission{{Event: "chat.archive", Payload: ArchivePayload{ID: chat, Archived: archived, Timestamp: v.Timestamp.Unix()}}}
 		}
 	case *events.Pin:
 		jid = v.JID
@@ -303,14 +326,14 @@ func (e *Engine) onAppState(ctx context.Context, cli *whatsmeow.Client, evt any)
 		}
 	case *events.DeleteChat:
 		jid = v.JID
-		apply = func(st engines.ChatStore, chat string) error { return st.DeleteChat(ctx, e.name, chat) }
+		apply = func(st chatstore.Store, chat string) error { return st.DeleteChat(ctx, e.name, chat) }
 	case *events.ClearChat:
 		jid = v.JID
 		before := v.Action.GetMessageRange().GetLastMessageTimestamp()
 		if before == 0 {
 			before = v.Timestamp.Unix()
 		}
-		apply = func(st engines.ChatStore, chat string) error { return st.ClearChat(ctx, e.name, chat, before) }
+		apply = func(st chatstore.Store, chat string) error { return st.ClearChat(ctx, e.name, chat, before) }
 	default:
 		return fmt.Errorf("unexpected app state event %T", evt)
 	}
@@ -319,17 +342,17 @@ func (e *Engine) onAppState(ctx context.Context, cli *whatsmeow.Client, evt any)
 	}
 	chat := wahaID(canonical(ctx, cli, jid))
 	if apply == nil {
-		apply = func(st engines.ChatStore, chat string) error { return st.UpdateChat(ctx, e.name, chat, change) }
-	}
-	if evs == nil {
-		return apply(e.chats, chat)
+		apply = func(st chatstore.Store, chat string) error { return st.UpdateChat(ctx, e.name, chat, change) }
 	}
 	// The change and its event in one transaction.
-	return engines.EmitWith(ctx, e.chats, e.host, func(st engines.ChatStore) ([]engines.Emission, error) {
-		if st != nil {
-			if err := apply(st, chat); err != nil {
+	return e.host.Record(ctx, func(tx chatstore.Store) ([]sessions.Emission, error) {
+		if e.chats != nil {
+			if err := apply(tx, chat); err != nil {
 				return nil, err
 			}
+		}
+		if evs == nil {
+			return nil, nil
 		}
 		return evs(chat), nil
 	})

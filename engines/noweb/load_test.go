@@ -54,19 +54,20 @@ func loadOnce(b *testing.B, n, perSession int, dialect store.Dialect) {
 	st, _ := storetest.Open(b, dialect)
 	f, err := NewFactory(ctx, Options{
 		DB: st.SQL(), Dialect: string(st.Dialect()), Log: testLogger(), StoreEnabled: true,
-		Chats: st.ChatStore(), MediaDir: b.TempDir(), Simnet: &SimnetOptions{Addr: srv.Addr()},
+		Chats: st.ChatStore(), MediaDir: b.TempDir(), ConfigureClient: simnetClient(srv.Addr()),
 	})
 	if err != nil {
 		b.Fatal(err)
 	}
 	var received atomic.Int64
-	pub := engines.PublisherFunc(func(_ context.Context, ev engines.Event) error {
-		if ev.Event == "message" {
-			received.Add(1)
+	pub := storeRecorder{st: st, fn: func(evs []engines.Event) {
+		for _, ev := range evs {
+			if ev.Event == "message" {
+				received.Add(1)
+			}
 		}
-		return nil
-	})
-	m := sessions.NewManager(st, map[engines.Name]engines.Factory{engines.NOWEB: f}, pub, testLogger(), sessions.ManagerOptions{WorkingWait: time.Minute})
+	}}
+	m := sessions.NewManager(st, map[engines.Name]sessions.Factory{engines.NOWEB: f}, pub, testLogger(), sessions.ManagerOptions{WorkingWait: time.Minute})
 	defer m.Shutdown(context.Background())
 
 	rssBefore := rssBytes()
@@ -117,7 +118,7 @@ func loadOnce(b *testing.B, n, perSession int, dialect store.Dialect) {
 			}
 			to, _ := engines.ParseChatID(phone((i + 1) % n))
 			for j := range perSession {
-				if _, err := e.SendText(gctx, engines.SendText{Chat: to, Text: fmt.Sprintf("load %d/%d", i, j)}); err != nil {
+				if _, err := e.(engines.TextSender).SendText(gctx, engines.SendText{Chat: to, Text: fmt.Sprintf("load %d/%d", i, j)}); err != nil {
 					return fmt.Errorf("send from load%d: %w", i, err)
 				}
 			}

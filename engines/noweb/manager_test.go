@@ -21,7 +21,7 @@ func TestThroughManager(t *testing.T) {
 		if _, err := e.srv.CreateAccount(ctx, phone, "Erin"); err != nil {
 			t.Fatalf("CreateAccount: %v", err)
 		}
-		m := sessions.NewManager(e.db, map[engines.Name]engines.Factory{engines.NOWEB: e.factory}, nil, e.log,
+		m := sessions.NewManager(e.db, map[engines.Name]sessions.Factory{engines.NOWEB: e.factory}, storeRecorder{st: e.db}, e.log,
 			sessions.ManagerOptions{WorkingWait: 20 * time.Second})
 		t.Cleanup(func() { m.Shutdown(t.Context()) })
 

@@ -12,6 +12,7 @@ import (
 	"go.mau.fi/whatsmeow"
 
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/engines/chatstore"
 )
 
 // MediaPath is where a session's media file is stored under dir; the file route
@@ -22,7 +23,7 @@ func MediaPath(dir, session, file string) string {
 
 // withMedia is a stored message as the API shows it; with download set, its media
 // is downloaded (once) and media.url points at the gateway's file route.
-func (e *Engine) withMedia(ctx context.Context, r engines.StoredMessage, download bool) engines.Message {
+func (e *Engine) withMedia(ctx context.Context, r chatstore.Message, download bool) engines.Message {
 	m := r.Message
 	if !download || r.Media == "" {
 		return m

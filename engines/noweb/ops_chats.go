@@ -15,6 +15,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/engines/chatstore"
+	"github.com/wagate/wagate/sessions"
 )
 
 // readLimit is how many unread messages ReadMessages marks when the caller does not
@@ -38,7 +40,7 @@ func (e *Engine) ListChats(ctx context.Context, q engines.ChatQuery) ([]engines.
 	now := time.Now().Unix()
 	out := make([]engines.Chat, len(rows))
 	for i, r := range rows {
-		out[i] = r.Chat(now)
+		out[i] = r.API(now)
 	}
 	return out, nil
 }
@@ -48,18 +50,14 @@ func (e *Engine) ChatsOverview(ctx context.Context, q engines.OverviewQuery) ([]
 	if err != nil {
 		return nil, err
 	}
-	sq := engines.StoredOverviewQuery{Limit: q.Limit, Offset: q.Offset}
-	for _, id := range q.IDs {
-		sq.IDs = append(sq.IDs, id.String())
-	}
-	rows, err := st.ChatsOverview(ctx, e.name, sq)
+	rows, err := st.ChatsOverview(ctx, e.name, q)
 	if err != nil {
 		return nil, err
 	}
 	now := time.Now().Unix()
 	out := make([]engines.ChatSummary, len(rows))
 	for i, r := range rows {
-		c := r.Chat(now)
+		c := r.API(now)
 		s := engines.ChatSummary{ID: c.ID, Name: c.Name}
 		s.Picture, _ = e.cachedPicture(c.ID)
 		if r.LastMessage != nil {
@@ -97,8 +95,9 @@ func (e *Engine) lastKey(ctx context.Context, cli *whatsmeow.Client, chat engine
 }
 
 // patch sends an app-state patch, then applies its change to the store at once;
-// whatsmeow's resync after the send emits the event again, which is idempotent.
-func (e *Engine) patch(ctx context.Context, what string, build func(cli *whatsmeow.Client) appstate.PatchInfo, apply func(st engines.ChatStore) error) error {
+// whatsmeow's resync after the send brings the mutation back as an event, which
+// applies it again (idempotent) and records its WAHA event.
+func (e *Engine) patch(ctx context.Context, what string, build func(cli *whatsmeow.Client) appstate.PatchInfo, apply func(st chatstore.Store) error) error {
 	cli, err := e.client()
 	if err != nil {
 		return err
@@ -106,18 +105,18 @@ func (e *Engine) patch(ctx context.Context, what string, build func(cli *whatsme
 	if err := cli.SendAppState(ctx, build(cli)); err != nil {
 		return fmt.Errorf("%s: send app state patch: %w", what, err)
 	}
-	if e.chats != nil {
-		return apply(e.chats)
+	if e.chats == nil {
+		return nil
 	}
-	return nil
+	return e.host.Record(ctx, func(tx chatstore.Store) ([]sessions.Emission, error) { return nil, apply(tx) })
 }
 
 func (e *Engine) ArchiveChat(ctx context.Context, chat engines.ChatID, archive bool) error {
 	return e.patch(ctx, "archive chat", func(cli *whatsmeow.Client) appstate.PatchInfo {
 		ts, key := e.lastKey(ctx, cli, chat)
 		return appstate.BuildArchive(toJID(chat), archive, ts, key)
-	}, func(st engines.ChatStore) error {
-		return st.UpdateChat(ctx, e.name, chat.String(), engines.ChatChange{Archived: &archive})
+	}, func(st chatstore.Store) error {
+		return st.UpdateChat(ctx, e.name, chat.String(), chatstore.ChatChange{Archived: &archive})
 	})
 }
 
@@ -126,8 +125,8 @@ func (e *Engine) MarkChatUnread(ctx context.Context, chat engines.ChatID) error 
 	return e.patch(ctx, "mark chat unread", func(cli *whatsmeow.Client) appstate.PatchInfo {
 		ts, key := e.lastKey(ctx, cli, chat)
 		return appstate.BuildMarkChatAsRead(toJID(chat), false, ts, key)
-	}, func(st engines.ChatStore) error {
-		return st.UpdateChat(ctx, e.name, chat.String(), engines.ChatChange{MarkedUnread: &unread})
+	}, func(st chatstore.Store) error {
+		return st.UpdateChat(ctx, e.name, chat.String(), chatstore.ChatChange{MarkedUnread: &unread})
 	})
 }
 
@@ -135,7 +134,7 @@ func (e *Engine) DeleteChat(ctx context.Context, chat engines.ChatID) error {
 	return e.patch(ctx, "delete chat", func(cli *whatsmeow.Client) appstate.PatchInfo {
 		ts, key := e.lastKey(ctx, cli, chat)
 		return appstate.BuildDeleteChat(toJID(chat), ts, key)
-	}, func(st engines.ChatStore) error {
+	}, func(st chatstore.Store) error {
 		return st.DeleteChat(ctx, e.name, chat.String())
 	})
 }
@@ -167,7 +166,7 @@ func (e *Engine) ClearMessages(ctx context.Context, chat engines.ChatID) error {
 			ts = now
 		}
 		return clearChatPatch(toJID(chat), ts, key)
-	}, func(st engines.ChatStore) error {
+	}, func(st chatstore.Store) error {
 		return st.ClearChat(ctx, e.name, chat.String(), now.Unix())
 	})
 }
@@ -191,8 +190,8 @@ func (e *Engine) ReadMessages(ctx context.Context, chat engines.ChatID, q engine
 	}
 	since := time.Now().Add(-time.Duration(days) * 24 * time.Hour).Unix()
 	fromMe, ack := false, engines.AckDevice
-	unread, err := st.ListMessages(ctx, e.name, engines.StoredMessageQuery{
-		Chat: chat.String(), Limit: limit, TimestampGTE: &since, FromMe: &fromMe, Ack: &ack,
+	unread, err := st.ListMessages(ctx, e.name, engines.MessageQuery{
+		Chat: chat, Limit: limit, TimestampGTE: &since, FromMe: &fromMe, Ack: &ack,
 	})
 	if err != nil {
 		return nil, err
@@ -229,7 +228,7 @@ func (e *Engine) ReadMessages(ctx context.Context, chat engines.ChatID, q engine
 	for _, m := range unread {
 		ids = append(ids, m.Message.ID)
 	}
-	if err := st.UpdateChat(ctx, e.name, chat.String(), engines.ChatChange{Read: true}); err != nil {
+	if err := st.UpdateChat(ctx, e.name, chat.String(), chatstore.ChatChange{Read: true}); err != nil {
 		return nil, err
 	}
 	return ids, nil

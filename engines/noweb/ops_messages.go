@@ -13,6 +13,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/engines/chatstore"
+	"github.com/wagate/wagate/sessions"
 )
 
 // client is the connected, paired client, or an error the API can show.
@@ -27,9 +29,9 @@ func (e *Engine) client() (*whatsmeow.Client, error) {
 }
 
 // store is the message store, or the 422 saying how to enable it.
-func (e *Engine) store(operation string) (engines.ChatStore, error) {
+func (e *Engine) store(operation string) (chatstore.Store, error) {
 	if e.chats == nil {
-		return nil, &engines.StoreDisabledError{Operation: operation}
+		return nil, &chatstore.DisabledError{Operation: operation}
 	}
 	return e.chats, nil
 }
@@ -39,14 +41,7 @@ func (e *Engine) ListMessages(ctx context.Context, q engines.MessageQuery) ([]en
 	if err != nil {
 		return nil, err
 	}
-	sq := engines.StoredMessageQuery{
-		Limit: q.Limit, Offset: q.Offset, TimestampGTE: q.TimestampGTE, TimestampLTE: q.TimestampLTE,
-		FromMe: q.FromMe, Ack: q.Ack, Order: q.Order,
-	}
-	if !q.Chat.IsZero() {
-		sq.Chat = q.Chat.String()
-	}
-	rows, err := st.ListMessages(ctx, e.name, sq)
+	rows, err := st.ListMessages(ctx, e.name, q)
 	if err != nil {
 		return nil, err
 	}
@@ -85,6 +80,15 @@ func sender(cli *whatsmeow.Client, id engines.MessageID, chat types.JID) types.J
 	return chat
 }
 
+// own is a message the account sends from this device, as whatsmeow's events
+// describe it.
+func own(cli *whatsmeow.Client, to types.JID, id types.MessageID, msg *waE2E.Message, ts time.Time) *events.Message {
+	return &events.Message{Info: types.MessageInfo{
+		MessageSource: types.MessageSource{Chat: to, Sender: *cli.Store.ID, IsFromMe: true, IsGroup: to.Server == types.GroupServer},
+		ID:            id, Timestamp: ts, PushName: cli.Store.PushName,
+	}, Message: msg}
+}
+
 func (e *Engine) EditMessage(ctx context.Context, chat engines.ChatID, id engines.MessageID, text string) (*engines.Message, error) {
 	cli, err := e.client()
 	if err != nil {
@@ -94,16 +98,20 @@ func (e *Engine) EditMessage(ctx context.Context, chat engines.ChatID, id engine
 		return nil, &engines.IDError{Kind: "message id", Value: id.String(), Reason: "only messages the account sent can be edited"}
 	}
 	to := toJID(chat)
-	if _, err := cli.SendMessage(ctx, to, cli.BuildEdit(to, id.ID, &waE2E.Message{Conversation: proto.String(text)})); err != nil {
+	edit := cli.BuildEdit(to, id.ID, &waE2E.Message{Conversation: proto.String(text)})
+	resp, err := cli.SendMessage(ctx, to, edit)
+	if err != nil {
 		return nil, fmt.Errorf("send edit: %w", err)
 	}
+	// message.edited, as when the edit comes from another device or a contact.
+	ev := e.stored(own(cli, to, resp.ID, edit, resp.Timestamp), canonical(ctx, cli, to), cli.Store.ID.ToNonAD(), me(cli), engines.AckServer, "api").Message
+	ev.Body = &text
+	if err := e.recordEdit(ctx, chat.String(), id.ID, ev); err != nil {
+		return nil, err
+	}
 	if e.chats != nil {
-		m, err := e.chats.EditMessage(ctx, e.name, chat.String(), id.ID, text)
-		if err == nil {
+		if m, err := e.chats.GetMessage(ctx, e.name, chat.String(), id.ID); err == nil {
 			return &m.Message, nil
-		}
-		if !errors.Is(err, engines.ErrNotFound) {
-			return nil, err
 		}
 	}
 	// Not in the store: answer with what we know.
@@ -124,13 +132,14 @@ func (e *Engine) DeleteMessage(ctx context.Context, chat engines.ChatID, id engi
 	if !id.FromMe && !id.Bare {
 		s = sender(cli, id, to) // a group admin revoking someone else's
 	}
-	if _, err := cli.SendMessage(ctx, to, cli.BuildRevoke(to, s, id.ID)); err != nil {
+	revoke := cli.BuildRevoke(to, s, id.ID)
+	resp, err := cli.SendMessage(ctx, to, revoke)
+	if err != nil {
 		return fmt.Errorf("send revoke: %w", err)
 	}
-	if e.chats != nil {
-		return e.chats.DeleteMessage(ctx, e.name, chat.String(), id.ID)
-	}
-	return nil
+	// message.revoked, as when the revoke comes from another device or a contact.
+	after := e.stored(own(cli, to, resp.ID, revoke, resp.Timestamp), canonical(ctx, cli, to), cli.Store.ID.ToNonAD(), me(cli), engines.AckServer, "api").Message
+	return e.recordRevoke(ctx, chat.String(), id.ID, after)
 }
 
 func (e *Engine) pin(ctx context.Context, chat engines.ChatID, id engines.MessageID, typ waE2E.PinInChatMessage_Type, d time.Duration) error {
@@ -181,25 +190,57 @@ func (e *Engine) SendText(ctx context.Context, req engines.SendText) (*engines.M
 		}
 		msg = &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String(req.Text), ContextInfo: ci}}
 	}
-	resp, err := cli.SendMessage(ctx, to, msg)
+	return e.send(ctx, cli, to, msg)
+}
+
+// send stores an outgoing message as PENDING with its message.any, then sends it
+// and moves its ack on: a receipt from the contact can arrive before SendMessage
+// returns (on a fast network, in the same millisecond as the server's ack), and
+// finds the message stored, so no ack is lost. A send that fails leaves the
+// message at ERROR, with its message.ack.
+func (e *Engine) send(ctx context.Context, cli *whatsmeow.Client, to types.JID, msg *waE2E.Message) (*engines.Message, error) {
+	id := cli.GenerateMessageID()
+	m := e.stored(own(cli, to, id, msg, time.Now()), canonical(ctx, cli, to), cli.Store.ID.ToNonAD(), me(cli), engines.AckPending, "api")
+	err := e.host.Record(ctx, func(tx chatstore.Store) ([]sessions.Emission, error) {
+		if e.chats != nil {
+			if _, err := tx.SaveMessages(ctx, e.name, []chatstore.Message{m}, true); err != nil {
+				return nil, err
+			}
+		}
+		return []sessions.Emission{{Event: "message.any", Payload: m.Message}}, nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("send message: %w", err)
+		return nil, fmt.Errorf("store message before sending: %w", err)
 	}
-	own := *cli.Store.ID
-	info := types.MessageInfo{
-		MessageSource: types.MessageSource{Chat: to, Sender: own, IsFromMe: true, IsGroup: to.Server == types.GroupServer},
-		ID:            resp.ID, Timestamp: resp.Timestamp, PushName: cli.Store.PushName,
+	_, sendErr := cli.SendMessage(ctx, to, msg, whatsmeow.SendRequestExtra{ID: id})
+	ack := engines.AckServer
+	if sendErr != nil {
+		ack = engines.AckError
 	}
-	chat := canonical(ctx, cli, to)
-	m := e.stored(&events.Message{Info: info, Message: msg}, chat, own.ToNonAD(), me(cli), engines.AckServer, "api")
-	// The message and its event in one transaction (none when the message is stored
-	// already: its event went with it).
-	if err := engines.EmitStored(ctx, e.chats, e.host, e.name, []engines.StoredMessage{m}, true,
-		engines.Emission{Event: "message.any", Payload: m.Message}); err != nil {
-		// Sent all the same: the caller gets the message, the log the failure, and
-		// the event goes out without it.
-		e.log.Error("store sent message", "id", resp.ID, "err", err)
-		e.host.Emit(ctx, "message.any", m.Message)
+	if err := e.recordAck(context.WithoutCancel(ctx), cli, m, ack); err != nil {
+		e.log.Error("store the ack of a sent message", "id", id, "ack", ack.Name(), "err", err)
 	}
-	return &m.Message, nil
+	if sendErr != nil {
+		return nil, fmt.Errorf("send message: %w", sendErr)
+	}
+	out := m.Message
+	out.Ack, out.AckName = ack, ack.Name()
+	return &out, nil
+}
+
+// recordAck raises the ack of one of the account's messages and records its
+// message.ack, when it rose (a receipt may have raised it further already).
+func (e *Engine) recordAck(ctx context.Context, cli *whatsmeow.Client, m chatstore.Message, ack engines.Ack) error {
+	payload := AckPayload{
+		ID: m.Message.ID, From: m.Chat, To: me(cli), FromMe: true, Ack: ack, AckName: ack.Name(),
+	}
+	return e.host.Record(ctx, func(tx chatstore.Store) ([]sessions.Emission, error) {
+		if e.chats != nil {
+			changed, err := tx.SetAck(ctx, e.name, m.Chat, []string{m.ID}, ack)
+			if err != nil || len(changed) == 0 {
+				return nil, err
+			}
+		}
+		return []sessions.Emission{{Event: "message.ack", Payload: payload}}, nil
+	})
 }

@@ -4,14 +4,15 @@ import (
 	"context"
 	"errors"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
 	"go.mau.fi/whatsmeow/types"
 
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/engines/chatstore"
 	"github.com/wagate/wagate/engines/noweb/simnet"
+	"github.com/wagate/wagate/sessions"
 	"github.com/wagate/wagate/store"
 )
 
@@ -73,54 +74,10 @@ func hasBody(text string) func([]engines.Message) bool {
 // messages, receipts, edits, revokes and the phone's app-state changes are stored
 // and emitted in WAHA's shapes.
 func TestStoreAndEvents(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, d store.Dialect) { storeAndEvents(t, d, false) })
+	forEachDialect(t, storeAndEvents)
 }
 
-// TestStoreAndEventsInTransactions is TestStoreAndEvents with a host that records
-// events in the store's transactions (engines.TxEmitter), as the Manager's does
-// with the webhooks outbox: every store-backed event goes through one.
-func TestStoreAndEventsInTransactions(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, d store.Dialect) { storeAndEvents(t, d, true) })
-}
-
-// txFakeHost is a fakeHost that is an engines.TxEmitter: prepared events are
-// recorded when their transaction commits; store-backed events emitted directly
-// are collected in direct.
-type txFakeHost struct {
-	*fakeHost
-	dmu    sync.Mutex
-	direct []string
-}
-
-func (h *txFakeHost) Emit(ctx context.Context, name string, payload any) {
-	switch name {
-	case "message", "message.any", "message.ack", "message.ack.group", "message.edited", "message.revoked", "chat.archive":
-		h.dmu.Lock()
-		h.direct = append(h.direct, name)
-		h.dmu.Unlock()
-	}
-	h.fakeHost.Emit(ctx, name, payload)
-}
-
-func (h *txFakeHost) PrepareEmit(_ context.Context, ems ...engines.Emission) (engines.Outbound, bool) {
-	return txOutbound{h.fakeHost, ems}, true
-}
-
-// txOutbound has no outbox rows; Committed records its events.
-type txOutbound struct {
-	h   *fakeHost
-	ems []engines.Emission
-}
-
-func (o txOutbound) OutboxDeliveries() []store.Delivery { return nil }
-
-func (o txOutbound) Committed() {
-	for _, e := range o.ems {
-		o.h.Emit(context.Background(), e.Event, e.Payload)
-	}
-}
-
-func storeAndEvents(t *testing.T, d store.Dialect, tx bool) {
+func storeAndEvents(t *testing.T, d store.Dialect) {
 	e := newEnv(t, d)
 	ctx := testCtx(t)
 	const me, them = "491510000031", "491510000032"
@@ -138,29 +95,7 @@ func storeAndEvents(t *testing.T, d store.Dialect, tx bool) {
 	if _, err := alice.WaitFor(ctx, func(ev simnet.Event) bool { return ev.Text == "before pairing" }); err != nil {
 		t.Fatal(err)
 	}
-	var (
-		eng *Engine
-		h   *fakeHost
-	)
-	if tx {
-		th := &txFakeHost{fakeHost: newFakeHost()}
-		defer func() {
-			th.dmu.Lock()
-			defer th.dmu.Unlock()
-			if len(th.direct) > 0 {
-				t.Errorf("store-backed events emitted outside a transaction: %v", th.direct)
-			}
-		}()
-		h = th.fakeHost
-		ng, err := e.factory.New(t.Context(), engines.SessionSpec{Name: "default", Engine: engines.NOWEB}, th)
-		if err != nil {
-			t.Fatalf("New: %v", err)
-		}
-		eng = ng.(*Engine)
-		t.Cleanup(func() { _ = eng.Stop(context.Background()) })
-	} else {
-		eng, h = newEngine(t, e.factory, "default")
-	}
+	eng, h := newEngine(t, e.factory, "default")
 	pairByQR(t, ctx, e, eng, h, me)
 	chat := them + "@c.us"
 
@@ -245,8 +180,8 @@ func TestStoreDisabled(t *testing.T) {
 		t.Fatal(err)
 	}
 	off := false
-	h := newFakeHost()
-	en, err := e.factory.New(ctx, engines.SessionSpec{Name: "nostore", Engine: engines.NOWEB, Config: engines.SessionConfig{
+	h := newFakeHost(nil)
+	en, err := e.factory.New(ctx, sessions.Spec{Name: "nostore", Engine: engines.NOWEB, Config: engines.SessionConfig{
 		NOWEB: &engines.NOWEBConfig{Store: &engines.NOWEBStoreConfig{Enabled: &off}},
 	}}, h)
 	if err != nil {
@@ -255,7 +190,7 @@ func TestStoreDisabled(t *testing.T) {
 	eng := en.(*Engine)
 	t.Cleanup(func() { _ = eng.Stop(context.Background()) })
 	pairByQR(t, ctx, e, eng, h, me)
-	var sd *engines.StoreDisabledError
+	var sd *chatstore.DisabledError
 	if _, err := eng.ListChats(ctx, engines.ChatQuery{}); !errors.As(err, &sd) {
 		t.Fatalf("ListChats: %v, want StoreDisabledError", err)
 	}
@@ -292,7 +227,7 @@ func TestMediaDownload(t *testing.T) {
 	dir := t.TempDir()
 	f, err := NewFactory(ctx, Options{
 		DB: e.db.SQL(), Dialect: string(e.db.Dialect()), Log: e.log, StoreEnabled: true, Chats: e.db.ChatStore(),
-		MediaDir: dir, BaseURL: "http://gw.example", Simnet: &SimnetOptions{Addr: e.srv.Addr()},
+		MediaDir: dir, BaseURL: "http://gw.example", ConfigureClient: simnetClient(e.srv.Addr()),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"github.com/wagate/wagate/engines"
 	"github.com/wagate/wagate/engines/enginetest"
 	"github.com/wagate/wagate/engines/webjs/fakeweb"
+	"github.com/wagate/wagate/sessions"
 )
 
 // gatewaySession is a test gateway with one WEBJS session "b", paired to
@@ -23,7 +24,7 @@ func gatewaySession(b testing.TB, acc fakeweb.Account, dataDir string) (*enginet
 	if err != nil {
 		b.Fatal(err)
 	}
-	g := enginetest.NewGateway(b, enginetest.GatewayOptions{Factories: map[engines.Name]engines.Factory{engines.WEBJS: f}})
+	g := enginetest.NewGateway(b, enginetest.GatewayOptions{Factories: map[engines.Name]sessions.Factory{engines.WEBJS: f}})
 	g.Expect(g.Do("POST", "/api/sessions", map[string]any{"name": "b", "engine": "WEBJS"}), 201)
 	g.WaitStatus("b", engines.StatusScanQRCode, 30*time.Second)
 	var qr map[string]string

@@ -12,6 +12,7 @@ import (
 	"github.com/wagate/wagate/engines"
 	"github.com/wagate/wagate/engines/enginetest"
 	"github.com/wagate/wagate/engines/webjs/fakeweb"
+	"github.com/wagate/wagate/sessions"
 	"github.com/wagate/wagate/store"
 )
 
@@ -59,8 +60,8 @@ func (n *fakewebNet) tab(session string) (*fakeweb.Server, error) {
 
 // Factory makes the sessions' engines: the real WEBJS Factory, pointed at
 // each session's own fake tab.
-func (n *fakewebNet) factory(publicURL string) engines.Factory {
-	return engines.FactoryFunc(func(ctx context.Context, spec engines.SessionSpec, host engines.Host) (engines.Engine, error) {
+func (n *fakewebNet) factory(publicURL string) sessions.Factory {
+	return sessions.FactoryFunc(func(ctx context.Context, spec sessions.Spec, host sessions.Host) (engines.Engine, error) {
 		tab, err := n.tab(spec.Name)
 		if err != nil {
 			return nil, err
@@ -242,7 +243,7 @@ type webjsHarness struct{ n *fakewebNet }
 
 func (h webjsHarness) Engine() engines.Name { return engines.WEBJS }
 
-func (h webjsHarness) Factory(t *testing.T, _ *store.Store) engines.Factory {
+func (h webjsHarness) Factory(t *testing.T, _ *store.Store) sessions.Factory {
 	return h.n.factory("http://gateway.test")
 }
 

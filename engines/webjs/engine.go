@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/sessions"
 )
 
 // page is what the engine uses of a Driver; unit tests give it a fake.
@@ -58,7 +59,7 @@ const logoutWait = 30 * time.Second
 type Engine struct {
 	f       *Factory
 	name    string
-	host    engines.Host
+	host    sessions.Host
 	log     *slog.Logger
 	profile string // Chromium user data dir: the pairing lives here
 	media   string // downloaded media of this session

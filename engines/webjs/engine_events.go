@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/sessions"
 )
 
 // watch follows the page of run gen: its events until the driver closes,
@@ -72,28 +74,47 @@ func (e *Engine) onEvent(gen int, pg browserPage, ev Event) {
 		go e.teardown(gen)
 	case EventMessage:
 		if ev.Message != nil {
-			e.host.Emit(ctx, "message", toMessage(*ev.Message))
+			e.emit(ctx, gen, "message", toMessage(*ev.Message))
 		}
 	case EventMessageCreate:
 		if ev.Message != nil {
-			e.host.Emit(ctx, "message.any", toMessage(*ev.Message))
+			e.emit(ctx, gen, "message.any", toMessage(*ev.Message))
 		}
 	case EventAck:
 		if ev.Ack != nil {
 			name, p := ackPayloadOf(*ev.Ack)
-			e.host.Emit(ctx, name, p)
+			e.emit(ctx, gen, name, p)
 		}
 	case EventEdit:
 		if ev.Edit != nil && ev.Edit.Message != nil {
-			e.host.Emit(ctx, "message.edited", editedPayloadOf(*ev.Edit))
+			e.emit(ctx, gen, "message.edited", editedPayloadOf(*ev.Edit))
 		}
 	case EventRevoke:
 		if ev.Revoke != nil {
-			e.host.Emit(ctx, "message.revoked", revokedPayloadOf(*ev.Revoke))
+			e.emit(ctx, gen, "message.revoked", revokedPayloadOf(*ev.Revoke))
 		}
 	case EventChatArchive:
 		if ev.Archive != nil {
-			e.host.Emit(ctx, "chat.archive", *ev.Archive)
+			e.emit(ctx, gen, "chat.archive", *ev.Archive)
+		}
+	}
+}
+
+// emit records one event of the page. WhatsApp Web is the store here, so the
+// event is all there is to record. A failed write is tried again (the page
+// waits meanwhile, keeping its later events), until the run ends.
+func (e *Engine) emit(ctx context.Context, gen int, event string, payload any) {
+	rec := sessions.Events(sessions.Emission{Event: event, Payload: payload})
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+		err := e.host.Record(ctx, rec)
+		if err == nil || errors.Is(err, sessions.ErrStale) || e.current(gen) == nil {
+			return
+		}
+		e.log.Error("record event; trying again", "event", event, "in", wait, "err", err)
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/sessions"
 )
 
 // fakePage is a browserPage that records the calls the engine makes and
@@ -169,12 +170,20 @@ func (h *recHost) SetStatus(s engines.Status, reason string) {
 }
 func (h *recHost) NewQR()                   { h.SetStatus(engines.StatusScanQRCode, "") }
 func (h *recHost) SetMe(me *engines.MeInfo) { h.mu.Lock(); h.me = append(h.me, me); h.mu.Unlock() }
-func (h *recHost) Emit(_ context.Context, ev string, p any) {
+func (h *recHost) Record(_ context.Context, change sessions.Change) error {
+	ems, err := change(nil)
+	if err != nil {
+		return err
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.events = append(h.events, ev)
-	h.payloads = append(h.payloads, p)
+	for _, e := range ems {
+		h.events = append(h.events, e.Event)
+		h.payloads = append(h.payloads, e.Payload)
+	}
+	return nil
 }
+
 func (h *recHost) Failed(err error, retry bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -198,7 +207,7 @@ func started(t *testing.T) (*Engine, *fakePage, *recHost) {
 	pg := newFakePage()
 	f.launch = func(context.Context, Config) (browserPage, error) { return pg, nil }
 	h := &recHost{}
-	e, err := f.New(context.Background(), engines.SessionSpec{Name: "s1", Engine: engines.WEBJS}, h)
+	e, err := f.New(context.Background(), sessions.Spec{Name: "s1", Engine: engines.WEBJS}, h)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/sessions"
 )
 
 // Options configure the WEBJS engine factory.
@@ -49,7 +50,7 @@ func launchDriver(ctx context.Context, cfg Config) (browserPage, error) {
 	return d, nil
 }
 
-var _ engines.Factory = (*Factory)(nil)
+var _ sessions.Factory = (*Factory)(nil)
 
 // NewFactory checks the options; nothing starts until a session does.
 func NewFactory(_ context.Context, opts Options) (*Factory, error) {
@@ -71,7 +72,7 @@ func NewFactory(_ context.Context, opts Options) (*Factory, error) {
 }
 
 // New makes the engine of one session; the browser starts with Start.
-func (f *Factory) New(_ context.Context, spec engines.SessionSpec, host engines.Host) (engines.Engine, error) {
+func (f *Factory) New(_ context.Context, spec sessions.Spec, host sessions.Host) (engines.Engine, error) {
 	if err := engines.ValidateSessionName(spec.Name); err != nil {
 		// The name becomes a directory: never let it climb out of DataDir.
 		return nil, fmt.Errorf("webjs: %w", err)

@@ -23,6 +23,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
+//go:generate go run ./gen .
 //go:embed openapi.json
 var specJSON []byte
 

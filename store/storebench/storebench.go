@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/engines/chatstore"
 )
 
 // Config sizes the generated account.
@@ -54,7 +55,7 @@ func BusyChat() string { return ChatID(0) }
 func ChatID(i int) string { return fmt.Sprintf("49%09d@c.us", i) }
 
 // Message is generated message j of an account of chats chats.
-func Message(j, chats int) engines.StoredMessage {
+func Message(j, chats int) chatstore.Message {
 	chat := ChatID(j % chats)
 	if j%20 == 0 {
 		chat = BusyChat()
@@ -72,7 +73,7 @@ func Message(j, chats int) engines.StoredMessage {
 	id := fmt.Sprintf("3EB0%016X", j)
 	ts := int64(Base + j)
 	body := "a message of ordinary length, say forty-odd bytes"
-	return engines.StoredMessage{
+	return chatstore.Message{
 		Chat: chat, ID: id, FromMe: fromMe, Timestamp: ts, Ack: ack,
 		Message: engines.Message{ID: fmt.Sprintf("%t_%s_%s", fromMe, chat, id), Timestamp: ts, FromMe: fromMe, From: chat, Body: &body},
 	}
@@ -81,13 +82,13 @@ func Message(j, chats int) engines.StoredMessage {
 // Ingest fills the store with the generated account as history-sync batches and
 // returns the messages per second it took. progress, when not nil, gets a line
 // every tenth of the way.
-func Ingest(ctx context.Context, cs engines.ChatStore, cfg Config, progress io.Writer) (float64, time.Duration, error) {
+func Ingest(ctx context.Context, cs chatstore.Store, cfg Config, progress io.Writer) (float64, time.Duration, error) {
 	cfg = cfg.withDefaults()
 	// Chat rows first, as a history sync's conversations arrive before or with
 	// their messages.
-	chats := make([]engines.StoredChat, 0, 1000)
+	chats := make([]chatstore.Chat, 0, 1000)
 	for i := 0; i < cfg.Chats; i++ {
-		chats = append(chats, engines.StoredChat{ID: ChatID(i), Name: fmt.Sprintf("Contact %d", i)})
+		chats = append(chats, chatstore.Chat{ID: ChatID(i), Name: fmt.Sprintf("Contact %d", i)})
 		if len(chats) == cap(chats) || i == cfg.Chats-1 {
 			if err := cs.SaveChats(ctx, cfg.Session, chats); err != nil {
 				return 0, 0, err
@@ -101,14 +102,14 @@ func Ingest(ctx context.Context, cs engines.ChatStore, cfg Config, progress io.W
 	order := historyOrder(cfg.Messages, cfg.Chats)
 	var total time.Duration
 	next := cfg.Messages / 10
-	ms := make([]engines.StoredMessage, 0, cfg.Batch)
+	ms := make([]chatstore.Message, 0, cfg.Batch)
 	for i := 0; i < cfg.Messages; i += cfg.Batch {
 		ms = ms[:0]
 		for _, j := range order[i:min(i+cfg.Batch, cfg.Messages)] {
 			ms = append(ms, Message(int(j), cfg.Chats))
 		}
 		start := time.Now()
-		if err := cs.SaveMessages(ctx, cfg.Session, ms, false); err != nil {
+		if _, err := cs.SaveMessages(ctx, cfg.Session, ms, false); err != nil {
 			return 0, 0, err
 		}
 		total += time.Since(start)
@@ -153,14 +154,15 @@ type Op struct {
 }
 
 // Ops are the reads measured on an account generated with cfg.
-func Ops(cs engines.ChatStore, cfg Config) []Op {
+func Ops(cs chatstore.Store, cfg Config) []Op {
 	cfg = cfg.withDefaults()
 	s := cfg.Session
 	fromMe, ack := false, engines.AckDevice
+	busy, _ := engines.ParseChatID(BusyChat())
 	gte, lte := int64(Base+cfg.Messages/20), int64(Base+cfg.Messages*19/20)
-	page := func(chat string, offset int) func(ctx context.Context) (int, error) {
+	page := func(chat engines.ChatID, offset int) func(ctx context.Context) (int, error) {
 		return func(ctx context.Context) (int, error) {
-			ms, err := cs.ListMessages(ctx, s, engines.StoredMessageQuery{Chat: chat, Limit: 100, Offset: offset,
+			ms, err := cs.ListMessages(ctx, s, engines.MessageQuery{Chat: chat, Limit: 100, Offset: offset,
 				FromMe: &fromMe, Ack: &ack, TimestampGTE: &gte, TimestampLTE: &lte})
 			return len(ms), err
 		}
@@ -175,19 +177,19 @@ func Ops(cs engines.ChatStore, cfg Config) []Op {
 			return len(cs), err
 		}},
 		{"overview limit=20", func(ctx context.Context) (int, error) {
-			cs, err := cs.ChatsOverview(ctx, s, engines.StoredOverviewQuery{Limit: 20})
+			cs, err := cs.ChatsOverview(ctx, s, engines.OverviewQuery{Limit: 20})
 			return len(cs), err
 		}},
-		{"messages chat limit=100 fromMe+ack+ts", page(BusyChat(), 0)},
-		{"messages chat limit=100 fromMe+ack+ts offset=10000", page(BusyChat(), 10_000)},
-		{"messages all limit=100 fromMe+ack+ts", page("", 0)},
-		{"messages all limit=100 fromMe+ack+ts offset=10000", page("", 10_000)},
+		{"messages chat limit=100 fromMe+ack+ts", page(busy, 0)},
+		{"messages chat limit=100 fromMe+ack+ts offset=10000", page(busy, 10_000)},
+		{"messages all limit=100 fromMe+ack+ts", page(engines.ChatID{}, 0)},
+		{"messages all limit=100 fromMe+ack+ts offset=10000", page(engines.ChatID{}, 10_000)},
 		{"messages chat limit=100 fromMe offset=10000", func(ctx context.Context) (int, error) {
-			ms, err := cs.ListMessages(ctx, s, engines.StoredMessageQuery{Chat: BusyChat(), Limit: 100, Offset: 10_000, FromMe: &fromMe})
+			ms, err := cs.ListMessages(ctx, s, engines.MessageQuery{Chat: busy, Limit: 100, Offset: 10_000, FromMe: &fromMe})
 			return len(ms), err
 		}},
 		{"messages all limit=100 offset=10000", func(ctx context.Context) (int, error) {
-			ms, err := cs.ListMessages(ctx, s, engines.StoredMessageQuery{Limit: 100, Offset: 10_000})
+			ms, err := cs.ListMessages(ctx, s, engines.MessageQuery{Limit: 100, Offset: 10_000})
 			return len(ms), err
 		}},
 	}

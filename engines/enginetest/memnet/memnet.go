@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/sessions"
 )
 
 // Network holds the accounts and which session is linked to which.
@@ -65,8 +66,8 @@ const (
 )
 
 // Factory makes engines on the network.
-func (n *Network) Factory() engines.Factory {
-	return engines.FactoryFunc(func(_ context.Context, spec engines.SessionSpec, host engines.Host) (engines.Engine, error) {
+func (n *Network) Factory() sessions.Factory {
+	return sessions.FactoryFunc(func(_ context.Context, spec sessions.Spec, host sessions.Host) (engines.Engine, error) {
 		e := &Engine{n: n, session: spec.Name, host: host, autoPair: spec.Config.Metadata[MetaPair]}
 		if d := spec.Config.Metadata[MetaStartDelay]; d != "" {
 			var err error
@@ -96,7 +97,7 @@ func (n *Network) eventsFor(acct *account, event string, payload any) []emit {
 	var out []emit
 	for session, e := range n.running {
 		if n.links[session] == acct.phone {
-			out = append(out, func() { e.host.Emit(context.Background(), event, payload) })
+			out = append(out, func() { e.emit(context.Background(), event, payload) })
 		}
 	}
 	return out
@@ -283,10 +284,16 @@ func (p *Phone) WaitText(ctx context.Context, from, text string) (string, error)
 type Engine struct {
 	n          *Network
 	session    string
-	host       engines.Host
+	host       sessions.Host
 	qr         string
 	autoPair   string
 	startDelay time.Duration
+}
+
+// emit records an event; the network keeps its state in memory, so the change is
+// made already and the event is all there is to record.
+func (e *Engine) emit(ctx context.Context, event string, payload any) {
+	_ = e.host.Record(ctx, sessions.Events(sessions.Emission{Event: event, Payload: payload}))
 }
 
 func (e *Engine) account() (*account, error) {
@@ -480,7 +487,7 @@ func (e *Engine) ArchiveChat(ctx context.Context, id engines.ChatID, archive boo
 		return err
 	})
 	if err == nil {
-		e.host.Emit(ctx, "chat.archive", map[string]any{"id": id.String(), "archived": archive, "timestamp": time.Now().Unix()})
+		e.emit(ctx, "chat.archive", map[string]any{"id": id.String(), "archived": archive, "timestamp": time.Now().Unix()})
 	}
 	return err
 }
@@ -601,15 +608,36 @@ func (e *Engine) own(id engines.MessageID, f func(a *account, m *message)) (out 
 	return out, err
 }
 
-func (e *Engine) EditMessage(_ context.Context, _ engines.ChatID, id engines.MessageID, text string) (*engines.Message, error) {
-	return e.own(id, func(_ *account, m *message) { t := text; m.Body, m.Edited = &t, true })
+// EditMessage edits one of the account's messages; the session sees it as
+// message.edited, as WhatsApp's own edits are.
+func (e *Engine) EditMessage(ctx context.Context, _ engines.ChatID, id engines.MessageID, text string) (*engines.Message, error) {
+	out, err := e.own(id, func(_ *account, m *message) { t := text; m.Body, m.Edited = &t, true })
+	if err == nil {
+		e.emit(ctx, "message.edited", struct {
+			engines.Message
+			EditedMessageID string `json:"editedMessageId"`
+		}{*out, id.ID})
+	}
+	return out, err
 }
 
-func (e *Engine) DeleteMessage(_ context.Context, _ engines.ChatID, id engines.MessageID) error {
+// DeleteMessage revokes one of the account's messages; the session sees it as
+// message.revoked.
+func (e *Engine) DeleteMessage(ctx context.Context, _ engines.ChatID, id engines.MessageID) error {
+	var before *engines.Message
 	_, err := e.own(id, func(a *account, m *message) {
+		if before == nil { // the account's copy; the peer's comes second
+			cp := m.Message
+			before = &cp
+		}
 		raw := m.raw
 		a.messages = slices.DeleteFunc(a.messages, func(x message) bool { return x.raw == raw })
 	})
+	if err == nil {
+		after := *before
+		after.Body = nil
+		e.emit(ctx, "message.revoked", map[string]any{"after": after, "before": before, "revokedMessageId": id.ID})
+	}
 	return err
 }
 

@@ -1,0 +1,103 @@
+// Package chatstore is the contract between engines that serve the API from their
+// own copy of an account (NOWEB) and the database that keeps it: the chats,
+// messages and contacts of every session. Package store implements it; engines
+// read through a Store they are given and write through the transaction of
+// sessions.Host.Record, so that a change and its events commit together.
+package chatstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/wagate/wagate/engines"
+)
+
+// Store keeps the chats, messages and contacts of sessions. Every method is one
+// short write or read; none holds a transaction across calls, so an engine may use
+// its own database connection (whatsmeow's device store) between them. Bound to a
+// transaction (the tx of Host.Record), its own transactions become savepoints.
+type Store interface {
+	Chats
+	Messages
+	Contacts
+	// DeleteSessionData removes every chat, message and contact of a session.
+	DeleteSessionData(ctx context.Context, session string) error
+}
+
+// Chats are a session's chat rows.
+type Chats interface {
+	// SaveChats creates chats or updates their state from a history sync: names and
+	// timestamps always, flags only for chats not seen before.
+	SaveChats(ctx context.Context, session string, chats []Chat) error
+	// UpdateChat applies a change to a known chat; an unknown chat is left alone
+	// (WhatsApp lists only chats with messages).
+	UpdateChat(ctx context.Context, session, chat string, change ChatChange) error
+	// ClearChat removes the chat's messages up to (and including) timestamp before.
+	ClearChat(ctx context.Context, session, chat string, before int64) error
+	// DeleteChat removes the chat and its messages.
+	DeleteChat(ctx context.Context, session, chat string) error
+	// MergeChat moves everything of chat from into chat to (one person seen under
+	// two ids) and removes from.
+	MergeChat(ctx context.Context, session, from, to string) error
+
+	ListChats(ctx context.Context, session string, q engines.ChatQuery) ([]Chat, error)
+	// ChatsOverview lists chats newest message first, each with its last message.
+	ChatsOverview(ctx context.Context, session string, q engines.OverviewQuery) ([]Chat, error)
+	// GetChat is one chat; engines.ErrNotFound when unknown.
+	GetChat(ctx context.Context, session, chat string) (*Chat, error)
+}
+
+// Messages are a session's message rows.
+type Messages interface {
+	// SaveMessages inserts messages (ids already stored are left as they are) and
+	// moves each chat's last message forward; it returns how many were new. A new
+	// message that is not fromMe and not yet read counts as unread when live is
+	// set; live messages that are fromMe reset the chat's unread count (the account
+	// answered). Chats the messages belong to are created as needed.
+	SaveMessages(ctx context.Context, session string, msgs []Message, live bool) (inserted int, err error)
+	// SetAck raises the ack of messages (never lowers it, except to ERROR) and
+	// returns the ones it changed.
+	SetAck(ctx context.Context, session, chat string, ids []string, ack engines.Ack) ([]Message, error)
+	// EditMessage replaces a message's body; engines.ErrNotFound when it is unknown.
+	EditMessage(ctx context.Context, session, chat, id, body string) (*Message, error)
+	// DeleteMessage removes a message (revoked for everyone).
+	DeleteMessage(ctx context.Context, session, chat, id string) error
+	// SetMediaFile records the file a message's media was downloaded to.
+	SetMediaFile(ctx context.Context, session, chat, id, file string) error
+
+	// ListMessages lists messages newest first (or oldest first); a zero q.Chat
+	// means every chat. q.DownloadMedia is the engine's business.
+	ListMessages(ctx context.Context, session string, q engines.MessageQuery) ([]Message, error)
+	// GetMessage finds a message by raw id, in chat or in any chat when chat is "";
+	// engines.ErrNotFound when unknown.
+	GetMessage(ctx context.Context, session, chat, id string) (*Message, error)
+}
+
+// Contacts are the people a session knows: their names (address book, push name,
+// business name) and both their ids, phone number and LID, so one person is one
+// contact.
+type Contacts interface {
+	// SaveContacts creates contacts or updates them: non-empty fields replace
+	// stored ones, empty ones keep them. A contact given with both ID (a phone
+	// number) and LID absorbs a contact stored under that LID; a contact given
+	// under a LID whose phone number is known updates the phone-number contact.
+	// Chats of the contacts take their names: the address-book name (or business
+	// name) always, a push name only when the chat has none.
+	SaveContacts(ctx context.Context, session string, contacts []Contact) error
+	// GetContact finds a contact by its id or its LID; engines.ErrNotFound when unknown.
+	GetContact(ctx context.Context, session, id string) (*Contact, error)
+	// ListContacts pages the session's contacts by id.
+	ListContacts(ctx context.Context, session string, limit, offset int) ([]Contact, error)
+}
+
+// DisabledError: the session runs without a message store, so the operation
+// cannot be served; answered 422 with how to enable it.
+type DisabledError struct {
+	Operation string
+}
+
+func (e *DisabledError) Error() string {
+	return fmt.Sprintf("%s needs the NOWEB message store, which is disabled for this session; "+
+		"enable it with config.noweb.store.enabled=true on the session (or engines.noweb.storeEnabled in the gateway config) "+
+		"and restart the session", e.Operation)
+}
