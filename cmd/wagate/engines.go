@@ -35,7 +35,14 @@ func engineFactories(ctx context.Context, cfg configs.Config, st *store.Store, l
 			", not to WhatsApp; this process trusts the simnet's root key and cannot reach the real WhatsApp",
 			"simnet", sn.Addr)
 		simnet.TrustRootKeyForProcess(root, log)
-		opts.ConfigureClient = func(cli *whatsmeow.Client) { simnet.ConfigureClient(cli, sn.Addr) }
+		// One HTTP client for every session: connections are shared, and none is
+		// left behind by a deleted session.
+		h := simnet.HTTPClient(sn.Addr)
+		opts.ConfigureClient = func(cli *whatsmeow.Client) {
+			cli.SetWebsocketHTTPClient(h)
+			cli.SetPreLoginHTTPClient(h)
+			cli.SetMediaHTTPClient(h)
+		}
 	}
 	nw, err := noweb.NewFactory(ctx, opts)
 	if err != nil {

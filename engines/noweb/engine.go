@@ -73,6 +73,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	}
 	cli := whatsmeow.NewClient(dev, walog.New(e.log))
 	cli.EnableAutoReconnect = true
+	cli.ManualHistorySyncDownload = true
 	// Ack to WhatsApp only once our handler has stored the event: a crash or a
 	// failed write means WhatsApp delivers it again.
 	cli.SynchronousAck = true
@@ -80,6 +81,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	// mute and read states belong in the store too.
 	cli.EmitAppStateEventsOnFullSync = true
 	requestHistory(cli, e.fullSync)
+	cli.SetMediaHTTPClient(e.f.http)
 	if configure := e.f.opts.ConfigureClient; configure != nil {
 		configure(cli)
 	}
@@ -396,6 +398,11 @@ func (e *Engine) onEvent(gen int, cli *whatsmeow.Client, evt any) bool {
 	case *events.ConnectFailure:
 		e.fail(gen, fmt.Errorf("connect failure: %s %s", v.Reason.String(), v.Message), true, false)
 	default:
+		evt, err := downloadedHistory(context.Background(), cli, evt)
+		if err != nil {
+			e.log.Error("WhatsApp will deliver the history sync again", "err", err)
+			return false
+		}
 		if err := e.ingest(cli, evt); err != nil {
 			e.log.Error("store event; WhatsApp will deliver it again", "event", fmt.Sprintf("%T", evt), "err", err)
 			return false

@@ -197,9 +197,15 @@ type env struct {
 	log     *slog.Logger
 }
 
-// simnetClient points clients at the simnet at addr.
+// simnetClient points clients at the simnet at addr, through one HTTP client, as
+// cmd/wagate does.
 func simnetClient(addr string) func(*whatsmeow.Client) {
-	return func(cli *whatsmeow.Client) { simnet.ConfigureClient(cli, addr) }
+	h := simnet.HTTPClient(addr)
+	return func(cli *whatsmeow.Client) {
+		cli.SetWebsocketHTTPClient(h)
+		cli.SetPreLoginHTTPClient(h)
+		cli.SetMediaHTTPClient(h)
+	}
 }
 
 func testLogger() *slog.Logger {

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/store"
@@ -58,7 +59,11 @@ type Options struct {
 
 // Factory makes NOWEB engines; all of them share one whatsmeow device container.
 type Factory struct {
-	opts      Options
+	opts Options
+	// http carries every session's media downloads and uploads: one pool of
+	// connections to WhatsApp's media hosts for all, and nothing a stopped client
+	// leaves open (whatsmeow gives each client a transport of its own otherwise).
+	http      *http.Client
 	log       *slog.Logger
 	waLog     waLog.Logger
 	container *sqlstore.Container
@@ -87,7 +92,8 @@ func NewFactory(ctx context.Context, opts Options) (sessions.Factory, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = log.With("engine", "NOWEB")
-	f := &Factory{opts: opts, log: log, waLog: walog.New(log), dialect: opts.Dialect}
+	f := &Factory{opts: opts, log: log, waLog: walog.New(log), dialect: opts.Dialect,
+		http: &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}}
 	f.container = sqlstore.NewWithDB(opts.DB, waDialect, f.waLog.Sub("store"))
 	if waDialect == "postgres" {
 		// whatsmeow's migrator asks information_schema whether its version table

@@ -12,6 +12,29 @@ import (
 	"github.com/wagate/wagate/engines/chatstore"
 )
 
+// downloadedHistory turns a history-sync notification into the history it points
+// to. The engine downloads it itself (whatsmeow's ManualHistorySyncDownload), in
+// the event handler: the notification's ack then waits until the history is
+// stored, and no whatsmeow goroutine outlives the client (whatsmeow's own
+// download loop waits on a channel nothing closes). Other events pass as they are.
+func downloadedHistory(ctx context.Context, cli *whatsmeow.Client, evt any) (any, error) {
+	m, ok := evt.(*events.Message)
+	if !ok || !m.Info.IsFromMe {
+		return evt, nil
+	}
+	n := m.Message.GetProtocolMessage().GetHistorySyncNotification()
+	if n == nil {
+		return evt, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, ingestTimeout)
+	defer cancel()
+	data, err := cli.DownloadHistorySync(ctx, n, false)
+	if err != nil {
+		return nil, fmt.Errorf("download history sync: %w", err)
+	}
+	return &events.HistorySync{Data: data}, nil
+}
+
 // onHistorySync stores one chunk of history: its chats with their state, then its
 // messages in batches. whatsmeow hands chunks over one at a time.
 func (e *Engine) onHistorySync(ctx context.Context, cli *whatsmeow.Client, evt *events.HistorySync) error {
