@@ -26,10 +26,8 @@ func TestSuiteOnMemnet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, op := range m.Operations() {
-		if m.Built(op.ID) {
-			m.Set(op.ID, engines.NOWEB, capabilities.Supported)
-		}
+	for _, op := range memnet.Supported(m) {
+		m.Set(op, engines.NOWEB, capabilities.Supported)
 	}
 	enginetest.RunWithMatrix(t, memnetHarness{memnet.New()}, m)
 }

@@ -8,12 +8,14 @@ package memnet
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/wagate/wagate/capabilities"
 	"github.com/wagate/wagate/engines"
 	"github.com/wagate/wagate/sessions"
 )
@@ -64,6 +66,20 @@ const (
 	// goes on.
 	MetaStartDelay = "memnet.startDelay"
 )
+
+// Supported lists the operations of m the network's engine can do: the session
+// operations some engine supports whose interface (engines.Interfaces) it has.
+func Supported(m *capabilities.Matrix) []string {
+	typ := reflect.TypeFor[*Engine]()
+	ifaces := engines.Interfaces()
+	var out []string
+	for _, op := range m.Operations() {
+		if op.Session && m.Built(op.ID) && (op.Interface == "" || typ.Implements(ifaces[op.Interface])) {
+			out = append(out, op.ID)
+		}
+	}
+	return out
+}
 
 // Factory makes engines on the network.
 func (n *Network) Factory() sessions.Factory {
