@@ -119,6 +119,9 @@ type IncomingMessage struct {
 	NotifyName string
 	Timestamp  int64 // unix seconds [now]
 	Media      *Media
+	// Ciphertext delivers it undecryptable at first (type "ciphertext"): it
+	// becomes readable when WA asks the sender's phone to resend it.
+	Ciphertext bool
 }
 
 // ReceiveMessage delivers msg to the tab and returns its serialized id
@@ -126,7 +129,7 @@ type IncomingMessage struct {
 func (s *Server) ReceiveMessage(ctx context.Context, msg IncomingMessage) (string, error) {
 	args := map[string]any{
 		"chatId": msg.ChatID, "author": msg.Author, "body": msg.Body, "id": msg.ID,
-		"quotedId": msg.QuotedID, "notifyName": msg.NotifyName, "t": msg.Timestamp,
+		"quotedId": msg.QuotedID, "notifyName": msg.NotifyName, "t": msg.Timestamp, "ciphertext": msg.Ciphertext,
 	}
 	if m := msg.Media; m != nil {
 		typ := m.Type
@@ -223,13 +226,16 @@ func (s *Server) ChatExists(ctx context.Context, chatID string) (bool, error) {
 
 // MessageState is the phone-side view of one loaded message.
 type MessageState struct {
-	ID      string `json:"id"`
-	Type    string `json:"type"`
-	Body    string `json:"body"`
-	Caption string `json:"caption"`
-	Ack     int    `json:"ack"`
-	Star    bool   `json:"star"`
-	T       int64  `json:"t"`
+	ID          string `json:"id"`
+	Type        string `json:"type"`
+	Body        string `json:"body"`
+	Caption     string `json:"caption"`
+	Ack         int    `json:"ack"`
+	Star        bool   `json:"star"`
+	T           int64  `json:"t"`
+	FromMe      bool   `json:"fromMe"`
+	Edited      bool   `json:"edited"` // latestEditMsgKey is set
+	HasReaction bool   `json:"hasReaction"`
 }
 
 // Message returns a loaded message, or nil if the tab has none with that id.
@@ -259,4 +265,101 @@ func (s *Server) Pins(ctx context.Context, chatID string) ([]Pin, error) {
 	var p []Pin
 	err := s.Do(ctx, "pins", map[string]any{"chatId": chatID}, &p)
 	return p, err
+}
+
+// ChatSummary is one row of Chats.
+type ChatSummary struct {
+	ChatState
+	LastMsgID       string `json:"lastMsgId"`       // newest loaded message
+	LastReceivedKey string `json:"lastReceivedKey"` // chat.lastReceivedKey
+	IsGroup         bool   `json:"isGroup"`
+	Title           string `json:"title"` // formattedTitle
+}
+
+// Chats lists every chat of the tab, in the Chat collection's order.
+func (s *Server) Chats(ctx context.Context) ([]ChatSummary, error) {
+	var cs []ChatSummary
+	err := s.Do(ctx, "chats", nil, &cs)
+	return cs, err
+}
+
+// ContactState is one contact of the account.
+type ContactState struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"` // address-book name; empty if not saved
+	Pushname string `json:"pushname"`
+	Type     string `json:"type"` // "in": in the address book
+	Blocked  bool   `json:"blocked"`
+	LID      string `json:"lid"`
+}
+
+// Contacts lists the account's contacts.
+func (s *Server) Contacts(ctx context.Context) ([]ContactState, error) {
+	var cs []ContactState
+	err := s.Do(ctx, "contacts", nil, &cs)
+	return cs, err
+}
+
+// Registered reports whether the server knows the user id to be on WhatsApp.
+func (s *Server) Registered(ctx context.Context, id string) (bool, error) {
+	var ok bool
+	err := s.Do(ctx, "registered", map[string]any{"id": id}, &ok)
+	return ok, err
+}
+
+// ReactionState is one sender's reaction to a message.
+type ReactionState struct {
+	Sender   string `json:"sender"`
+	Reaction string `json:"reaction"`
+	FromMe   bool   `json:"fromMe"`
+	T        int64  `json:"t"` // unix ms
+}
+
+// Reactions lists the reactions recorded on a loaded message.
+func (s *Server) Reactions(ctx context.Context, msgID string) ([]ReactionState, error) {
+	var rs []ReactionState
+	err := s.Do(ctx, "reactions", map[string]any{"id": msgID}, &rs)
+	return rs, err
+}
+
+// RemoteReact is user `from` reacting to a message ("" takes it back).
+func (s *Server) RemoteReact(ctx context.Context, msgID, from, reaction string) error {
+	return s.Do(ctx, "remoteReact", map[string]any{"id": msgID, "from": from, "reaction": reaction}, nil)
+}
+
+// PresenceState is the own presence the tab has sent.
+type PresenceState struct {
+	State string `json:"state"` // available | unavailable
+	Log   []struct {
+		State string `json:"state"`
+		T     int64  `json:"t"`
+	} `json:"log"`
+}
+
+// Presence returns the own presence the tab has sent to the server.
+func (s *Server) Presence(ctx context.Context) (PresenceState, error) {
+	var p PresenceState
+	err := s.Do(ctx, "presence", nil, &p)
+	return p, err
+}
+
+// ChatStateSent is one chat state (typing, recording, paused) the tab sent.
+type ChatStateSent struct {
+	ChatID string `json:"chatId"`
+	State  string `json:"state"` // composing | recording | paused
+	T      int64  `json:"t"`     // unix ms
+}
+
+// ChatStates lists the chat states the tab has sent, oldest first.
+func (s *Server) ChatStates(ctx context.Context) ([]ChatStateSent, error) {
+	var cs []ChatStateSent
+	err := s.Do(ctx, "chatStates", nil, &cs)
+	return cs, err
+}
+
+// IncomingCall is a call offer from user `from`; it returns the call id.
+func (s *Server) IncomingCall(ctx context.Context, from string, video bool) (string, error) {
+	var id string
+	err := s.Do(ctx, "incomingCall", map[string]any{"from": from, "isVideo": video}, &id)
+	return id, err
 }

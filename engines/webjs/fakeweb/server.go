@@ -16,15 +16,22 @@ package fakeweb
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"embed"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"math/big"
 	"net"
 	"net/http"
 	"sync"
@@ -104,6 +111,12 @@ type Account struct {
 	PictureEvery    int   `json:"pictureEvery,omitempty"` // chats with a profile picture
 	Now             int64 `json:"now,omitempty"`          // unix seconds [time of sync]
 	Seed            int64 `json:"seed,omitempty"`
+	// FirstChatMessages, when set, is chat 0's message count instead of
+	// MessagesPerChat (a long history to page through).
+	FirstChatMessages int `json:"firstChatMessages,omitempty"`
+	// LidGroups puts groups in LID addressing mode: members (and own
+	// messages) by LID, as WA does for new groups since 2025.
+	LidGroups bool `json:"lidGroups,omitempty"`
 }
 
 // Server is the fake WhatsApp Web site.
@@ -114,7 +127,10 @@ type Server struct {
 
 	mu      sync.Mutex
 	ln      net.Listener
+	tlsLn   net.Listener
 	httpSrv *http.Server
+	tlsSrv  *http.Server
+	certPEM []byte
 	account Account
 	media   map[string]media
 	current *page
@@ -141,23 +157,80 @@ func New(opts Options) *Server {
 	}
 }
 
-// Start listens on a free port of 127.0.0.1 and serves in the background.
+// Start listens on two free ports of 127.0.0.1 and serves in the
+// background: plain HTTP (URL) and HTTPS with a self-signed certificate
+// made now, kept in memory (TLSURL), so a browser can be sent to it as if
+// it were web.whatsapp.com (Chromium's --host-resolver-rules="MAP
+// web.whatsapp.com <TLSAddr>" and --ignore-certificate-errors).
 func (s *Server) Start() error {
+	cert, certPEM, err := selfSignedCert()
+	if err != nil {
+		return fmt.Errorf("fakeweb: making a TLS certificate: %w", err)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return fmt.Errorf("fakeweb: listening: %w", err)
 	}
+	tlsLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		_ = ln.Close()
+		return fmt.Errorf("fakeweb: listening for TLS: %w", err)
+	}
+	h := s.Handler()
 	s.mu.Lock()
-	s.ln = ln
-	s.httpSrv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	srv := s.httpSrv
+	s.ln, s.tlsLn, s.certPEM = ln, tlsLn, certPEM
+	s.httpSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	// A browser dropping a connection mid-handshake is no news.
+	s.tlsSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}}
+	srv, tlsSrv := s.httpSrv, s.tlsSrv
 	s.mu.Unlock()
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("fakeweb: serving", "err", err)
 		}
 	}()
+	go func() {
+		if err := tlsSrv.ServeTLS(tlsLn, "", ""); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("fakeweb: serving TLS", "err", err)
+		}
+	}()
 	return nil
+}
+
+// selfSignedCert makes an ECDSA certificate for web.whatsapp.com,
+// localhost and 127.0.0.1, valid for a day.
+func selfSignedCert() (tls.Certificate, []byte, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 120))
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               pkix.Name{CommonName: "web.whatsapp.com", Organization: []string{"fakeweb"}},
+		DNSNames:              []string{"web.whatsapp.com", "localhost"},
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf},
+		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), nil
 }
 
 // URL is the address of the page, e.g. http://127.0.0.1:41234/.
@@ -170,21 +243,53 @@ func (s *Server) URL() string {
 	return "http://" + s.ln.Addr().String() + "/"
 }
 
+// TLSURL is the HTTPS address of the page, e.g. https://127.0.0.1:41235/.
+func (s *Server) TLSURL() string {
+	addr := s.TLSAddr()
+	if addr == "" {
+		return ""
+	}
+	return "https://" + addr + "/"
+}
+
+// TLSAddr is the host:port the HTTPS listener is on, for a resolver rule.
+func (s *Server) TLSAddr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tlsLn == nil {
+		return ""
+	}
+	return s.tlsLn.Addr().String()
+}
+
+// CertificatePEM is the HTTPS listener's self-signed certificate, for a
+// client that should trust it rather than skip verification.
+func (s *Server) CertificatePEM() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]byte(nil), s.certPEM...)
+}
+
 // Close stops the server and drops every open control stream.
 func (s *Server) Close() error {
 	s.mu.Lock()
-	srv := s.httpSrv
+	srvs := []*http.Server{s.httpSrv, s.tlsSrv}
 	s.mu.Unlock()
-	if srv == nil {
-		return nil
+	var errs []error
+	for _, srv := range srvs {
+		if srv == nil {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		if err := srv.Shutdown(ctx); err != nil {
+			// Open SSE streams never finish on their own.
+			if err := srv.Close(); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		cancel()
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(ctx); err != nil {
-		// Open SSE streams never finish on their own.
-		return srv.Close()
-	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // SetAccount sets what the phone syncs on the next connect (or Sync).
@@ -205,6 +310,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /__fakeweb/result", s.serveResult)
 	mux.HandleFunc("GET /__fakeweb/mms/{token}", s.serveMedia)
 	mux.HandleFunc("GET /__fakeweb/pp/{name}", s.servePicture)
+	mux.HandleFunc("GET /favicon.ico", s.serveFavicon)
 	return mux
 }
 
@@ -262,6 +368,18 @@ var fakeJPEG = []byte{0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0x
 func (s *Server) servePicture(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "image/jpeg")
 	_, _ = w.Write(fakeJPEG)
+}
+
+// favicon is a 1×1 PNG, so the browser's favicon request finds one.
+var favicon = []byte{
+	0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 0x0d, 'I', 'H', 'D', 'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89,
+	0, 0, 0, 0x0d, 'I', 'D', 'A', 'T', 0x78, 0x9c, 0x63, 0x60, 0x60, 0x60, 0xf8, 0x0f, 0, 0x01, 0x04, 0x01, 0x00, 0x5f, 0xe5, 0xc3, 0x4b,
+	0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82,
+}
+
+func (s *Server) serveFavicon(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "image/png")
+	_, _ = w.Write(favicon)
 }
 
 func randomToken() string {

@@ -26,25 +26,57 @@
   };
 
   // loadAccount replaces the collections with the account the phone syncs.
+  // registerUser is the server knowing a user: on WhatsApp, with a LID,
+  // and a contact in the account (named when in the address book).
+  function registerUser(wid, lidUser, contact) {
+    FW.registered.add(String(wid));
+    const lid = new Wid(lidUser + '@lid');
+    FW.registered.add(String(lid));
+    FW.mapLid(wid, lid);
+    if (contact) FW.Contact.add(Object.assign({ id: wid }, contact), { silent: true });
+    return lid;
+  }
+
   FW.loadAccount = function (spec) {
-    FW.Chat.reset(); FW.Msg.reset(); FW.Contact.reset(); FW.GroupMetadata.reset();
+    FW.Chat.reset(); FW.Msg.reset(); FW.Contact.reset(); FW.GroupMetadata.reset(); FW.Blocklist.reset(); FW.Call.reset();
     FW.history.clear(); FW.pins = [];
+    FW.serverGroups.clear(); FW.registered.clear(); FW.lidToPn.clear(); FW.pnToLid.clear(); FW.reactionRows.clear();
+    FW.chatStates = []; FW.ciphertexts.clear();
+    if (FW.me) {
+      FW.registered.add(String(FW.me));
+      if (FW.meLid) { FW.registered.add(String(FW.meLid)); FW.mapLid(FW.me, FW.meLid); }
+    }
     const rnd = mulberry32(spec.seed || 1);
     const now = spec.now || FW.nowSec();
-    const n = spec.chats || 0, m = spec.messagesPerChat || 0;
+    const n = spec.chats || 0;
     const loaded = spec.loadedPerChat || 20;
     const chats = [];
     for (let i = 0; i < n; i++) {
+      const m = i === 0 && spec.firstChatMessages > 0 ? spec.firstChatMessages : (spec.messagesPerChat || 0);
       const isGroup = spec.groupEvery > 0 && i % spec.groupEvery === spec.groupEvery - 1;
       const wid = isGroup ? new Wid('120363' + String(400000000000 + i) + '@g.us') : new Wid('1555' + String(i + 1).padStart(7, '0') + '@c.us');
-      const members = isGroup ? [new Wid('1666' + String(i).padStart(7, '0') + '@c.us'), new Wid('1777' + String(i).padStart(7, '0') + '@c.us')] : [];
-      let title;
-      if (isGroup) title = 'Group ' + (i + 1);
-      else if (i % 4 === 2) title = '+' + wid.user;
-      else {
-        title = 'Contact ' + (i + 1);
-        FW.Contact.add({ id: wid, name: title, shortName: 'C' + (i + 1), pushname: 'C' + (i + 1), type: 'in' }, { silent: true });
+      let members = [];
+      const lidGroup = isGroup && !!spec.lidGroups;
+      if (isGroup) {
+        const pns = [new Wid('1666' + String(i).padStart(7, '0') + '@c.us'), new Wid('1777' + String(i).padStart(7, '0') + '@c.us')];
+        const lids = pns.map((pn, k) => registerUser(pn, String(210000000000000 + k * 1000000 + i), { pushname: 'Member ' + (k + 1) + ' of ' + (i + 1), type: 'out' }));
+        // A group in LID addressing mode names its members by LID.
+        members = lidGroup ? lids : pns;
       }
+      let title;
+      if (isGroup) {
+        title = 'Group ' + (i + 1);
+        FW.Contact.add({ id: wid, name: title, type: 'in' }, { silent: true });
+      } else {
+        const named = i % 4 !== 2;
+        title = named ? 'Contact ' + (i + 1) : '+' + wid.user;
+        const lid = registerUser(wid, String(200000000000000 + i), named
+          ? { name: title, shortName: 'C' + (i + 1), pushname: 'C' + (i + 1), type: 'in' }
+          : { pushname: 'P' + (i + 1), type: 'out' });
+        // Some contacts are blocked; WA keeps the block list by LID.
+        if (i % 30 === 17) FW.Blocklist.add({ id: lid }, { silent: true });
+      }
+      const me = lidGroup ? FW.meLid : FW.me;
       const t = now - i * 90;
       const rows = [];
       let incoming = 0;
@@ -52,11 +84,11 @@
         const fromMe = j % 2 === 1;
         const author = isGroup && !fromMe ? members[j % members.length] : undefined;
         const id = fromMe ? '3EB0' + hexR(rnd, 18) : (j % 3 === 0 ? '3A' + hexR(rnd, 18) : hexR(rnd, 32));
-        const key = new MsgKey({ fromMe, remote: wid, id, participant: isGroup ? (fromMe ? FW.me : author) : undefined });
+        const key = new MsgKey({ fromMe, remote: wid, id, participant: isGroup ? (fromMe ? me : author) : undefined });
         if (!fromMe) incoming++;
         rows.push({
           id: key, type: 'chat', body: 'Message ' + (j + 1) + ' in chat ' + (i + 1), t: t - (m - 1 - j) * 60,
-          from: fromMe ? FW.me : wid, to: fromMe ? wid : FW.me, author: isGroup ? (fromMe ? FW.me : author) : undefined,
+          from: fromMe ? me : wid, to: fromMe ? wid : me, author: isGroup ? (fromMe ? me : author) : undefined,
           ack: fromMe ? (j === m - 1 ? 2 : 3) : 1, isNewMsg: false, star: false, notifyName: fromMe ? undefined : title,
         });
       }
@@ -68,11 +100,13 @@
       });
       chat.__x._picture = spec.pictureEvery > 0 && i % spec.pictureEvery === 0;
       if (isGroup) {
-        const gm = new FW.GroupMetadataModel({
-          id: wid, owner: FW.me, subject: title, creation: now - 86400 * 30, desc: '', announce: false, restrict: false,
-          isLidAddressingMode: false,
-          participants: [{ id: FW.me, isAdmin: true, isSuperAdmin: true }].concat(members.map((w) => ({ id: w, isAdmin: false, isSuperAdmin: false }))),
-        });
+        const attrs = {
+          id: wid, owner: me, subject: title, creation: now - 86400 * 30, desc: '', announce: false, restrict: false,
+          isLidAddressingMode: lidGroup,
+          participants: [{ id: me, isAdmin: true, isSuperAdmin: true }].concat(members.map((w) => ({ id: w, isAdmin: false, isSuperAdmin: false }))),
+        };
+        FW.serverGroups.set(String(wid), attrs);
+        const gm = new FW.GroupMetadataModel(Object.assign({}, attrs, { participants: attrs.participants.map((p) => Object.assign({}, p)) }));
         FW.GroupMetadata.add(gm, { silent: true });
         chat.__x.groupMetadata = gm;
       }
@@ -105,6 +139,7 @@
     if (!chat) chat = FW.Chat.add({ id: wid, t: FW.nowSec(), unreadCount: 0, archive: false, pin: 0, muteExpiration: 0, notSpam: true, formattedTitle: a.notifyName || FW.titleFor(wid) })[0];
     const isGroup = wid.isGroup();
     if (isGroup && !a.author) throw new Error('a group message needs an author');
+    FW.registered.add(String(isGroup ? toWid(a.author) : wid));
     const key = new MsgKey({ fromMe: false, remote: wid, id: a.id || FW.hex(32), participant: isGroup ? a.author : undefined });
     if (FW.Msg.get(key)) throw new Error('duplicate message id ' + key);
     const t = a.t || FW.nowSec();
@@ -120,6 +155,11 @@
       });
     }
     if (a.quotedId) Object.assign(attrs, findMsg(a.quotedId).msgContextInfo(chat));
+    // Not decryptable yet: it waits as a placeholder for the sender's resend.
+    if (a.ciphertext) {
+      FW.ciphertexts.set(String(key), attrs.body);
+      Object.assign(attrs, { type: 'ciphertext', body: '', subtype: undefined });
+    }
     const msg = new FW.MsgModel(attrs);
     if (a.media) msg.__x.mediaData = { mediaStage: 'INIT' };
     FW.Msg.add(msg);

@@ -7,7 +7,7 @@
   'use strict';
   const FW = window.__fakewebInternals;
   const cfg = FW.cfg;
-  const { Wid } = FW;
+  const { Wid, toWid } = FW;
   const b64 = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes)));
   const unb64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
   const rand = (n) => { const b = new Uint8Array(n); crypto.getRandomValues(b); return b; };
@@ -159,15 +159,47 @@
     },
     message: ({ id }) => {
       const m = FW.Msg.get(id);
-      if (!m) return null;
-      return { id: String(m.id), type: m.type, body: m.body || '', caption: m.caption || '', ack: m.ack, star: !!m.star, t: m.t };
+      return m ? msgState(m) : null;
+    },
+    // chats lists every chat with its newest loaded message.
+    chats: () => FW.Chat.getModelsArray().map((c) => {
+      const last = c.msgs.last();
+      return {
+        id: String(c.id), t: c.t, unreadCount: c.unreadCount, archive: !!c.archive, pin: c.pin || 0, loaded: c.msgs.length,
+        history: (FW.history.get(String(c.id)) || []).length, lastMsgId: last ? String(last.id) : '',
+        lastReceivedKey: c.lastReceivedKey ? String(c.lastReceivedKey) : '', isGroup: c.id.isGroup(), title: c.formattedTitle || '',
+      };
+    }),
+    contacts: () => FW.Contact.getModelsArray().map((c) => ({
+      id: String(c.id), name: c.name || '', pushname: c.pushname || '', type: c.type || '', blocked: c.isContactBlocked,
+      lid: c.id.isUser() ? String(FW.alternateWid(c.id) || '') : '',
+    })),
+    reactions: ({ id }) => Array.from((FW.reactionRows.get(String(FW.findMsg(id).id)) || new Map()).values()).map((r) => ({
+      sender: String(r.author || r.from), reaction: r.reactionText, fromMe: !!r.id.fromMe, t: r.reactionTimestamp,
+    })),
+    remoteReact: ({ id, from, reaction }) => FW.react(FW.findMsg(id), reaction, toWid(from), false).then(() => true),
+    presence: () => ({ state: FW.presence.state, log: FW.presence.log.slice() }),
+    chatStates: () => FW.chatStates.slice(),
+    registered: ({ id }) => FW.registered.has(String(toWid(id))),
+    // incomingCall is a call offer reaching the tab.
+    incomingCall: ({ from, isVideo }) => {
+      const peer = toWid(from);
+      const id = FW.hex(32);
+      FW.Call.add({ id, peerJid: peer, isVideo: !!isVideo, isGroup: false, canHandleLocally: true, outgoing: false, webClientShouldHandle: true, participants: [], offerTime: FW.nowSec() });
+      return id;
     },
     pins: ({ chatId }) => FW.pins.filter((r) => r.chatId === String(FW.findChat(chatId).id)).map((r) => ({ msgId: String(r.parentMsgKey), pinType: r.pinType, expiry: r.expiry, duration: r.duration })),
     chatExists: ({ chatId }) => !!FW.Chat.get(chatId),
     // messages lists a chat's loaded messages, oldest first (what the other
     // side of the conversation has seen of it).
-    messages: ({ chatId }) => FW.findChat(chatId).msgs.getModelsArray().map((m) => ({ id: String(m.id), type: m.type, body: m.body || '', caption: m.caption || '', ack: m.ack, star: !!m.star, t: m.t })),
+    messages: ({ chatId }) => FW.findChat(chatId).msgs.getModelsArray().map(msgState),
   };
+  function msgState(m) {
+    return {
+      id: String(m.id), type: m.type, body: m.body || '', caption: m.caption || '', ack: m.ack, star: !!m.star, t: m.t,
+      fromMe: !!m.id.fromMe, edited: !!m.latestEditMsgKey, hasReaction: !!m.hasReaction,
+    };
+  }
   window.__fakeweb = hooks;
 
   function control() {

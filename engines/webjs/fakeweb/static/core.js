@@ -34,7 +34,9 @@
       const list = this._ev && this._ev.get(name);
       if (!list) return this;
       for (const h of list.slice()) {
-        try { h.cb.apply(h.ctx || this, args); } catch (e) { console.error('listener of ' + name + ' failed', e); }
+        // A throwing listener does not stop the others; its error is
+        // reported as uncaught, as an event listener's is in a browser.
+        try { h.cb.apply(h.ctx || this, args); } catch (e) { reportError(e); }
       }
       return this;
     }
@@ -42,7 +44,8 @@
   }
 
   // Model keeps its attributes in a private bag; props listed in `props` are
-  // serialized, `session` props are live-only (like formattedTitle or msgs).
+  // serialized, `session` props are live-only (like formattedTitle).
+  // Child collections (a chat's msgs) are serialized too, as arrays.
   class Model extends Emitter {
     constructor(attrs) {
       super();
@@ -50,8 +53,9 @@
       Object.defineProperty(this, '_colls', { value: new Set() });
       Object.assign(this.__x, attrs || {});
     }
-    static define(cls, props, session) {
+    static define(cls, props, session, children) {
       cls.__props = props;
+      cls.__children = children || [];
       for (const p of props.concat(session || [])) {
         Object.defineProperty(cls.prototype, p, {
           get() { return this.__x[p]; },
@@ -84,6 +88,7 @@
     serialize() {
       const out = {};
       for (const p of this.constructor.__props || []) if (this.__x[p] !== undefined) out[p] = this.__x[p];
+      for (const c of this.constructor.__children || []) if (this[c]) out[c] = this[c].serialize();
       return out;
     }
     unsafe() { return this; }
@@ -164,6 +169,8 @@
     at(i) { this._sort(); return this._models[i]; }
     head() { return this.at(0); }
     last() { this._sort(); return this._models[this._models.length - 1]; }
+    serialize() { return this.getModelsArray().map((m) => m.serialize()); }
+    toJSON() { return this.serialize(); }
     forEach(fn) { this.getModelsArray().forEach(fn); }
     filter(fn) { return this.getModelsArray().filter(fn); }
     map(fn) { return this.getModelsArray().map(fn); }

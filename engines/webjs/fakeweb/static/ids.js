@@ -34,6 +34,7 @@
   function toWid(x) {
     if (x instanceof Wid) return x;
     if (x && typeof x === 'object' && x._serialized) return new Wid(x._serialized);
+    if (x && typeof x === 'object' && x.user && x.server) return new Wid(x.user + '@' + x.server);
     return new Wid(x);
   }
 

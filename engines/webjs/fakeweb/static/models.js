@@ -79,13 +79,105 @@
   Model.define(ChatModel, [
     'id', 'lastReceivedKey', 't', 'unreadCount', 'archive', 'isReadOnly', 'isAnnounceGrpRestrict', 'modifyTag',
     'muteExpiration', 'notSpam', 'pin', 'ephemeralDuration', 'unreadMentionsOfMe', 'name', 'isLocked',
-  ], ['formattedTitle', 'groupMetadata']);
+  ], ['formattedTitle', 'groupMetadata'], ['msgs']);
 
   class GroupMetadataModel extends Model {}
   Model.define(GroupMetadataModel, ['id', 'owner', 'subject', 'creation', 'desc', 'participants', 'announce', 'restrict', 'isLidAddressingMode']);
 
-  class ContactModel extends Model {}
-  Model.define(ContactModel, ['id', 'name', 'shortName', 'pushname', 'type', 'isBusiness', 'isEnterprise', 'verifiedName']);
+  // GroupMetadata.update(wid) refreshes a group's metadata from the server
+  // (FW.serverGroups), firing change events for what differs.
+  class GroupMetadataCollection extends Collection {
+    constructor() { super(GroupMetadataModel); }
+    async update(wid) {
+      const id = String(toWid(wid));
+      const row = FW.serverGroups.get(id);
+      if (!row) {
+        const err = new Error('item-not-found: group ' + id);
+        err.name = 'ServerStatusCodeError';
+        err.statusCode = 404;
+        throw err;
+      }
+      const attrs = Object.assign({}, row, { participants: row.participants.map((p) => Object.assign({}, p)) });
+      const m = this.get(id);
+      if (m) m.set(attrs); else this.add(attrs);
+    }
+  }
+
+  // A contact: `type` 'in' is in the phone's address book; `phoneNumber` is
+  // set on LID contacts. Blocking is app state (FW.Blocklist, by LID).
+  class ContactModel extends Model {
+    get isContactBlocked() {
+      if (FW.Blocklist.get(this.id)) return true;
+      const alt = FW.alternateWid(this.id);
+      return !!(alt && FW.Blocklist.get(alt));
+    }
+    get formattedName() { return this.name || this.pushname || FW.titleFor(this.id); }
+  }
+  Model.define(ContactModel, [
+    'id', 'name', 'shortName', 'pushname', 'type', 'isBusiness', 'isEnterprise', 'verifiedName', 'verifiedLevel',
+    'statusMute', 'phoneNumber', 'labels',
+  ]);
+
+  // Contact.find resolves any user id: an unknown one becomes a bare contact,
+  // as WA Web creates one for every id it looks up.
+  class ContactCollection extends Collection {
+    constructor() { super(ContactModel); }
+    async find(id) {
+      const wid = toWid(id);
+      return this.get(wid) || this.add({ id: wid })[0];
+    }
+  }
+
+  class BlocklistModel extends Model {
+    constructor(attrs) { super(attrs); this.__x.id = toWid(this.__x.id); }
+  }
+  Model.define(BlocklistModel, ['id']);
+
+  // A call offer (WAWebCallCollection): keyed by call id in the collection's Map.
+  class CallModel extends Model {}
+  Model.define(CallModel, ['id', 'peerJid', 'isVideo', 'isGroup', 'canHandleLocally', 'outgoing', 'webClientShouldHandle', 'participants', 'offerTime']);
+
+  // Reactions of one message as WAWebCollections.Reactions.find gives them:
+  // one aggregate per emoji, each with its senders.
+  class ReactionSenderModel extends Model {}
+  Model.define(ReactionSenderModel, ['id', 'msgKey', 'parentMsgKey', 'senderUserJid', 'reactionText', 'timestamp', 'orphan', 'read', 'ack']);
+  class ReactionAggregateModel extends Model {
+    constructor(attrs) {
+      super(attrs);
+      Object.defineProperty(this, 'senders', { value: new Collection(ReactionSenderModel), enumerable: false });
+    }
+  }
+  Model.define(ReactionAggregateModel, ['id', 'aggregateEmoji', 'hasReactionByMe'], [], ['senders']);
+  class MsgReactionsModel extends Model {
+    constructor(attrs) {
+      super(attrs);
+      Object.defineProperty(this, 'reactions', { value: new Collection(ReactionAggregateModel), enumerable: false });
+    }
+  }
+  Model.define(MsgReactionsModel, ['id'], [], ['reactions']);
+  class ReactionsCollection extends Collection {
+    constructor() { super(MsgReactionsModel); }
+    // find builds the message's reactions from the reaction table.
+    async find(parentMsgId) {
+      const key = String(parentMsgId);
+      const rows = Array.from((FW.reactionRows.get(key) || new Map()).values()).filter((r) => r.reactionText);
+      const model = new MsgReactionsModel({ id: key });
+      const byEmoji = new Map();
+      for (const r of rows) {
+        if (!byEmoji.has(r.reactionText)) byEmoji.set(r.reactionText, []);
+        byEmoji.get(r.reactionText).push(r);
+      }
+      for (const [emoji, list] of byEmoji) {
+        const agg = new ReactionAggregateModel({ id: emoji, aggregateEmoji: emoji, hasReactionByMe: list.some((r) => r.id.fromMe) });
+        agg.senders.add(list.map((r) => new ReactionSenderModel({
+          id: r.id, msgKey: r.id, parentMsgKey: r.reactionParentKey, senderUserJid: String(r.author || r.from),
+          reactionText: r.reactionText, timestamp: r.reactionTimestamp, orphan: r.orphan, read: r.read, ack: r.ack,
+        })));
+        model.reactions.add(agg);
+      }
+      return model;
+    }
+  }
 
   // WA orders the chat list with pinned chats first, then by last activity.
   function chatOrder(a, b) {
@@ -109,13 +201,37 @@
   }
   Model.define(ConnModel, ['ref', 'pushname', 'platform', 'battery', 'plugged', 'wid']);
 
+  // alternateWid maps a PN user to its LID and back (null when unknown).
+  FW.alternateWid = function (wid) {
+    const w = toWid(wid);
+    const alt = w.isLid() ? FW.lidToPn.get(String(w)) : w.server === 'c.us' ? FW.pnToLid.get(String(w)) : undefined;
+    return alt ? toWid(alt) : null;
+  };
+  FW.mapLid = function (pn, lid) {
+    FW.pnToLid.set(String(pn), String(lid));
+    FW.lidToPn.set(String(lid), String(pn));
+  };
+
   FW.MsgModel = MsgModel;
+  FW.ContactModel = ContactModel;
+  FW.CallModel = CallModel;
   FW.ChatModel = ChatModel;
   FW.GroupMetadataModel = GroupMetadataModel;
   FW.Chat = new Collection(ChatModel, chatOrder, ['t', 'pin']);
   FW.Msg = new MsgCollection();
-  FW.Contact = new Collection(ContactModel);
-  FW.GroupMetadata = new Collection(GroupMetadataModel);
+  FW.Contact = new ContactCollection();
+  FW.GroupMetadata = new GroupMetadataCollection();
+  FW.Blocklist = new Collection(BlocklistModel);
+  FW.Call = new Collection(CallModel);
+  FW.Reactions = new ReactionsCollection();
+  FW.serverGroups = new Map(); // chatId -> group metadata as the server has it
+  FW.registered = new Set(); // user ids the server knows to be on WhatsApp
+  FW.lidToPn = new Map(); // 'lid@lid' -> 'pn@c.us', as LID migration maps them
+  FW.pnToLid = new Map();
+  FW.reactionRows = new Map(); // parent msg key -> sender -> reaction row (the addon table)
+  FW.presence = { state: 'unavailable', log: [] }; // own presence sent to the server
+  FW.chatStates = []; // chat states sent: {chatId, state, t}
+  FW.ciphertexts = new Map(); // msg key -> plaintext the sender will resend on request
   FW.ProfilePicThumb = new Collection(Model);
   FW.Socket = new SocketModel({ state: 'UNLAUNCHED', hasSynced: false });
   FW.Conn = new ConnModel({ platform: 'smba', pushname: '', battery: 100, plugged: true });

@@ -33,8 +33,10 @@
   // --- collections, sockets, ids ---
   def('WAWebCollections', {
     Chat: FW.Chat, Msg: FW.Msg, Contact: FW.Contact, GroupMetadata: FW.GroupMetadata,
-    ProfilePicThumb: FW.ProfilePicThumb,
+    ProfilePicThumb: FW.ProfilePicThumb, Blocklist: FW.Blocklist, Reactions: FW.Reactions,
   });
+  // Calls have had a module of their own since 2026-04: the collection itself.
+  defCallable('WAWebCallCollection', FW.Call);
   def('WAWebSocketModel', { Socket: FW.Socket });
   def('WAWebConnModel', { Conn: FW.Conn });
   def('WAWebStreamModel', {
@@ -46,7 +48,8 @@
   defCallable('WAWebWid', Wid);
   defCallable('WAWebMsgKey', MsgKey);
   def('WAWebWidFactory', {
-    createWid: (s) => new Wid(s),
+    // A string or anything Wid-like ({_serialized} or {user, server}).
+    createWid: (s) => toWid(s),
     createWidFromWidLike: (x) => toWid(x),
     asUserWidOrThrow: (w) => { const wid = toWid(w); if (!wid.isUser()) throw new Error('not a user wid: ' + wid); return wid; },
   });
@@ -189,7 +192,8 @@
     canAdminRevokeMsg: (m) => {
       if (m.id.fromMe || m.type === 'revoked' || !m.id.remote.isGroup()) return false;
       const gm = FW.GroupMetadata.get(m.id.remote);
-      return !!(gm && (gm.participants || []).some((p) => String(p.id) === String(FW.me) && p.isAdmin));
+      const mine = new Set([String(FW.me), String(FW.meLid)]);
+      return !!(gm && (gm.participants || []).some((p) => mine.has(String(p.id)) && p.isAdmin));
     },
     canStarMsg: (m) => m.type !== 'revoked',
   });
@@ -287,6 +291,117 @@
         throw new Error('unknown pin action ' + action);
       }
       return { messageSendResult: 'OK' };
+    },
+  });
+
+  // --- reactions: the addon table (whose bulkUpsert every reaction passes
+  // through), and sending one ---
+  const reactionTableMode = {
+    bulkUpsert: async (rows) => {
+      for (const r of rows) {
+        const parent = String(r.reactionParentKey);
+        if (!FW.reactionRows.has(parent)) FW.reactionRows.set(parent, new Map());
+        const bySender = FW.reactionRows.get(parent);
+        const sender = String(r.author || r.from);
+        if (r.reactionText) bySender.set(sender, r); else bySender.delete(sender);
+        const msg = FW.Msg.get(parent);
+        if (msg) msg.set('hasReaction', bySender.size > 0);
+      }
+      return rows;
+    },
+  };
+  def('WAWebAddonReactionTableMode', { reactionTableMode });
+  // react records sender's reaction (emoji, '' to take it back) on msg.
+  FW.react = function (msg, emoji, sender, fromMe) {
+    const group = msg.id.remote.isGroup();
+    const key = new MsgKey({ fromMe, remote: msg.id.remote, id: fromMe ? MsgKey.newIdSync() : FW.hex(32), participant: group ? sender : undefined });
+    const row = {
+      id: key, reactionParentKey: msg.id, reactionText: String(emoji || ''), reactionTimestamp: Date.now(),
+      from: sender, author: group ? sender : undefined, orphan: 0, read: fromMe, ack: fromMe ? 1 : 0,
+    };
+    return require('WAWebAddonReactionTableMode').reactionTableMode.bulkUpsert([row]);
+  };
+  def('WAWebSendReactionMsgAction', {
+    sendReactionToMsg: async (msg, emoji) => {
+      if (!msg || !FW.Msg.get(msg.id)) throw new Error('message not found');
+      if (msg.type === 'revoked') throw new Error('cannot react to a deleted message');
+      const gm = FW.GroupMetadata.get(msg.id.remote);
+      const me = gm && gm.isLidAddressingMode ? FW.meLid : FW.me;
+      await FW.react(msg, emoji, me, true);
+      return { messageSendResult: 'OK' };
+    },
+  });
+
+  // --- presence and chat states, recorded as the server receives them ---
+  def('WAWebPresenceChatAction', {
+    sendPresenceAvailable: async () => { FW.presence.state = 'available'; FW.presence.log.push({ state: 'available', t: Date.now() }); },
+    sendPresenceUnavailable: async () => { FW.presence.state = 'unavailable'; FW.presence.log.push({ state: 'unavailable', t: Date.now() }); },
+  });
+  const chatState = (state) => async (wid) => {
+    const w = toWid(wid);
+    if (!w.isUser() && !w.isGroup()) throw new Error('no chat state for ' + w);
+    FW.chatStates.push({ chatId: String(w), state, t: Date.now() });
+  };
+  def('WAWebChatStateBridge', {
+    sendChatStateComposing: chatState('composing'),
+    sendChatStateRecording: chatState('recording'),
+    sendChatStatePaused: chatState('paused'),
+  });
+
+  // --- contacts, LIDs, number lookups ---
+  def('WAWebLidMigrationUtils', {
+    // toPn gives the phone-number wid of a LID (null if unknown); a PN is itself.
+    toPn: (wid) => { const w = toWid(wid); return w.isLid() ? FW.alternateWid(w) : w.server === 'c.us' ? w : null; },
+    toLid: (wid) => { const w = toWid(wid); return w.isLid() ? w : FW.alternateWid(w); },
+  });
+  def('WAWebApiContact', {
+    getCurrentLid: (wid) => { const w = toWid(wid); return w.isLid() ? w : FW.alternateWid(w); },
+    getPhoneNumber: (wid) => { const w = toWid(wid); return w.isLid() ? FW.alternateWid(w) : w; },
+    getAlternateUserWid: (wid) => FW.alternateWid(wid),
+  });
+  const isMe = (c) => String(c.id) === String(FW.me) || String(c.id) === String(FW.meLid);
+  def('WAWebContactGetters', {
+    getIsMe: isMe,
+    getIsUser: (c) => c.id.isUser(),
+    getIsGroup: (c) => c.id.isGroup(),
+    getIsWAContact: (c) => c.id.isGroup() || FW.registered.has(String(c.id)),
+    getUserid: (c) => c.id.user,
+    getName: (c) => c.name,
+    getShortName: (c) => c.shortName,
+    getPushname: (c) => c.pushname,
+    getVerifiedName: (c) => c.verifiedName,
+    getVerifiedLevel: (c) => c.verifiedLevel,
+    getStatusMute: (c) => !!c.statusMute,
+    getIsEnterprise: (c) => !!c.isEnterprise,
+  });
+  // In the phone's address book: a saved contact (not a group, not me).
+  def('WAWebFrontendContactGetters', { getIsMyContact: (c) => c.type === 'in' && c.id.isUser() && !isMe(c) });
+  // queryWidExists is the usync query: the server answers for users on
+  // WhatsApp (and the answer teaches the page their LID), null otherwise.
+  def('WAWebQueryExistsJob', {
+    queryWidExists: async (wid) => {
+      const w = toWid(wid);
+      if (!w.isUser()) throw new Error('not a user wid: ' + w);
+      if (!FW.registered.has(String(w))) return null;
+      const lid = FW.alternateWid(w);
+      return { wid: w.isLid() ? (lid || w) : w, lid: w.isLid() ? w : lid, biz: false, disappearingMode: { duration: 0 } };
+    },
+  });
+
+  // --- undecryptable messages: WA asks the sender's phone to resend them
+  // (placeholder resend), when the gate allows ---
+  def('WAWebSyncGatingUtils', { isPlaceholderMessageResendEnabled: () => false });
+  def('WAWebNonMessageDataRequestPlaceholderMessageResendUtils', {
+    handlePlaceholderMsgsSeen: async (msgs) => {
+      if (!require('WAWebSyncGatingUtils').isPlaceholderMessageResendEnabled()) return false;
+      for (const msg of msgs) {
+        const plain = FW.ciphertexts.get(String(msg.id));
+        if (msg.type !== 'ciphertext' || plain === undefined) continue;
+        FW.ciphertexts.delete(String(msg.id));
+        // The phone's resend arrives a round trip later.
+        setTimeout(() => msg.set({ type: 'chat', body: plain }), 50);
+      }
+      return true;
     },
   });
 })();
