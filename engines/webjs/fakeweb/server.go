@@ -54,8 +54,15 @@ type Options struct {
 	QRRefs          int           // refs shown before UNPAIRED_IDLE [6]
 	VersionDelay    time.Duration // load → Debug.VERSION set [300ms]
 	Opening         time.Duration // VERSION → leaves OPENING [150ms]
-	SyncDelay       time.Duration // CONNECTED → hasSynced [300ms]
-	ReloadAfterPair time.Duration // pairing → the page reloads itself [200ms]
+	// SyncDelay and ReloadAfterPair model the real site's latencies (its
+	// history sync and pairing handshake take seconds). Stock
+	// whatsapp-web.js 1.34.7 needs them: it registers its navigation handler
+	// only once its first inject() has returned (a reload before then
+	// loses the session), and it never re-reads hasSynced after attaching
+	// its listeners (a sync done before then never makes it ready). Our
+	// engine's tests shorten both; whatsapp-web.js's run on the defaults.
+	SyncDelay       time.Duration // CONNECTED → hasSynced [1s]
+	ReloadAfterPair time.Duration // pairing → the page reloads itself [1s]
 	// MinifiedMsgKey makes MsgKey keep its string in `$1` instead of
 	// `_serialized`, as WA ≥ 2.3000.1042401057 does.
 	MinifiedMsgKey bool
@@ -89,8 +96,8 @@ func (o Options) withDefaults() Options {
 	def(&o.QRRefInterval, 20*time.Second)
 	def(&o.VersionDelay, 300*time.Millisecond)
 	def(&o.Opening, 150*time.Millisecond)
-	def(&o.SyncDelay, 300*time.Millisecond)
-	def(&o.ReloadAfterPair, 200*time.Millisecond)
+	def(&o.SyncDelay, time.Second)
+	def(&o.ReloadAfterPair, time.Second)
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}

@@ -100,7 +100,11 @@
   W.chatJSON = function (chat) {
     const gm = chat.groupMetadata;
     const mute = chat.mute && typeof chat.mute.expiration === 'number' ? chat.mute.expiration : (chat.muteExpiration || 0);
-    const raw = W.plain(chat.serialize ? chat.serialize() : {}) || {};
+    // serialize() carries the loaded messages (the msgs child collection);
+    // like wwebjs' getChatModel, the raw chat leaves them out.
+    const ser = chat.serialize ? chat.serialize() : {};
+    delete ser.msgs; delete ser.msgUnsyncedButtonReplyMsgs; delete ser.unsyncedButtonReplies;
+    const raw = W.plain(ser) || {};
     raw.formattedTitle = chat.formattedTitle;
     raw.isGroup = !!gm || isGroupWid(chat.id);
     return {
