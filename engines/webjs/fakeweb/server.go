@@ -47,13 +47,13 @@ const DefaultVersion = "2.3000.1017054665"
 
 // Options tune the fake. Zero values take the defaults in brackets.
 type Options struct {
-	Version         string        // window.Debug.VERSION [DefaultVersion]
-	MePhone         string        // own number after a QR scan [15551234567]
-	PushName        string        // own push name [Wagate Test]
-	QRRefInterval   time.Duration // time between QR ref rotations [20s]
-	QRRefs          int           // refs shown before UNPAIRED_IDLE [6]
-	VersionDelay    time.Duration // load → Debug.VERSION set [300ms]
-	Opening         time.Duration // VERSION → leaves OPENING [150ms]
+	Version       string        // window.Debug.VERSION [DefaultVersion]
+	MePhone       string        // own number after a QR scan [15551234567]
+	PushName      string        // own push name [Wagate Test]
+	QRRefInterval time.Duration // time between QR ref rotations [20s]
+	QRRefs        int           // refs shown before UNPAIRED_IDLE [6]
+	VersionDelay  time.Duration // load → Debug.VERSION set [300ms]
+	Opening       time.Duration // VERSION → leaves OPENING [150ms]
 	// SyncDelay and ReloadAfterPair model the real site's latencies (its
 	// history sync and pairing handshake take seconds). Stock
 	// whatsapp-web.js 1.34.7 needs them: it registers its navigation handler
