@@ -1,4 +1,4 @@
-.PHONY: test run build fuzz vet capabilities
+.PHONY: test run build fuzz vet capabilities bench-peers-webjs
 
 # Every test; CI calls this through .ci/run.
 test: vet
@@ -22,3 +22,7 @@ fuzz:
 # Regenerate the README's feature table from the capability matrix.
 capabilities:
 	go run ./cmd/wagate capabilities
+
+# WEBJS side by side: our engine vs stock whatsapp-web.js on one fake account.
+bench-peers-webjs:
+	go test ./engines/webjs -run '^$$' -bench PeersWEBJS -benchtime 1x
