@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"io"
@@ -146,5 +148,30 @@ func TestMediaIsServed(t *testing.T) {
 	r.Body.Close()
 	if r.StatusCode != http.StatusNotFound {
 		t.Fatalf("missing media: %d", r.StatusCode)
+	}
+}
+
+// The HTTPS listener serves the same page with its in-memory certificate,
+// valid for web.whatsapp.com.
+func TestTLSListener(t *testing.T) {
+	s := startServer(t, Options{})
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(s.CertificatePEM()) {
+		t.Fatal("no certificate")
+	}
+	for _, name := range []string{"web.whatsapp.com", "127.0.0.1"} {
+		c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: name}}}
+		resp, err := c.Get(s.TLSURL())
+		if err != nil {
+			t.Fatalf("GET %s as %s: %v", s.TLSURL(), name, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !bytes.Contains(body, []byte("/static/boot.js")) {
+			t.Fatalf("as %s: %d %.100s", name, resp.StatusCode, body)
+		}
+	}
+	if !strings.HasPrefix(s.TLSURL(), "https://127.0.0.1:") || s.TLSAddr() == "" || s.TLSURL() == s.URL() {
+		t.Fatalf("TLSURL %q, URL %q", s.TLSURL(), s.URL())
 	}
 }
