@@ -42,16 +42,45 @@ func (r *recorder) record(ctx context.Context, change func(tx chatstore.Store) (
 	})
 }
 
+// newRecorder records for session s1 on a fresh store of d, delivering every
+// event, signed, to a receiver.
+func newRecorder(t *testing.T, d store.Dialect) (*recorder, chatstore.Store, *receiver) {
+	st, _ := storetest.Open(t, d)
+	rcv := newReceiver(t, "k")
+	r := &recorder{s: newService(t, st, nil, nil), hook: engines.WebhookConfig{URL: rcv.url(), Events: []string{"*"}, HMAC: &engines.HMACConfig{Key: "k"}}}
+	return r, st.ChatStore(), rcv
+}
+
+// rows are the outbox rows of session s1.
+func (r *recorder) rows(t *testing.T) []store.Delivery {
+	t.Helper()
+	ds, err := r.s.Deliveries(context.Background(), store.DeliveryFilter{Session: "s1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ds
+}
+
+// signedEvents are the names of the events rcv got, each checked for its signature.
+func signedEvents(t *testing.T, rcv *receiver) []string {
+	t.Helper()
+	var events []string
+	for _, h := range rcv.snapshot() {
+		if !h.hmacOK {
+			t.Errorf("delivery %s without a valid signature", h.eventID)
+		}
+		events = append(events, h.event)
+	}
+	return events
+}
+
 // TestMessageAndEventsInOneTransaction: a message and its events are stored
 // together or not at all: when the outbox write fails neither is kept, and
 // WhatsApp's redelivery (the ack was withheld) stores both; a redelivered message
 // already stored does not add its events twice.
 func TestMessageAndEventsInOneTransaction(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d store.Dialect) {
-		st, _ := storetest.Open(t, d)
-		cs := st.ChatStore()
-		rcv := newReceiver(t, "k")
-		r := &recorder{s: newService(t, st, nil, nil), hook: engines.WebhookConfig{URL: rcv.url(), Events: []string{"*"}, HMAC: &engines.HMACConfig{Key: "k"}}}
+		r, cs, rcv := newRecorder(t, d)
 		ctx := context.Background()
 		ingest := func(id string) error {
 			body := "hello " + id
@@ -65,14 +94,7 @@ func TestMessageAndEventsInOneTransaction(t *testing.T) {
 				return []string{"message", "message.any"}, []any{m.Message, m.Message}, nil
 			})
 		}
-		rows := func() []store.Delivery {
-			t.Helper()
-			ds, err := r.s.Deliveries(ctx, store.DeliveryFilter{Session: "s1"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return ds
-		}
+		rows := func() []store.Delivery { return r.rows(t) }
 
 		// The normal path: the message and both events.
 		if err := ingest("A"); err != nil {
@@ -123,13 +145,7 @@ func TestMessageAndEventsInOneTransaction(t *testing.T) {
 		if n := len(rows()); n != 4 {
 			t.Fatalf("%d outbox rows after A's redelivery, want 4 (no duplicates)", n)
 		}
-		var events []string
-		for _, h := range rcv.snapshot() {
-			if !h.hmacOK {
-				t.Errorf("delivery %s without a valid signature", h.eventID)
-			}
-			events = append(events, h.event)
-		}
+		events := signedEvents(t, rcv)
 		if want := []string{"message", "message.any", "message", "message.any"}; !equal(events, want) {
 			t.Fatalf("receiver got %v, want %v", events, want)
 		}
@@ -141,10 +157,7 @@ func TestMessageAndEventsInOneTransaction(t *testing.T) {
 // is rolled back too; an ack that raises nothing adds no events.
 func TestChangeAndEventsInOneTransaction(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d store.Dialect) {
-		st, _ := storetest.Open(t, d)
-		cs := st.ChatStore()
-		rcv := newReceiver(t, "k")
-		r := &recorder{s: newService(t, st, nil, nil), hook: engines.WebhookConfig{URL: rcv.url(), Events: []string{"*"}, HMAC: &engines.HMACConfig{Key: "k"}}}
+		r, cs, rcv := newRecorder(t, d)
 		ctx := context.Background()
 		body := "hello"
 		if _, err := cs.SaveMessages(ctx, "s1", []chatstore.Message{{Chat: "111@c.us", ID: "A", FromMe: true,
@@ -174,14 +187,7 @@ func TestChangeAndEventsInOneTransaction(t *testing.T) {
 				return names, payloads, nil
 			})
 		}
-		rows := func() []store.Delivery {
-			t.Helper()
-			ds, err := r.s.Deliveries(ctx, store.DeliveryFilter{Session: "s1"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return ds
-		}
+		rows := func() []store.Delivery { return r.rows(t) }
 		stored := func() chatstore.Message {
 			t.Helper()
 			m, err := cs.GetMessage(ctx, "s1", "111@c.us", "A")
@@ -239,13 +245,7 @@ func TestChangeAndEventsInOneTransaction(t *testing.T) {
 			t.Fatalf("%d outbox rows after the played receipt, want 3", n)
 		}
 		rcv.waitDelivered(3, 5*time.Second)
-		var events []string
-		for _, h := range rcv.snapshot() {
-			if !h.hmacOK {
-				t.Errorf("delivery %s without a valid signature", h.eventID)
-			}
-			events = append(events, h.event)
-		}
+		events := signedEvents(t, rcv)
 		if want := []string{"message.edited", "message.ack", "message.ack"}; !equal(events, want) {
 			t.Fatalf("receiver got %v, want %v", events, want)
 		}

@@ -26,27 +26,8 @@ func TestThroughManager(t *testing.T) {
 		if _, err := e.srv.CreateAccount(ctx, phone, "Erin"); err != nil {
 			t.Fatalf("CreateAccount: %v", err)
 		}
-		m := sessions.NewManager(e.db, map[engines.Name]sessions.Factory{engines.NOWEB: e.factory}, storeRecorder{st: e.db}, e.log,
-			sessions.ManagerOptions{WorkingWait: 20 * time.Second})
-		t.Cleanup(func() { m.Shutdown(t.Context()) })
-
-		if _, err := m.Create(ctx, "mgr", engines.NOWEB, engines.SessionConfig{}, true); err != nil {
-			t.Fatalf("Create: %v", err)
-		}
-		eng, _, err := m.Await(ctx, "mgr", engines.StatusScanQRCode)
-		if err != nil {
-			t.Fatalf("await SCAN_QR_CODE: %v", err)
-		}
-		qr, err := eng.QR(ctx)
-		if err != nil {
-			t.Fatalf("QR: %v", err)
-		}
-		if _, err := e.srv.ScanQR(ctx, phone, qr.Value); err != nil {
-			t.Fatalf("ScanQR: %v", err)
-		}
-		if _, err := m.Working(ctx, "mgr"); err != nil {
-			t.Fatalf("await WORKING: %v", err)
-		}
+		m := newManager(t, e)
+		pairThroughManager(t, ctx, e, m, "mgr", phone)
 		info, err := m.Get(ctx, "mgr")
 		if err != nil || info.Me == nil || info.Me.ID != phone+"@c.us" {
 			t.Fatalf("session info = %+v, %v; want me %s@c.us", info, err, phone)
@@ -102,29 +83,11 @@ func TestDeletedSessionsLeaveNothing(t *testing.T) {
 	if _, err := fred.WaitFor(ctx, func(ev simnet.Event) bool { return ev.Text == "hello Fred" }); err != nil {
 		t.Fatal(err)
 	}
-	m := sessions.NewManager(e.db, map[engines.Name]sessions.Factory{engines.NOWEB: e.factory}, storeRecorder{st: e.db}, e.log,
-		sessions.ManagerOptions{WorkingWait: 20 * time.Second})
-	t.Cleanup(func() { m.Shutdown(context.Background()) })
+	m := newManager(t, e)
 	cycle := func(i int) {
 		t.Helper()
 		name := fmt.Sprintf("leak%d", i)
-		if _, err := m.Create(ctx, name, engines.NOWEB, engines.SessionConfig{}, true); err != nil {
-			t.Fatalf("Create: %v", err)
-		}
-		eng, _, err := m.Await(ctx, name, engines.StatusScanQRCode)
-		if err != nil {
-			t.Fatalf("await SCAN_QR_CODE: %v", err)
-		}
-		qr, err := eng.QR(ctx)
-		if err != nil {
-			t.Fatalf("QR: %v", err)
-		}
-		if _, err := e.srv.ScanQR(ctx, phone, qr.Value); err != nil {
-			t.Fatalf("ScanQR: %v", err)
-		}
-		if _, err := m.Working(ctx, name); err != nil {
-			t.Fatalf("await WORKING: %v", err)
-		}
+		eng := pairThroughManager(t, ctx, e, m, name, phone)
 		// The history sync is what left the goroutine: wait until it is stored.
 		waitMessages(t, ctx, eng.(*Engine), friend+"@c.us", hasBody("hello Fred"))
 		if err := m.Delete(ctx, name); err != nil {
@@ -158,4 +121,37 @@ func TestDeletedSessionsLeaveNothing(t *testing.T) {
 		t.Fatalf("%d goroutines after %d more create/pair/delete cycles, %d after the first:\n%s", g, cycles, baseG, buf[:runtime.Stack(buf, true)])
 	}
 	t.Logf("goroutines %d → %d, heap %d → %d bytes", baseG, g, baseHeap, heap)
+}
+
+// newManager runs the env's NOWEB factory under a Manager that records through
+// the env's store.
+func newManager(t *testing.T, e *env) *sessions.Manager {
+	m := sessions.NewManager(e.db, map[engines.Name]sessions.Factory{engines.NOWEB: e.factory}, storeRecorder{st: e.db}, e.log,
+		sessions.ManagerOptions{WorkingWait: 20 * time.Second})
+	t.Cleanup(func() { m.Shutdown(context.Background()) })
+	return m
+}
+
+// pairThroughManager creates and starts session name and lets phone's account
+// scan its QR code; it returns once the session is WORKING.
+func pairThroughManager(t *testing.T, ctx context.Context, e *env, m *sessions.Manager, name, phone string) engines.Engine {
+	t.Helper()
+	if _, err := m.Create(ctx, name, engines.NOWEB, engines.SessionConfig{}, true); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	eng, _, err := m.Await(ctx, name, engines.StatusScanQRCode)
+	if err != nil {
+		t.Fatalf("await SCAN_QR_CODE: %v", err)
+	}
+	qr, err := eng.QR(ctx)
+	if err != nil {
+		t.Fatalf("QR: %v", err)
+	}
+	if _, err := e.srv.ScanQR(ctx, phone, qr.Value); err != nil {
+		t.Fatalf("ScanQR: %v", err)
+	}
+	if _, err := m.Working(ctx, name); err != nil {
+		t.Fatalf("await WORKING: %v", err)
+	}
+	return eng
 }
