@@ -46,6 +46,9 @@ type Data struct {
 // Store is the database.
 type Store struct {
 	DSN string `yaml:"dsn"`
+	// ConnectTimeout is how long start-up keeps trying a database that does not
+	// answer yet (a PostgreSQL container starting beside ours) before it gives up.
+	ConnectTimeout time.Duration `yaml:"connectTimeout"`
 }
 
 // Engines are the engine settings.
@@ -59,6 +62,46 @@ type Engines struct {
 type WEBJS struct {
 	BrowserPath string `yaml:"browserPath"`
 	URL         string `yaml:"url"`
+	// Sandbox runs Chromium in its own sandbox. Docker's default seccomp profile
+	// stops the sandbox of a non-root process, so the image turns it off; the
+	// container is the boundary then.
+	Sandbox bool `yaml:"sandbox"`
+	// ChromiumFlags are added to Chromium's command line, or replace the value of
+	// one wagate sets: "--lang=de", "--proxy-server=http://proxy:3128".
+	ChromiumFlags ChromiumFlags `yaml:"chromiumFlags"`
+}
+
+// ChromiumFlags are Chromium switches as written on its command line. In the
+// environment they are one string, separated by spaces.
+type ChromiumFlags []string
+
+// Map is the flags as the WEBJS driver takes them: a switch without a value is
+// true. The flags are assumed Valid.
+func (f ChromiumFlags) Map() map[string]any {
+	if len(f) == 0 {
+		return nil
+	}
+	out := make(map[string]any, len(f))
+	for _, s := range f {
+		name, value, hasValue := strings.Cut(strings.TrimPrefix(s, "--"), "=")
+		if hasValue {
+			out[name] = value
+		} else {
+			out[name] = true
+		}
+	}
+	return out
+}
+
+// Valid reports the first flag that is not "--name" or "--name=value", if any.
+func (f ChromiumFlags) Valid() error {
+	for _, s := range f {
+		name, _, _ := strings.Cut(strings.TrimPrefix(s, "--"), "=")
+		if !strings.HasPrefix(s, "--") || name == "" || strings.ContainsAny(name, " \t\r\n") {
+			return fmt.Errorf("%q is not --name or --name=value", s)
+		}
+	}
+	return nil
 }
 
 // NOWEB is the whatsmeow engine.
@@ -136,22 +179,4 @@ type Log struct {
 // Capabilities is the capability matrix's outward side.
 type Capabilities struct {
 	FeatureRequestURL string `yaml:"featureRequestURL"`
-}
-
-// Default is the configuration with nothing set.
-func Default() Config {
-	return Config{
-		Server: Server{
-			Host: "0.0.0.0", Port: 3000, Hostname: "localhost", BodyLimitMB: 50,
-			ShutdownTimeout: 15 * time.Second,
-		},
-		Data:     Data{Dir: "./data"},
-		Engines:  Engines{Default: engines.WEBJS, WEBJS: WEBJS{BrowserPath: "/usr/bin/chromium", URL: "https://web.whatsapp.com/"}, NOWEB: NOWEB{StoreEnabled: true, PrintQR: true}},
-		Sessions: Sessions{WorkingWait: 5 * time.Second},
-		Webhook:  Webhook{RetriesPolicy: "exponential", RetriesDelaySeconds: 2, RetriesAttempts: 15},
-		Log:      Log{Level: "info", Format: "text"},
-		Capabilities: Capabilities{
-			FeatureRequestURL: "https://github.com/wagate/wagate/issues/new?labels=feature-request",
-		},
-	}
 }

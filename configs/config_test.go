@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/wagate/wagate/engines"
 )
 
@@ -23,25 +25,77 @@ func TestExampleFileIsTheDefault(t *testing.T) {
 	}
 	want := Default()
 	want.Webhook.Events = []string{}
+	want.Engines.WEBJS.ChromiumFlags = ChromiumFlags{}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("example config differs from Default():\n got %+v\nwant %+v", cfg, want)
+	}
+	// The file documents every key.
+	raw, err := os.ReadFile("wagate.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tree map[string]any
+	if err := yaml.Unmarshal(raw, &tree); err != nil {
+		t.Fatal(err)
+	}
+	inFile := map[string]bool{}
+	for _, k := range flatten(tree, "") {
+		inFile[k] = true
+	}
+	for _, k := range keys {
+		if !inFile[k.key] {
+			t.Errorf("wagate.yaml does not document %s", k.key)
+		}
+	}
+}
+
+// TestEveryKeyHasItsRule: each field of Config has exactly one entry in keys, with
+// a default of the field's type.
+func TestEveryKeyHasItsRule(t *testing.T) {
+	var c Config
+	fields := map[string]reflect.Type{}
+	for _, l := range leaves(reflect.ValueOf(&c).Elem(), "") {
+		fields[l.key] = l.v.Type()
+	}
+	seen := map[string]bool{}
+	for _, k := range keys {
+		typ, ok := fields[k.key]
+		switch {
+		case !ok:
+			t.Errorf("keys names %s, which Config does not have", k.key)
+		case seen[k.key]:
+			t.Errorf("keys has %s twice", k.key)
+		case reflect.TypeOf(k.def) != typ:
+			t.Errorf("default of %s is a %T, the field a %s", k.key, k.def, typ)
+		case k.check == nil:
+			t.Errorf("%s has no check", k.key)
+		}
+		seen[k.key] = true
+	}
+	for key := range fields {
+		if !seen[key] {
+			t.Errorf("%s has no entry in keys: give it a default and a check", key)
+		}
 	}
 }
 
 func TestEnvOverrides(t *testing.T) {
 	cfg, err := Load("", env(map[string]string{
-		"WHATSAPP_DEFAULT_ENGINE":           "noweb",
-		"WAHA_API_KEY":                      "waha-key",
-		"WAGATE_SERVER_API_KEY":             "our-key", // WAGATE_ wins over WAHA's name
-		"WHATSAPP_API_PORT":                 "4000",
-		"WHATSAPP_API_HOSTNAME":             "gw.example.com",
-		"WHATSAPP_HOOK_URL":                 "https://hooks.example.com/in",
-		"WHATSAPP_HOOK_EVENTS":              "message, session.status",
-		"WHATSAPP_RESTART_ALL_SESSIONS":     "True",
-		"WAHA_LOG_LEVEL":                    "DEBUG",
-		"WAGATE_ENGINES_WEBJS_BROWSER_PATH": "/opt/chrome",
-		"WAGATE_SESSIONS_WORKING_WAIT":      "2s",
-		"WAGATE_STORE_DSN":                  "postgres://u@db/wagate",
+		"WHATSAPP_DEFAULT_ENGINE":             "noweb",
+		"WAHA_API_KEY":                        "waha-key",
+		"WAGATE_SERVER_API_KEY":               "our-key", // WAGATE_ wins over WAHA's name
+		"WHATSAPP_API_PORT":                   "4000",
+		"WHATSAPP_API_HOSTNAME":               "gw.example.com",
+		"WHATSAPP_HOOK_URL":                   "https://hooks.example.com/in",
+		"WHATSAPP_HOOK_EVENTS":                "message, session.status",
+		"WHATSAPP_RESTART_ALL_SESSIONS":       "True",
+		"WAHA_LOG_LEVEL":                      "DEBUG",
+		"WAGATE_ENGINES_WEBJS_BROWSER_PATH":   "/opt/chrome",
+		"WAGATE_SESSIONS_WORKING_WAIT":        "2s",
+		"WAGATE_STORE_DSN":                    "postgres://u@db/wagate",
+		"WAGATE_STORE_CONNECT_TIMEOUT":        "5s",
+		"WAGATE_ENGINES_WEBJS_SANDBOX":        "false",
+		"WAGATE_ENGINES_WEBJS_CHROMIUM_FLAGS": " --no-sandbox  --lang=de --disable-features=A,B ",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -61,6 +115,9 @@ func TestEnvOverrides(t *testing.T) {
 		{"browser", cfg.Engines.WEBJS.BrowserPath, "/opt/chrome"},
 		{"working wait", cfg.Sessions.WorkingWait, 2 * time.Second},
 		{"dsn", cfg.Store.DSN, "postgres://u@db/wagate"},
+		{"connect timeout", cfg.Store.ConnectTimeout, 5 * time.Second},
+		{"sandbox", cfg.Engines.WEBJS.Sandbox, false},
+		{"chromium flags", cfg.Engines.WEBJS.ChromiumFlags.Map(), map[string]any{"no-sandbox": true, "lang": "de", "disable-features": "A,B"}},
 		{"public url", cfg.PublicURL(), "http://gw.example.com:4000"},
 	}
 	for _, c := range checks {
@@ -85,6 +142,22 @@ func TestBadValuesNameTheKey(t *testing.T) {
 		{env: map[string]string{"WHATSAPP_RESTART_ALL_SESSIONS": "maybe"}, want: "true or false"},
 		{env: map[string]string{"WHATSAPP_HOOK_CUSTOM_HEADERS": "X-Token secret-value"}, want: "webhook.customHeaders (from WHATSAPP_HOOK_CUSTOM_HEADERS)"},
 		{env: map[string]string{"WAGATE_SESSIONS_WORKING_WAIT": "5"}, want: "a duration"},
+		{env: map[string]string{"WAGATE_WEBHOOK_RETRIES_DELAY_SECONDS": "-1"}, want: `webhook.retriesDelaySeconds (from WAGATE_WEBHOOK_RETRIES_DELAY_SECONDS) is "-1": want a number of seconds`},
+		{env: map[string]string{"WHATSAPP_HOOK_RETRIES_ATTEMPTS": "-2"}, want: `webhook.retriesAttempts (from WHATSAPP_HOOK_RETRIES_ATTEMPTS) is "-2"`},
+		{env: map[string]string{"WHATSAPP_HOOK_RETRIES_POLICY": "fibonacci"}, want: "webhook.retriesPolicy (from WHATSAPP_HOOK_RETRIES_POLICY)"},
+		{env: map[string]string{"WAGATE_STORE_CONNECT_TIMEOUT": "0s"}, want: "store.connectTimeout (from WAGATE_STORE_CONNECT_TIMEOUT)"},
+		{env: map[string]string{"WAGATE_SESSIONS_WORKING_WAIT": "-1s"}, want: "sessions.workingWait"},
+		{env: map[string]string{"WAGATE_SERVER_SHUTDOWN_TIMEOUT": "0s"}, want: "server.shutdownTimeout"},
+		{env: map[string]string{"WAGATE_SERVER_BODY_LIMIT_MB": "0"}, want: "server.bodyLimitMB"},
+		{env: map[string]string{"WAGATE_ENGINES_WEBJS_URL": "web.whatsapp.com"}, want: "engines.webjs.url"},
+		{env: map[string]string{"WAGATE_ENGINES_WEBJS_CHROMIUM_FLAGS": "--lang=de no-sandbox"}, want: `engines.webjs.chromiumFlags (from WAGATE_ENGINES_WEBJS_CHROMIUM_FLAGS) is "--lang=de no-sandbox": want Chromium switches`},
+		{env: map[string]string{"WAGATE_ENGINES_WEBJS_SANDBOX": "sometimes"}, want: "engines.webjs.sandbox"},
+		{env: map[string]string{"WAGATE_ENGINES_NOWEB_SIMNET_ADDR": "nowhere"}, want: "engines.noweb.simnet.addr"},
+		{env: map[string]string{"WAGATE_ENGINES_NOWEB_SIMNET_ADDR": "127.0.0.1:4040", "WAGATE_ENGINES_NOWEB_SIMNET_ROOT_PUBLIC_KEY": "abc"}, want: "engines.noweb.simnet.rootPublicKey"},
+		{env: map[string]string{"WAHA_LOG_FORMAT": "xml"}, want: "log.format (from WAHA_LOG_FORMAT)"},
+		{env: map[string]string{"WAGATE_DATA_DIR": ""}, want: "data.dir (from WAGATE_DATA_DIR)"},
+		{env: map[string]string{"WAGATE_CAPABILITIES_FEATURE_REQUEST_URL": "nope"}, want: "capabilities.featureRequestURL"},
+		{env: map[string]string{"WAGATE_SERVER_BASE_URL": "wa.example.com"}, want: "server.baseURL"},
 		{file: "server:\n  port: 0\n", want: "server.port (from "},
 		{file: "server:\n  prot: 1\n", want: "field prot not found"},
 	}
@@ -145,5 +218,20 @@ func TestWebhookCustomHeaders(t *testing.T) {
 		if msg := err.Error(); !strings.Contains(msg, "webhook.customHeaders") || strings.Contains(msg, "s3cret") || strings.Contains(msg, "\n") {
 			t.Errorf("%q: error %q, want one line naming webhook.customHeaders without the value", bad, msg)
 		}
+	}
+}
+
+func TestChromiumFlagsFromFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(path, []byte("engines:\n  webjs:\n    chromiumFlags: [--lang=de, \"--proxy-server=http://proxy:3128\", --no-sandbox]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(path, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"lang": "de", "proxy-server": "http://proxy:3128", "no-sandbox": true}
+	if got := cfg.Engines.WEBJS.ChromiumFlags.Map(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("flags %v, want %v", got, want)
 	}
 }

@@ -2,12 +2,9 @@ package configs
 
 import (
 	"bytes"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/url"
 	"os"
 	"reflect"
 	"strconv"
@@ -71,10 +68,7 @@ func Load(path string, getenv func(string) (string, bool)) (Config, error) {
 			}
 		}
 	}
-	leafByKey := map[string]leaf{}
-	for _, l := range leaves(reflect.ValueOf(&cfg).Elem(), "") {
-		leafByKey[l.key] = l
-	}
+	leafByKey := leafMap(&cfg)
 	for _, a := range wahaAliases {
 		if v, ok := getenv(a.env); ok {
 			if err := set(leafByKey[a.key], v, a.env); err != nil {
@@ -83,7 +77,7 @@ func Load(path string, getenv func(string) (string, bool)) (Config, error) {
 			sources[a.key] = a.env
 		}
 	}
-	for _, l := range leafByKey {
+	for _, l := range leaves(reflect.ValueOf(&cfg).Elem(), "") {
 		if v, ok := getenv(l.env); ok {
 			if err := set(l, v, l.env); err != nil {
 				return cfg, err
@@ -198,98 +192,12 @@ func set(l leaf, raw, source string) error {
 			return bad("WEBJS or NOWEB")
 		}
 		l.v.Set(reflect.ValueOf(n))
+	case ChromiumFlags:
+		l.v.Set(reflect.ValueOf(ChromiumFlags(strings.Fields(s))))
 	case string:
 		l.v.SetString(raw)
 	default:
 		return fmt.Errorf("config: %s has an unsupported type %s", l.key, l.v.Type())
 	}
 	return nil
-}
-
-func (c *Config) validate(sources map[string]string) error {
-	bad := func(key, value, want string) error {
-		src := sources[key]
-		if src == "" {
-			src = "default"
-		}
-		return &Error{Key: key, Source: src, Value: value, Want: want}
-	}
-	if c.Server.Port < 1 || c.Server.Port > 65535 {
-		return bad("server.port", strconv.Itoa(c.Server.Port), "a port number from 1 to 65535")
-	}
-	if c.Server.BodyLimitMB < 1 || c.Server.BodyLimitMB > 1024 {
-		return bad("server.bodyLimitMB", strconv.Itoa(c.Server.BodyLimitMB), "a size in MB from 1 to 1024")
-	}
-	if c.Server.BaseURL != "" && !isHTTPURL(c.Server.BaseURL) {
-		return bad("server.baseURL", c.Server.BaseURL, "an http(s) URL")
-	}
-	if c.Server.ShutdownTimeout <= 0 {
-		return bad("server.shutdownTimeout", c.Server.ShutdownTimeout.String(), "a positive duration")
-	}
-	if _, err := engines.ParseName(string(c.Engines.Default)); err != nil {
-		return bad("engines.default", string(c.Engines.Default), "WEBJS or NOWEB")
-	}
-	if !isHTTPURL(c.Engines.WEBJS.URL) {
-		return bad("engines.webjs.url", c.Engines.WEBJS.URL, "an http(s) URL")
-	}
-	if c.Data.Dir == "" {
-		return bad("data.dir", "", "a directory")
-	}
-	if c.Webhook.URL != "" && !isHTTPURL(c.Webhook.URL) {
-		return bad("webhook.url", c.Webhook.URL, "an http(s) URL")
-	}
-	if err := engines.ValidateEvents(c.Webhook.Events); err != nil {
-		return bad("webhook.events", strings.Join(c.Webhook.Events, ","), `"*" or event names such as message,session.status (`+err.Error()+")")
-	}
-	switch c.Webhook.RetriesPolicy {
-	case "constant", "linear", "exponential":
-	default:
-		return bad("webhook.retriesPolicy", c.Webhook.RetriesPolicy, "constant, linear or exponential")
-	}
-	if c.Webhook.RetriesAttempts < 0 || c.Webhook.RetriesDelaySeconds < 0 {
-		return bad("webhook.retriesAttempts", strconv.Itoa(c.Webhook.RetriesAttempts), "a number of attempts, 0 or more")
-	}
-	if _, err := c.Webhook.Headers(); err != nil {
-		// The value may carry credentials: the error does not show it.
-		return bad("webhook.customHeaders", "(not shown)", `headers written "Name:Value;Name2:Value2" (`+err.Error()+")")
-	}
-	switch strings.ToLower(c.Log.Level) {
-	case "error", "warn", "info", "debug", "trace":
-		c.Log.Level = strings.ToLower(c.Log.Level)
-	default:
-		return bad("log.level", c.Log.Level, "error, warn, info, debug or trace")
-	}
-	switch strings.ToLower(c.Log.Format) {
-	case "text", "pretty":
-		c.Log.Format = "text"
-	case "json":
-		c.Log.Format = "json"
-	default:
-		return bad("log.format", c.Log.Format, "text or json")
-	}
-	if sn := c.Engines.NOWEB.Simnet; sn.Addr != "" {
-		if _, _, err := net.SplitHostPort(sn.Addr); err != nil {
-			return bad("engines.noweb.simnet.addr", sn.Addr, "host:port of a simnet")
-		}
-		if k, err := hex.DecodeString(sn.RootPublicKey); err != nil || len(k) != 32 {
-			return bad("engines.noweb.simnet.rootPublicKey", sn.RootPublicKey, "the 64 hex digits `wagate simnet` prints")
-		}
-	}
-	if !isHTTPURL(c.Capabilities.FeatureRequestURL) {
-		return bad("capabilities.featureRequestURL", c.Capabilities.FeatureRequestURL, "an http(s) URL")
-	}
-	return nil
-}
-
-func isHTTPURL(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
-}
-
-// PublicURL is the base URL clients reach the gateway at.
-func (c Config) PublicURL() string {
-	if c.Server.BaseURL != "" {
-		return strings.TrimSuffix(c.Server.BaseURL, "/")
-	}
-	return fmt.Sprintf("http://%s:%d", c.Server.Hostname, c.Server.Port)
 }
