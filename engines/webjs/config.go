@@ -59,7 +59,8 @@ func (c Config) withDefaults() (Config, error) {
 		c.BrowserPath = DefaultBrowserPath
 	}
 	if _, err := os.Stat(c.BrowserPath); err != nil {
-		return c, errors.New("webjs: config: browser not found at " + c.BrowserPath)
+		return c, &LaunchError{Reason: "browser not found at " + c.BrowserPath +
+			": set engines.webjs.browserPath (WAGATE_ENGINES_WEBJS_BROWSER_PATH) to Chromium, or install it (Debian: apt-get install chromium); the NOWEB-only image has none"}
 	}
 	for k, v := range c.ExtraFlags {
 		switch v.(type) {

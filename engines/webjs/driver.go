@@ -8,6 +8,7 @@
 package webjs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -15,7 +16,9 @@ import (
 	"log/slog"
 	"maps"
 	"os"
+	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -94,7 +97,7 @@ func Launch(ctx context.Context, cfg Config) (*Driver, error) {
 	for _, k := range slices.Sorted(maps.Keys(cfg.ExtraFlags)) {
 		opts = append(opts, chromedp.Flag(k, cfg.ExtraFlags[k]))
 	}
-	if os.Geteuid() == 0 {
+	if _, set := cfg.ExtraFlags["no-sandbox"]; !set && os.Geteuid() == 0 {
 		// Chromium refuses to run its sandbox as root.
 		opts = append(opts, chromedp.NoSandbox)
 	}
@@ -124,11 +127,75 @@ func Launch(ctx context.Context, cfg Config) (*Driver, error) {
 		err = fmt.Errorf("webjs: starting the browser: %w", startCtx.Err())
 	}
 	if err != nil {
+		if le := launchError(err); le != nil {
+			d.log.Debug("webjs: chromium's output", "output", le.Output)
+			err = le
+		}
 		d.log.Warn("webjs: launch failed", "err", err)
 		_ = d.Close()
 		return nil, err
 	}
 	return d, nil
+}
+
+// LaunchError is Chromium exiting before it could be driven: a sandbox the
+// system forbids, a missing library, a bad flag, no browser at the path.
+// Starting it again fails the same way, so a session reports it once and
+// waits for the operator.
+type LaunchError struct {
+	Reason string // one line: what Chromium said, and what to do about it
+	Output string // all Chromium printed
+}
+
+func (e *LaunchError) Error() string { return "webjs: chromium could not start: " + e.Reason }
+
+// chromiumLogPrefix is the "[pid:tid:MMDD/HHMMSS.micro:LEVEL:file.cc(line)] " of
+// Chromium's log lines.
+var chromiumLogPrefix = regexp.MustCompile(`^\[[^\]]*:(FATAL|ERROR|WARNING|INFO|VERBOSE\d*):[^\]]*\] ?`)
+
+// launchError recognizes chromedp's report of a browser that exited at start
+// and says why in one line, or returns nil for any other error.
+func launchError(err error) *LaunchError {
+	const marker = "chrome failed to start:"
+	msg := err.Error()
+	i := strings.Index(msg, marker)
+	if i < 0 {
+		return nil
+	}
+	out := strings.TrimSpace(msg[i+len(marker):])
+	var fatal, errLine, last string
+	for _, line := range strings.Split(out, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		m := chromiumLogPrefix.FindStringSubmatch(line)
+		text := chromiumLogPrefix.ReplaceAllString(line, "")
+		switch {
+		case m != nil && m[1] == "FATAL" && fatal == "":
+			fatal = text
+		case m != nil && m[1] == "ERROR" && errLine == "":
+			errLine = text
+		case m == nil:
+			last = text
+		}
+	}
+	said := cmp.Or(fatal, errLine, last, "it printed nothing and exited")
+	if len(said) > 240 {
+		said = said[:240] + "…"
+	}
+	reason := said
+	switch {
+	case strings.Contains(out, "No usable sandbox") || strings.Contains(out, "Failed to move to new namespace"):
+		reason = `its sandbox is not allowed here (Chromium: "No usable sandbox!"). Under Docker's default seccomp profile a non-root Chromium cannot make its sandbox: ` +
+			"set engines.webjs.sandbox to false (WAGATE_ENGINES_WEBJS_SANDBOX=false, as the wagate image does), " +
+			"or give the container a seccomp profile that allows user namespaces"
+	case strings.Contains(out, "Running as root without --no-sandbox"):
+		reason = said + " Set engines.webjs.sandbox to false, or run wagate as another user"
+	case strings.Contains(out, "error while loading shared libraries"):
+		reason = said + " Install Chromium with its dependencies (Debian: apt-get install chromium)"
+	}
+	return &LaunchError{Reason: reason, Output: out}
 }
 
 func (d *Driver) start(script string) error {

@@ -89,6 +89,12 @@ func (e *Engine) Start(ctx context.Context) error {
 	e.mu.Unlock()
 	e.host.SetStatus(engines.StatusStarting, "")
 	pg, err := e.f.launch(ctx, e.f.config(e))
+	var le *LaunchError
+	if errors.As(err, &le) {
+		// It would fail the same way again: say why once and wait for the operator.
+		e.host.Failed(le, false)
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("launch chromium for session %s: %w", e.name, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"path/filepath"
 	"strings"
 	"time"
@@ -29,7 +30,13 @@ type Options struct {
 	CallTimeout time.Duration
 	// SingleProcess trades crash isolation for less memory (see Config).
 	SingleProcess bool
-	Log           *slog.Logger
+	// NoSandbox runs Chromium without its sandbox, where the system forbids it
+	// (a non-root user under Docker's default seccomp profile).
+	NoSandbox bool
+	// ExtraFlags are added to Chromium's command line, or override ours (see
+	// Config.ExtraFlags).
+	ExtraFlags map[string]any
+	Log        *slog.Logger
 }
 
 // Factory makes WEBJS engines: one Chromium per session.
@@ -89,12 +96,20 @@ func (f *Factory) New(_ context.Context, spec sessions.Spec, host sessions.Host)
 
 // config is the driver config of a session.
 func (f *Factory) config(e *Engine) Config {
+	flags := maps.Clone(f.opts.ExtraFlags)
+	if f.opts.NoSandbox {
+		if flags == nil {
+			flags = map[string]any{}
+		}
+		flags["no-sandbox"] = true
+	}
 	return Config{
 		ProfileDir:    e.profile,
 		BrowserPath:   f.opts.BrowserPath,
 		URL:           f.opts.URL,
 		CallTimeout:   f.opts.CallTimeout,
 		SingleProcess: f.opts.SingleProcess,
+		ExtraFlags:    flags,
 		Logger:        e.log,
 	}
 }
