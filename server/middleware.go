@@ -41,7 +41,7 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // publicPaths need no API key.
-var publicPaths = map[string]bool{"/ping": true, "/health": true}
+var publicPaths = map[string]bool{"/ping": true, "/health": true, "/": true}
 
 // authenticate checks the API key from the X-Api-Key header or x-api-key query.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {

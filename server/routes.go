@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/labstack/echo/v4"
 
@@ -91,5 +92,14 @@ func (s *Server) routes() error {
 	// The UI's assets live under its path.
 	s.echo.GET("/swagger/*", swagger)
 	s.ops["GET /swagger/*"] = "server.swagger"
+	// A browser pointed at the gateway lands on the Swagger UI, its key along.
+	s.echo.GET("/", func(c echo.Context) error {
+		to := "/swagger"
+		if q := c.Request().URL.RawQuery; q != "" {
+			to += "?" + q
+		}
+		return c.Redirect(http.StatusFound, to)
+	})
+	s.ops["GET /"] = "server.swagger"
 	return errors.Join(errs...)
 }

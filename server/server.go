@@ -99,24 +99,6 @@ func New(d Deps) (*Server, error) {
 // Handler is the server as an http.Handler, for tests and embedding.
 func (s *Server) Handler() http.Handler { return s.echo }
 
-// Serve listens on addr until ctx ends, then shuts down gracefully.
-func (s *Server) Serve(ctx context.Context, addr string) error {
-	srv := &http.Server{Addr: addr, Handler: s.echo, ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("listen on %s: %w", addr, err)
-	case <-ctx.Done():
-	}
-	shutCtx, cancel := context.WithTimeout(context.Background(), s.cfg.Server.ShutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(shutCtx); err != nil {
-		return fmt.Errorf("shut down http server: %w", err)
-	}
-	return nil
-}
-
 // route binds a handler to the method and path of op; a session operation also
 // gets the capability gate. Routes exist only through here, so every route has an
 // operation id.

@@ -234,8 +234,21 @@ func TestRoutesMatchMatrix(t *testing.T) {
 		}
 	}
 	for _, g := range got {
-		if !slices.Contains(want, g) && g != "GET /swagger/*" {
+		if !slices.Contains(want, g) && g != "GET /swagger/*" && g != "GET /" {
 			t.Errorf("route %s has no operation in the matrix", g)
 		}
 	}
+}
+
+// TestRootLeadsToSwagger: a browser pointed at the gateway lands on the Swagger UI,
+// with the key it came with, and needs none to be sent there.
+func TestRootLeadsToSwagger(t *testing.T) {
+	a := newAPI(t, store.SQLite, apiOptions{})
+	for path, want := range map[string]string{"/": "/swagger", "/?x-api-key=k%20y": "/swagger?x-api-key=k%20y"} {
+		r := a.Raw("GET", path, nil, "X-Api-Key", "")
+		if r.Status != http.StatusFound || r.Header.Get("Location") != want {
+			t.Errorf("GET %s: %d Location %q, want 302 to %s", path, r.Status, r.Header.Get("Location"), want)
+		}
+	}
+	a.Expect(a.Do("GET", "/swagger?x-api-key="+testKey, nil, "X-Api-Key", ""), 200)
 }

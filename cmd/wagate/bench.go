@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -19,11 +20,16 @@ import (
 // database, whose wagate tables must be empty) and prints history-sync ingest
 // messages/s and p50/p99 of the reads the Chats API serves.
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	const usage = "usage: wagate bench store [--chats N] [--messages N] [--samples N] [--batch N] [--dsn DSN] [--session NAME]"
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
 	if len(args) == 0 || args[0] != "store" {
-		return fmt.Errorf("usage: wagate bench store [--chats N] [--messages N] [--samples N] [--batch N] [--dsn DSN]")
+		return errors.New(usage)
 	}
 	fs := flag.NewFlagSet("wagate bench store", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(stdout)
 	chats := fs.Int("chats", 10_000, "chats in the generated account")
 	msgs := fs.Int("messages", 1_000_000, "messages in the generated account")
 	samples := fs.Int("samples", 200, "timed runs of each read")
@@ -31,6 +37,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	dsn := fs.String("dsn", "", "database to fill: postgres://… (use an empty database or schema), or sqlite://FILE; default a temp SQLite file")
 	session := fs.String("session", "bench", "session name the account is stored under")
 	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return err
 	}
 	if *dsn == "" {

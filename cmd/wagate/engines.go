@@ -52,6 +52,7 @@ func engineFactories(ctx context.Context, cfg configs.Config, st *store.Store, l
 	wj, err := webjs.NewFactory(ctx, webjs.Options{
 		BrowserPath: cfg.Engines.WEBJS.BrowserPath, URL: cfg.Engines.WEBJS.URL,
 		DataDir: cfg.Data.Dir, PublicURL: cfg.PublicURL(), Log: log,
+		NoSandbox: !cfg.Engines.WEBJS.Sandbox, ExtraFlags: cfg.Engines.WEBJS.ChromiumFlags.Map(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start WEBJS engine: %w", err)

@@ -1,14 +1,19 @@
 package main
 
 import (
-	"github.com/wagate/wagate/sessions"
-
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,6 +23,7 @@ import (
 	"github.com/wagate/wagate/configs"
 	"github.com/wagate/wagate/engines"
 	"github.com/wagate/wagate/server"
+	"github.com/wagate/wagate/sessions"
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/webhooks"
 )
@@ -27,13 +33,34 @@ func serve(ctx context.Context, configPath string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	return runGateway(ctx, cfg, stdout, stderr, nil)
+	return runGateway(ctx, cfg, stdout, stderr, gatewayHooks{})
 }
 
-// runGateway runs the gateway until ctx ends. started, when set, is called once the
-// sessions are loaded (the sandbox pairs sessions through it).
-func runGateway(ctx context.Context, cfg configs.Config, stdout, stderr io.Writer, started func(context.Context, *sessions.Manager)) error {
+// gatewayHooks let the sandbox change the gateway it runs; all are optional.
+type gatewayHooks struct {
+	// engines adjusts the engines the gateway runs.
+	engines func(map[engines.Name]sessions.Factory)
+	// handler wraps the HTTP API; key is the gateway's API key.
+	handler func(h http.Handler, key *server.APIKey) http.Handler
+	// banner prints more after the gateway's banner.
+	banner func(io.Writer)
+	// started runs once the gateway serves (the sandbox pairs sessions from it).
+	started func(context.Context, *sessions.Manager)
+}
+
+// runGateway runs the gateway until ctx ends.
+func runGateway(ctx context.Context, cfg configs.Config, stdout, stderr io.Writer, hooks gatewayHooks) error {
 	log := newLogger(cfg.Log.Level, cfg.Log.Format, stderr)
+
+	if err := checkDataDir(cfg.Data.Dir); err != nil {
+		return err
+	}
+	// The port first: a busy one stops start-up before anything else is touched.
+	ln, err := listen(cfg)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 
 	st, err := openStore(ctx, cfg, log)
 	if err != nil {
@@ -53,6 +80,9 @@ func runGateway(ctx context.Context, cfg configs.Config, stdout, stderr io.Write
 	factories, err := engineFactories(ctx, cfg, st, log)
 	if err != nil {
 		return err
+	}
+	if hooks.engines != nil {
+		hooks.engines(factories)
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -92,44 +122,146 @@ func runGateway(ctx context.Context, cfg configs.Config, stdout, stderr io.Write
 		log.Info("stopped")
 	}()
 
-	if started != nil {
-		go started(ctx, manager)
+	var h http.Handler = srv.Handler()
+	if hooks.handler != nil {
+		h = hooks.handler(h, key)
 	}
-	printBanner(stdout, cfg, st.Dialect(), plainKey, generated)
-	addr := fmt.Sprintf("%s:%d", cfg.Server.Host, cfg.Server.Port)
-	log.Info("listening", "addr", addr)
-	return srv.Serve(ctx, addr)
+	if hooks.started != nil {
+		go hooks.started(ctx, manager)
+	}
+	// The listener is bound, so "is up" is true from here: connections wait in its
+	// backlog for the server below.
+	printBanner(stdout, cfg, ln.Addr().String(), st.Dialect(), plainKey, generated)
+	if hooks.banner != nil {
+		hooks.banner(stdout)
+	}
+	log.Info("listening", "addr", ln.Addr().String())
+	return serveHTTP(ctx, ln, h, cfg.Server.ShutdownTimeout)
 }
 
-// openStore opens the database, waiting up to a minute for one that is still
-// starting (a PostgreSQL container next to ours).
+// serveHTTP serves h on ln until ctx ends, then shuts down gracefully.
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, shutdownTimeout time.Duration) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve on %s: %w", ln.Addr(), err)
+	case <-ctx.Done():
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		return fmt.Errorf("shut down http server: %w", err)
+	}
+	return nil
+}
+
+// listen binds the API's port; a busy one is one line that says what to do.
+func listen(cfg configs.Config) (net.Listener, error) {
+	addr := net.JoinHostPort(cfg.Server.Host, strconv.Itoa(cfg.Server.Port))
+	ln, err := net.Listen("tcp", addr)
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return nil, fmt.Errorf("port %d on %s is already in use (another wagate?): stop that program or choose another port with server.port (WAGATE_SERVER_PORT or WHATSAPP_API_PORT)", cfg.Server.Port, cfg.Server.Host)
+	case errors.Is(err, syscall.EACCES):
+		return nil, fmt.Errorf("port %d on %s: permission denied (ports below 1024 need privileges): choose another with server.port (WAGATE_SERVER_PORT or WHATSAPP_API_PORT)", cfg.Server.Port, cfg.Server.Host)
+	case err != nil:
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+// checkDataDir makes sure the data dir exists and this process can write in it,
+// and says whose it is when not (a bind mount owned by root, say).
+func checkDataDir(dir string) error {
+	abs, _ := filepath.Abs(dir)
+	who := fmt.Sprintf("uid %d (gid %d)", os.Getuid(), os.Getgid())
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("data dir %s cannot be created by %s: %v; create it, or set data.dir (WAGATE_DATA_DIR)", abs, who, errors.Unwrap(err))
+	}
+	f, err := os.CreateTemp(dir, ".write-check-*")
+	if err != nil {
+		whose := ""
+		if fi, serr := os.Stat(dir); serr == nil {
+			whose = ": it is " + fi.Mode().String()
+			if sys, ok := fi.Sys().(*syscall.Stat_t); ok {
+				whose += fmt.Sprintf(", owned by %d:%d", sys.Uid, sys.Gid)
+			}
+		}
+		return fmt.Errorf("data dir %s is not writable by %s%s; chown it to %d:%d, or mount a volume there", abs, who, whose, os.Getuid(), os.Getgid())
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// openStore opens the database. A PostgreSQL that does not answer yet (a
+// container starting beside ours) is tried again, counting down in the log,
+// until store.connectTimeout.
 func openStore(ctx context.Context, cfg configs.Config, log *slog.Logger) (*store.Store, error) {
-	deadline := time.Now().Add(time.Minute)
+	retry := cfg.Store.DSN != "" && !strings.HasPrefix(cfg.Store.DSN, "sqlite://")
+	host := dsnHost(cfg.Store.DSN)
+	deadline := time.Now().Add(cfg.Store.ConnectTimeout)
 	for {
 		st, err := store.Open(ctx, cfg.Store.DSN, cfg.Data.Dir, log)
 		if err == nil {
 			return st, nil
 		}
-		if time.Now().After(deadline) || cfg.Store.DSN == "" {
+		if !retry {
 			return nil, fmt.Errorf("open store: %w", err)
 		}
-		log.Warn("database not ready, retrying", "err", err)
+		left := time.Until(deadline)
+		if left <= 0 {
+			return nil, fmt.Errorf("database at %s did not answer within %s (store.connectTimeout): %v", host, cfg.Store.ConnectTimeout, err)
+		}
+		wait := min(2*time.Second, left)
+		log.Warn(fmt.Sprintf("database at %s not answering yet; trying again, giving up in %ds", host, int(left.Round(time.Second).Seconds())), "err", err)
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
-		case <-time.After(2 * time.Second):
+		case <-time.After(wait):
 		}
 	}
 }
 
+// dsnHost is the host:port a DSN names, never its credentials.
+func dsnHost(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.Host != "" {
+		return u.Host
+	}
+	host, port := "", ""
+	for _, kv := range strings.Fields(dsn) {
+		k, v, _ := strings.Cut(kv, "=")
+		switch k {
+		case "host":
+			host = v
+		case "port":
+			port = v
+		}
+	}
+	if host == "" {
+		return "(no host in the DSN)"
+	}
+	if port != "" {
+		return net.JoinHostPort(host, port)
+	}
+	return host
+}
+
 // printBanner tells a new user where everything is. A generated key is shown this
 // once; after that it stays in the data dir.
-func printBanner(w io.Writer, cfg configs.Config, dialect store.Dialect, plainKey string, generated bool) {
+func printBanner(w io.Writer, cfg configs.Config, bound string, dialect store.Dialect, plainKey string, generated bool) {
 	base := cfg.PublicURL()
 	data, _ := filepath.Abs(cfg.Data.Dir)
-	fmt.Fprintf(w, "\nwagate %s is up\n", version())
+	keyFile := filepath.Join(data, server.KeyFile)
+	fmt.Fprintf(w, "\nwagate %s is up, listening on %s\n", version(), bound)
 	fmt.Fprintf(w, "  API:         %s/api\n", base)
-	fmt.Fprintf(w, "  Swagger UI:  %s/swagger  (add ?x-api-key=YOUR_KEY)\n", base)
+	switch {
+	case generated:
+		fmt.Fprintf(w, "  Swagger UI:  %s/swagger?x-api-key=%s\n", base, url.QueryEscape(plainKey))
+	default:
+		fmt.Fprintf(w, "  Swagger UI:  %s/swagger?x-api-key=YOUR_KEY\n", base)
+	}
 	fmt.Fprintf(w, "  OpenAPI:     %s/api/openapi.json\n", base)
 	if dialect == store.SQLite && cfg.Store.DSN == "" {
 		fmt.Fprintf(w, "  Data:        %s (SQLite %s)\n", data, filepath.Join(data, "wagate.db"))
@@ -138,9 +270,9 @@ func printBanner(w io.Writer, cfg configs.Config, dialect store.Dialect, plainKe
 	}
 	switch {
 	case generated:
-		fmt.Fprintf(w, "  API key:     %s\n               generated now and kept in %s; send it as X-Api-Key\n", plainKey, filepath.Join(data, server.KeyFile))
+		fmt.Fprintf(w, "  API key:     %s\n               generated now and kept in %s; send it as X-Api-Key\n", plainKey, keyFile)
 	case plainKey != "":
-		fmt.Fprintf(w, "  API key:     kept in %s; send it as X-Api-Key\n", filepath.Join(data, server.KeyFile))
+		fmt.Fprintf(w, "  API key:     kept in %s; send it as X-Api-Key\n", keyFile)
 	default:
 		fmt.Fprintf(w, "  API key:     the one configured (server.apiKey / WAHA_API_KEY); send it as X-Api-Key\n")
 	}
@@ -162,4 +294,34 @@ func printCapabilities(configPath string, w io.Writer) error {
 	}
 	_, err = io.WriteString(w, m.Markdown())
 	return err
+}
+
+// healthcheck is `wagate healthcheck`: GET /health of the gateway the same
+// configuration describes, on loopback when it listens on every address.
+func healthcheck(ctx context.Context, cfg configs.Config, timeout time.Duration, stdout io.Writer) error {
+	host := cfg.Server.Host
+	switch host {
+	case "", "0.0.0.0":
+		host = "127.0.0.1"
+	case "::":
+		host = "::1"
+	}
+	u := "http://" + net.JoinHostPort(host, strconv.Itoa(cfg.Server.Port)) + "/health"
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck %s: %w", u, err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(res.Body, 4096))
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck %s: %s %s", u, res.Status, strings.TrimSpace(string(body)))
+	}
+	fmt.Fprintf(stdout, "%s\n", strings.TrimSpace(string(body)))
+	return nil
 }
