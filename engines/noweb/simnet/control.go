@@ -4,11 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 
 	"go.mau.fi/whatsmeow/types"
+
+	"github.com/wagate/wagate/engines"
 )
 
 // registerControlRoutes mounts the JSON control API under /simnet/api.
@@ -51,6 +54,11 @@ func writeErr(w http.ResponseWriter, err error) {
 	writeJSON(w, status, apiError{Error: err.Error()})
 }
 
+// badRequest answers 400 for input the caller must fix, naming the field.
+func badRequest(w http.ResponseWriter, format string, args ...any) {
+	writeJSON(w, http.StatusBadRequest, apiError{Error: fmt.Sprintf(format, args...)})
+}
+
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	if r.ContentLength == 0 {
 		return true
@@ -89,6 +97,10 @@ func (s *Server) apiCreateAccount(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
+	if len(normalizePhone(req.Phone)) < 7 {
+		badRequest(w, "phone: want a phone number of 7 digits or more, such as 15550100001 (got %q)", req.Phone)
+		return
+	}
 	p, err := s.CreateAccount(r.Context(), req.Phone, req.Name)
 	if err != nil {
 		writeErr(w, err)
@@ -106,6 +118,14 @@ func (s *Server) apiScan(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
+	if req.QR == "" {
+		badRequest(w, "qr: required: the value of the session's QR code (GET /api/{session}/auth/qr?format=raw)")
+		return
+	}
+	if _, err := ParseQR(req.QR); err != nil {
+		badRequest(w, "qr: not a WhatsApp pairing QR code (%v)", err)
+		return
+	}
 	jid, err := s.ScanQR(r.Context(), r.PathValue("phone"), req.QR)
 	if err != nil {
 		writeErr(w, err)
@@ -119,6 +139,10 @@ func (s *Server) apiPairCode(w http.ResponseWriter, r *http.Request) {
 		Code string `json:"code"`
 	}
 	if !decode(w, r, &req) {
+		return
+	}
+	if !validPairingCode(req.Code) {
+		badRequest(w, "code: want the 8 letters and digits of a pairing code, such as ABCD-EFGH (got %q)", req.Code)
 		return
 	}
 	jid, err := s.EnterPairingCode(r.Context(), r.PathValue("phone"), req.Code)
@@ -142,7 +166,18 @@ type messageReq struct {
 func (s *Server) apiSend(w http.ResponseWriter, r *http.Request) {
 	p := s.phoneFor(w, r)
 	var req messageReq
-	if p == nil || !decode(w, r, &req) {
+	if p == nil || !decode(w, r, &req) || !chatField(w, p, "to", req.To) {
+		return
+	}
+	switch {
+	case req.Media == nil && req.Text == "":
+		badRequest(w, "text: required (or media)")
+		return
+	case req.Media != nil && len(req.Media.Data) == 0:
+		badRequest(w, "media.data: required, the file in base64")
+		return
+	case req.Media != nil && req.Media.Mimetype == "":
+		badRequest(w, "media.mimetype: required, such as image/jpeg")
 		return
 	}
 	var id types.MessageID
@@ -165,11 +200,19 @@ func (s *Server) apiEdit(w http.ResponseWriter, r *http.Request) {
 	if p == nil || !decode(w, r, &req) {
 		return
 	}
-	if err := p.Edit(r.Context(), req.To, r.PathValue("id"), req.Text); err != nil {
+	id, ok := messageTarget(w, p, r.PathValue("id"), &req.To)
+	if !ok {
+		return
+	}
+	if req.Text == "" {
+		badRequest(w, "text: required, the new text")
+		return
+	}
+	if err := p.Edit(r.Context(), req.To, id, req.Text); err != nil {
 		writeErr(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id")})
+	writeJSON(w, http.StatusOK, map[string]string{"id": id})
 }
 
 func (s *Server) apiRevoke(w http.ResponseWriter, r *http.Request) {
@@ -178,11 +221,15 @@ func (s *Server) apiRevoke(w http.ResponseWriter, r *http.Request) {
 	if p == nil || !decode(w, r, &req) {
 		return
 	}
-	if err := p.Revoke(r.Context(), req.To, r.PathValue("id")); err != nil {
+	id, ok := messageTarget(w, p, r.PathValue("id"), &req.To)
+	if !ok {
+		return
+	}
+	if err := p.Revoke(r.Context(), req.To, id); err != nil {
 		writeErr(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id")})
+	writeJSON(w, http.StatusOK, map[string]string{"id": id})
 }
 
 func (s *Server) apiRead(w http.ResponseWriter, r *http.Request) {
@@ -192,10 +239,26 @@ func (s *Server) apiRead(w http.ResponseWriter, r *http.Request) {
 		Sender string   `json:"sender"`
 		IDs    []string `json:"ids"`
 	}
-	if p == nil || !decode(w, r, &req) {
+	if p == nil || !decode(w, r, &req) || !chatField(w, p, "chat", req.Chat) {
 		return
 	}
-	if err := p.MarkRead(r.Context(), req.Chat, req.Sender, req.IDs...); err != nil {
+	if req.Sender != "" && !chatField(w, p, "sender", req.Sender) {
+		return
+	}
+	if len(req.IDs) == 0 {
+		badRequest(w, "ids: required, the ids of the messages read")
+		return
+	}
+	ids := make([]types.MessageID, len(req.IDs))
+	for i, raw := range req.IDs {
+		m, err := engines.ParseMessageID(raw)
+		if err != nil {
+			badRequest(w, "ids[%d]: %v", i, err)
+			return
+		}
+		ids[i] = m.ID
+	}
+	if err := p.MarkRead(r.Context(), req.Chat, req.Sender, ids...); err != nil {
 		writeErr(w, err)
 		return
 	}
@@ -209,6 +272,9 @@ func (s *Server) apiChatAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	chat, ctx := r.PathValue("chat"), r.Context()
+	if !chatField(w, p, "chat", chat) {
+		return
+	}
 	var err error
 	switch r.PathValue("action") {
 	case "archive":
@@ -265,4 +331,52 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
 		evts = []Event{}
 	}
 	writeJSON(w, http.StatusOK, evts)
+}
+
+// chatField checks a chat the caller named (a phone number or a JID, c.us
+// accepted), answering 400 naming the field when it is missing or bad.
+func chatField(w http.ResponseWriter, p *Phone, field, chat string) bool {
+	if chat == "" {
+		badRequest(w, "%s: required, a phone number or chat id such as 15550100001 or 15550100001@c.us", field)
+		return false
+	}
+	if _, err := p.chatJID(chat); err != nil {
+		badRequest(w, "%s: %q is not a phone number or chat id", field, chat)
+		return false
+	}
+	return true
+}
+
+// messageTarget resolves the message of an edit or revoke: a bare id, or the
+// id as the gateway writes it ({fromMe}_{chat}_{id}[_{participant}]). The
+// gateway's chat is its own side of the conversation, which is the phone's side
+// only in a group, so a group's id stands in for a missing "to".
+func messageTarget(w http.ResponseWriter, p *Phone, raw string, to *string) (types.MessageID, bool) {
+	m, err := engines.ParseMessageID(raw)
+	if err != nil {
+		badRequest(w, "id: %v", err)
+		return "", false
+	}
+	if *to == "" && !m.Bare && m.Chat.IsGroup() {
+		*to = m.Chat.String()
+	}
+	if !chatField(w, p, "to", *to) {
+		return "", false
+	}
+	return m.ID, true
+}
+
+// validPairingCode reports whether code is 8 letters and digits, dashes and
+// spaces aside, as WhatsApp shows a pairing code.
+func validPairingCode(code string) bool {
+	code = strings.NewReplacer("-", "", " ", "").Replace(code)
+	if len(code) != 8 {
+		return false
+	}
+	for _, c := range code {
+		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
+			return false
+		}
+	}
+	return true
 }
