@@ -1,4 +1,4 @@
-.PHONY: test run build fuzz vet capabilities bench-peers-webjs
+.PHONY: test run build fuzz vet capabilities bench-peers-webjs docker docker-noweb docker-base-images docker-smoke
 
 # Every test; CI calls this through .ci/run.
 test: vet
@@ -26,3 +26,25 @@ capabilities:
 # WEBJS side by side: our engine vs stock whatsapp-web.js on one fake account.
 bench-peers-webjs:
 	go test ./engines/webjs -run '^$$' -bench PeersWEBJS -benchtime 1x
+
+# Docker. VERSION is stamped into the binary (wagate version, /api/server/version).
+DOCKER ?= docker
+IMAGE ?= wagate
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+DOCKER_BUILD_FLAGS ?= --network host
+
+docker:
+	$(DOCKER) build $(DOCKER_BUILD_FLAGS) --build-arg VERSION=$(VERSION) -t $(IMAGE):$(VERSION) -t $(IMAGE):latest .
+
+docker-noweb:
+	$(DOCKER) build $(DOCKER_BUILD_FLAGS) --build-arg VERSION=$(VERSION) --target noweb -t $(IMAGE):noweb .
+
+# The base images, made locally when Docker has none and cannot pull them.
+docker-base-images:
+	DOCKER=$(DOCKER) sh scripts/docker-base-images.sh
+
+# Builds both images and runs them with --network host: a NOWEB session paired on
+# an external simnet (and surviving docker restart), a WEBJS session reaching
+# SCAN_QR_CODE on a loopback fakeweb. Needs a Docker engine; not part of make test.
+docker-smoke: docker-base-images
+	WAGATE_SMOKE_VERSION=$(VERSION) WAGATE_SMOKE_IMAGE=$(IMAGE) go test -tags dockersmoke -run TestDockerSmoke -count=1 -v -timeout 40m ./cmd/wagate
