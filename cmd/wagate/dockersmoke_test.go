@@ -126,6 +126,7 @@ func TestDockerSmoke(t *testing.T) {
 	t.Run("WEBJS", func(t *testing.T) { smokeWEBJS(t, full) })
 	t.Run("SandboxReason", func(t *testing.T) { smokeSandboxReason(t, full) })
 	t.Run("DataDir", func(t *testing.T) { smokeDataDir(t, noweb) })
+	t.Run("DatabaseUnreachable", func(t *testing.T) { smokeDatabaseUnreachable(t, noweb) })
 }
 
 // smokeNOWEB: the NOWEB image on PostgreSQL pairs a session on an external
@@ -316,4 +317,27 @@ func smokeDataDir(t *testing.T, image string) {
 	}
 	t.Log("chowned to 10001:10001, the bind mount works: the key and database are on the host")
 	docker(t, "rm", "-f", name)
+}
+
+// smokeDatabaseUnreachable: a PostgreSQL that never answers is counted down in
+// the log and given up on with one line naming its host.
+func smokeDatabaseUnreachable(t *testing.T, image string) {
+	dead := freePort(t)
+	start := time.Now()
+	cmd := exec.Command("docker", "run", "--rm", "--network", "host", "-e", fmt.Sprintf("WHATSAPP_API_PORT=%d", freePort(t)),
+		"-e", fmt.Sprintf("WAGATE_STORE_DSN=postgres://wagate:secret@127.0.0.1:%d/wagate?sslmode=disable", dead),
+		"-e", "WAGATE_STORE_CONNECT_TIMEOUT=6s", image)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	host := fmt.Sprintf("127.0.0.1:%d", dead)
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	last := lines[len(lines)-1]
+	if err == nil || !strings.HasPrefix(last, "wagate: database at "+host+" did not answer within 6s (store.connectTimeout): ") {
+		t.Fatalf("unreachable database: %v\n%s", err, stderr.String())
+	}
+	if n := strings.Count(stderr.String(), "not answering yet; trying again, giving up in"); n < 3 || strings.Contains(stderr.String(), "secret") {
+		t.Fatalf("%d countdown lines (or the password shown):\n%s", n, stderr.String())
+	}
+	t.Logf("unreachable database: gave up after %s with: %s", time.Since(start).Round(time.Second), last)
 }

@@ -131,11 +131,13 @@ func runGateway(ctx context.Context, cfg configs.Config, stdout, stderr io.Write
 	}
 	// The listener is bound, so "is up" is true from here: connections wait in its
 	// backlog for the server below.
-	printBanner(stdout, cfg, ln.Addr().String(), st.Dialect(), plainKey, generated)
+	// As configured: Go shows a listener on 0.0.0.0 as [::].
+	bound := net.JoinHostPort(cfg.Server.Host, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
+	printBanner(stdout, cfg, bound, st.Dialect(), plainKey, generated)
 	if hooks.banner != nil {
 		hooks.banner(stdout)
 	}
-	log.Info("listening", "addr", ln.Addr().String())
+	log.Info("listening", "addr", bound)
 	return serveHTTP(ctx, ln, h, cfg.Server.ShutdownTimeout)
 }
 
