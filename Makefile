@@ -8,6 +8,7 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	go vet ./...
 	CGO_ENABLED=0 go vet ./store  # the build without cgo: PostgreSQL only
+	go vet -tags dockersmoke ./cmd/wagate  # make docker-smoke's test, so it compiles
 
 run:
 	go run ./cmd/wagate
