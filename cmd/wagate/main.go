@@ -60,7 +60,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	if cmd == "help" {
-		if len(args) == 0 {
+		if len(args) == 0 || args[0] == "help" {
 			usage(stdout)
 			return nil
 		}

@@ -140,7 +140,7 @@ func TestBadConfigStopsStartup(t *testing.T) {
 // TestHelp: help, -h and --help list every command with one line each and
 // succeed; a command's -h shows its flags.
 func TestHelp(t *testing.T) {
-	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}} {
+	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}, {"help", "help"}} {
 		var out bytes.Buffer
 		if err := run(context.Background(), args, &out, &out); err != nil {
 			t.Fatalf("%v: %v", args, err)
