@@ -137,6 +137,12 @@ type Webhook struct {
 	// "Name:Value;Name2:Value2" (WHATSAPP_HOOK_CUSTOM_HEADERS). They may carry
 	// credentials: never logged.
 	CustomHeaders string `yaml:"customHeaders"`
+	// AllowedHosts are the hosts webhooks (session and global) and fetched media
+	// URLs may reach: empty for loopback, private and public addresses; or
+	// "external", "private", "loopback", "*", CIDRs, IPs and host names (see
+	// package netguard). Link-local addresses (cloud metadata) are refused unless
+	// listed; the gateway's own API always is.
+	AllowedHosts []string `yaml:"allowedHosts"`
 }
 
 // Headers parses CustomHeaders. Errors name the position of the bad pair, never

@@ -25,6 +25,7 @@ func TestExampleFileIsTheDefault(t *testing.T) {
 	}
 	want := Default()
 	want.Webhook.Events = []string{}
+	want.Webhook.AllowedHosts = []string{}
 	want.Engines.WEBJS.ChromiumFlags = ChromiumFlags{}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("example config differs from Default():\n got %+v\nwant %+v", cfg, want)
@@ -142,6 +143,12 @@ func TestBadValuesNameTheKey(t *testing.T) {
 		{env: map[string]string{"WHATSAPP_RESTART_ALL_SESSIONS": "maybe"}, want: "true or false"},
 		{env: map[string]string{"WHATSAPP_HOOK_CUSTOM_HEADERS": "X-Token secret-value"}, want: "webhook.customHeaders (from WHATSAPP_HOOK_CUSTOM_HEADERS)"},
 		{env: map[string]string{"WAGATE_SESSIONS_WORKING_WAIT": "5"}, want: "a duration"},
+		{env: map[string]string{"WAGATE_WEBHOOK_ALLOWED_HOSTS": "private,10.0.0.0/33"}, want: "webhook.allowedHosts (from WAGATE_WEBHOOK_ALLOWED_HOSTS)"},
+		{file: "webhook:\n  allowedHosts: [\"bad host!\"]\n", want: "webhook.allowedHosts (from "},
+		{env: map[string]string{"WHATSAPP_HOOK_URL": "http://169.254.169.254/latest/meta-data/"}, want: "webhook.url (from WHATSAPP_HOOK_URL)"},
+		{env: map[string]string{"WHATSAPP_HOOK_URL": "http://localhost:3000/api/sendText"}, want: "own API"},
+		{env: map[string]string{"WHATSAPP_HOOK_URL": "http://user:s3cret@hooks.example.com/"}, want: "credentials"},
+		{env: map[string]string{"WHATSAPP_HOOK_URL": "http://127.0.0.1:8080/", "WAGATE_WEBHOOK_ALLOWED_HOSTS": "external"}, want: "webhook.allowedHosts (external)"},
 		{env: map[string]string{"WAGATE_WEBHOOK_RETRIES_DELAY_SECONDS": "-1"}, want: `webhook.retriesDelaySeconds (from WAGATE_WEBHOOK_RETRIES_DELAY_SECONDS) is "-1": want a number of seconds`},
 		{env: map[string]string{"WHATSAPP_HOOK_RETRIES_ATTEMPTS": "-2"}, want: `webhook.retriesAttempts (from WHATSAPP_HOOK_RETRIES_ATTEMPTS) is "-2"`},
 		{env: map[string]string{"WHATSAPP_HOOK_RETRIES_POLICY": "fibonacci"}, want: "webhook.retriesPolicy (from WHATSAPP_HOOK_RETRIES_POLICY)"},
@@ -233,5 +240,27 @@ func TestChromiumFlagsFromFile(t *testing.T) {
 	want := map[string]any{"lang": "de", "proxy-server": "http://proxy:3128", "no-sandbox": true}
 	if got := cfg.Engines.WEBJS.ChromiumFlags.Map(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("flags %v, want %v", got, want)
+	}
+}
+
+func TestWebhookAllowedHosts(t *testing.T) {
+	cfg, err := Load("", env(map[string]string{"WAGATE_WEBHOOK_ALLOWED_HOSTS": "private, hooks.example.com", "WHATSAPP_HOOK_URL": "http://10.1.2.3:5678/webhook"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"private", "hooks.example.com"}; !reflect.DeepEqual(cfg.Webhook.AllowedHosts, want) {
+		t.Fatalf("allowedHosts = %q, want %q", cfg.Webhook.AllowedHosts, want)
+	}
+	g, err := cfg.Guard()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Policy().String() != "private,hooks.example.com" {
+		t.Fatalf("policy %s", g.Policy())
+	}
+	// A credential in the URL is refused without being shown.
+	_, err = Load("", env(map[string]string{"WHATSAPP_HOOK_URL": "http://user:s3cret@hooks.example.com/"}))
+	if err == nil || strings.Contains(err.Error(), "s3cret") {
+		t.Fatalf("got %v, want a refusal that does not show the password", err)
 	}
 }

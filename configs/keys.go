@@ -1,6 +1,7 @@
 package configs
 
 import (
+	"context"
 	"encoding/hex"
 	"fmt"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/netguard"
 )
 
 // keySpec is one key of Config: its default and what it accepts, side by side, so
@@ -78,7 +80,30 @@ var keys = []keySpec{
 		return when(*d < 0, "a duration such as 5s, or 0 not to wait")
 	})},
 
-	{key: "webhook.url", def: "", check: httpURL(true)},
+	// Before webhook.url, whose check applies it.
+	{key: "webhook.allowedHosts", def: []string(nil), check: rule(func(l *[]string, _ *Config) string {
+		if _, err := netguard.ParsePolicy(*l); err != nil {
+			return "external, private, loopback, *, CIDRs, IPs or host names (" + err.Error() + ")"
+		}
+		return ""
+	})},
+	// Not shown in errors: a webhook URL may carry a token or credentials.
+	{key: "webhook.url", def: "", secret: true, check: rule(func(s *string, c *Config) string {
+		if *s == "" {
+			return ""
+		}
+		if !isHTTPURL(*s) {
+			return "an http(s) URL"
+		}
+		g, err := c.Guard()
+		if err != nil {
+			return "a valid webhook.allowedHosts first (" + err.Error() + ")"
+		}
+		if err := g.CheckURL(context.Background(), *s); err != nil {
+			return "a webhook receiver the gateway may reach (" + err.Error() + ")"
+		}
+		return ""
+	})},
 	{key: "webhook.events", def: []string(nil), check: rule(func(evs *[]string, _ *Config) string {
 		if err := engines.ValidateEvents(*evs); err != nil {
 			return `"*" or event names such as message,session.status (` + err.Error() + ")"
@@ -214,6 +239,18 @@ func oneOfString(s, want string, allowed ...string) string {
 func isHTTPURL(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// Guard is the check on the hosts webhooks and fetched media URLs may reach:
+// webhook.allowedHosts, and never the gateway's own API (its listen address and
+// public URL).
+func (c Config) Guard() (*netguard.Guard, error) {
+	p, err := netguard.ParsePolicy(c.Webhook.AllowedHosts)
+	if err != nil {
+		return nil, err
+	}
+	self := []string{net.JoinHostPort(c.Server.Host, strconv.Itoa(c.Server.Port)), c.PublicURL()}
+	return netguard.New(netguard.Options{Policy: p, Self: self})
 }
 
 // PublicURL is the base URL clients reach the gateway at.

@@ -8,7 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-
+	"io"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -148,8 +148,10 @@ func decodeJSON(c echo.Context, v any) error {
 			return badRequest("Invalid JSON: %s", err.Error())
 		}
 	}
-	if dec.More() {
-		return badRequest("Invalid JSON: unexpected data after the object")
+	// Only white space may follow the value: dec.More alone would let a stray
+	// "}" or "]" and whatever follows it through.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return badRequest("Invalid JSON at byte %d: unexpected data after the value", dec.InputOffset())
 	}
 	return nil
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/wagate/wagate/capabilities"
 	"github.com/wagate/wagate/configs"
+	"github.com/wagate/wagate/netguard"
 	"github.com/wagate/wagate/webhooks"
 )
 
@@ -38,6 +39,7 @@ type Deps struct {
 	Registry *prometheus.Registry // metrics are registered here and served on /metrics
 	Version  string
 	Events   *webhooks.Service // webhook deliveries and the websocket stream; nil, those routes answer 503
+	Guard    *netguard.Guard   // which webhook receivers sessions may name; nil, the config's (Config.Guard)
 }
 
 // Server is the HTTP API.
@@ -52,6 +54,7 @@ type Server struct {
 	metrics *metrics
 	version string
 	events  *webhooks.Service
+	guard   *netguard.Guard
 	started time.Time
 	ops     map[string]string // "METHOD /route/:path" → operation id, written only by New
 }
@@ -70,6 +73,13 @@ func New(d Deps) (*Server, error) {
 		echo: e, cfg: d.Config, manager: d.Manager, matrix: d.Matrix, store: d.Store,
 		key: d.Key, log: d.Log, version: d.Version, events: d.Events, started: time.Now(),
 		ops: map[string]string{},
+	}
+	if s.guard = d.Guard; s.guard == nil {
+		g, err := d.Config.Guard()
+		if err != nil {
+			return nil, fmt.Errorf("webhook.allowedHosts: %w", err)
+		}
+		s.guard = g
 	}
 	m, err := newMetrics(d.Registry, d.Manager)
 	if err != nil {

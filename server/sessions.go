@@ -84,6 +84,18 @@ func (r sessionRequest) validate() (engines.Name, engines.SessionConfig, error) 
 	return name, cfg, nil
 }
 
+// checkWebhooks refuses a session's webhooks the gateway must not send to (cloud
+// metadata, its own API, credentials in the URL; webhook.allowedHosts), naming
+// the webhook. Deliveries are checked again when dialled.
+func (s *Server) checkWebhooks(ctx context.Context, cfg engines.SessionConfig) error {
+	for i, w := range cfg.Webhooks {
+		if err := s.guard.CheckURL(ctx, w.URL); err != nil {
+			return badRequest("config.webhooks[%d].url: %s", i, err.Error())
+		}
+	}
+	return nil
+}
+
 // sessionParam is the {session} of /api/sessions/{session}/...
 func sessionParam(c echo.Context) (string, error) {
 	name, err := sessionName(c)
@@ -130,6 +142,9 @@ func (s *Server) createSession(c echo.Context) error {
 	}
 	engine, cfg, err := req.validate()
 	if err != nil {
+		return err
+	}
+	if err := s.checkWebhooks(c.Request().Context(), cfg); err != nil {
 		return err
 	}
 	if engine == "" {
@@ -183,6 +198,9 @@ func (s *Server) updateSession(c echo.Context) error {
 	}
 	engine, cfg, err := req.validate()
 	if err != nil {
+		return err
+	}
+	if err := s.checkWebhooks(c.Request().Context(), cfg); err != nil {
 		return err
 	}
 	info, err := s.manager.Update(c.Request().Context(), name, engine, cfg)
@@ -275,6 +293,9 @@ func (s *Server) startDeprecated(c echo.Context) error {
 		return badRequest("%s", err.Error())
 	}
 	ctx := c.Request().Context()
+	if err := s.checkWebhooks(ctx, cfg); err != nil {
+		return err
+	}
 	info, err := s.manager.Get(ctx, name)
 	switch {
 	case errors.Is(err, sessions.ErrNotFound):

@@ -18,6 +18,7 @@ import (
 	"github.com/wagate/wagate/configs"
 	"github.com/wagate/wagate/engines"
 	"github.com/wagate/wagate/engines/chatstore"
+	"github.com/wagate/wagate/netguard"
 	"github.com/wagate/wagate/store"
 )
 
@@ -39,9 +40,12 @@ type Options struct {
 	LaneBuffer     int           // pending rows of one webhook held in memory; more wait in the store (1,000)
 	SweepInterval  time.Duration // how often the outbox is scanned for rows no lane holds, and a waiting replica tries to take over (5 s)
 	Retention      time.Duration // delivered rows are deleted after this (72 h)
-	Client         *http.Client  // the client attempts use (one that does not follow redirects)
-	WSBuffer       int           // envelopes a websocket client may lag behind before it is dropped (256)
-	WSPing         time.Duration // websocket ping interval (30 s)
+	Client         *http.Client  // the client attempts use (one that does not follow redirects and dials through Guard)
+	// Guard refuses receivers the gateway must not reach (cloud metadata, its own
+	// API), when dialled; nil is netguard's default policy.
+	Guard    *netguard.Guard
+	WSBuffer int           // envelopes a websocket client may lag behind before it is dropped (256)
+	WSPing   time.Duration // websocket ping interval (30 s)
 }
 
 func (o *Options) defaults() {
@@ -69,15 +73,16 @@ func (o *Options) defaults() {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
+	if o.Guard == nil {
+		o.Guard, _ = netguard.New(netguard.Options{}) // the zero options cannot fail
+	}
 	if o.Client == nil {
+		// The guard's transport: every attempt is dialled through its check, after
+		// DNS, so a receiver that resolves to a refused address later gets nothing.
+		t := o.Guard.Transport()
+		t.MaxIdleConns, t.MaxIdleConnsPerHost = o.Workers*2, o.Workers
 		o.Client = &http.Client{
-			Transport: &http.Transport{
-				Proxy:               http.ProxyFromEnvironment,
-				MaxIdleConns:        o.Workers * 2,
-				MaxIdleConnsPerHost: o.Workers,
-				IdleConnTimeout:     90 * time.Second,
-				ForceAttemptHTTP2:   true,
-			},
+			Transport: t,
 			// A redirected POST becomes a GET without the body: that would look
 			// delivered while the receiver got nothing, so a redirect is a failure.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },

@@ -90,9 +90,13 @@ func runGateway(ctx context.Context, cfg configs.Config, stdout, stderr io.Write
 	// Events go to the webhook outbox and the websocket stream. The dispatcher starts
 	// before the sessions, so what a previous run left pending goes out first.
 	_, webjs := factories[engines.WEBJS]
+	guard, err := cfg.Guard()
+	if err != nil {
+		return err
+	}
 	events, err := webhooks.New(webhooks.Options{
 		Store: st, Global: cfg.Webhook, Environment: webhooks.NewEnvironment(cfg, version(), webjs),
-		Version: version(), Registry: reg, Log: log.With("component", "webhooks"),
+		Version: version(), Registry: reg, Log: log.With("component", "webhooks"), Guard: guard,
 	})
 	if err != nil {
 		return fmt.Errorf("build webhooks: %w", err)
@@ -104,7 +108,7 @@ func runGateway(ctx context.Context, cfg configs.Config, stdout, stderr io.Write
 
 	srv, err := server.New(server.Deps{
 		Config: cfg, Manager: manager, Matrix: matrix, Store: st, Key: key, Log: log,
-		Registry: reg, Version: version(), Events: events,
+		Registry: reg, Version: version(), Events: events, Guard: guard,
 	})
 	if err != nil {
 		return fmt.Errorf("build server: %w", err)
