@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"os"
@@ -23,23 +24,72 @@ var fileNotFound = map[string]any{"error": map[string]any{
 // the data directory.
 func MediaDir(dataDir string) string { return filepath.Join(dataDir, "media") }
 
-// getFile serves a media file an engine downloaded (media.url).
+// maxFileName is the longest file name a file system takes (NAME_MAX).
+const maxFileName = 255
+
+// getFile serves a media file an engine downloaded (media.url). Only a regular
+// file directly in the session's directory is served: never a symlink, which
+// could point anywhere, nor anything the name could reach outside the directory.
 func (s *Server) getFile(c echo.Context) error {
 	session, file := c.Param("session"), c.Param("file")
 	if err := engines.ValidateSessionName(session); err != nil {
 		return badRequest("session: %s", err.Error())
 	}
-	// One path element, no hidden or partial files: nothing outside the session's directory.
-	if file == "" || file != filepath.Base(file) || strings.HasPrefix(file, ".") || strings.HasSuffix(file, ".tmp") {
-		return badRequest("file: expected a file name such as 3EB0ABCD.jpg, got %q", file)
+	if err := validFileName(file); err != nil {
+		return err
 	}
-	path := filepath.Join(MediaDir(s.cfg.Data.Dir), session, file)
-	st, err := os.Stat(path)
+	dir := filepath.Join(MediaDir(s.cfg.Data.Dir), session)
+	if st, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) || err == nil && !st.IsDir() {
+		return c.JSON(http.StatusNotFound, fileNotFound)
+	} else if err != nil {
+		return fmt.Errorf("look up media directory of session %s: %w", session, err)
+	}
+	// The root refuses any path that leaves the directory, even through a
+	// symlink swapped in between the check and the open.
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return fmt.Errorf("open media directory of session %s: %w", session, err)
+	}
+	defer root.Close()
+	st, err := root.Lstat(file)
 	if errors.Is(err, fs.ErrNotExist) || err == nil && !st.Mode().IsRegular() {
 		return c.JSON(http.StatusNotFound, fileNotFound)
 	}
 	if err != nil {
-		return err
+		return fmt.Errorf("look up media file %s of session %s: %w", file, session, err)
 	}
-	return c.File(path)
+	f, err := root.Open(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return c.JSON(http.StatusNotFound, fileNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("open media file %s of session %s: %w", file, session, err)
+	}
+	defer f.Close()
+	if st, err = f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return c.JSON(http.StatusNotFound, fileNotFound)
+	}
+	http.ServeContent(c.Response(), c.Request(), file, st.ModTime(), f)
+	return nil
+}
+
+// validFileName accepts the names engines give media files: one path element
+// of letters, digits, "_", "-", "@" and ".", not hidden, not a partial download,
+// no longer than a file system takes.
+func validFileName(file string) error {
+	bad := func() error {
+		return badRequest("file: expected a file name such as 3EB0ABCD.jpg, got %q", file)
+	}
+	if file == "" || strings.HasPrefix(file, ".") || strings.HasSuffix(file, ".tmp") {
+		return bad()
+	}
+	if len(file) > maxFileName {
+		return badRequest("file: a file name is at most %d bytes, got %d", maxFileName, len(file))
+	}
+	for _, r := range file {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_-@.", r)) {
+			return bad()
+		}
+	}
+	return nil
 }
