@@ -10,6 +10,7 @@ import (
 	"github.com/wagate/wagate/engines"
 	"github.com/wagate/wagate/engines/enginetest"
 	"github.com/wagate/wagate/engines/enginetest/memnet"
+	"github.com/wagate/wagate/server"
 	"github.com/wagate/wagate/sessions"
 	"github.com/wagate/wagate/store"
 )
@@ -32,6 +33,7 @@ type apiOptions struct {
 	store         *store.Store
 	net           *memnet.Network
 	bodyLimitMB   int
+	limits        server.Limits
 }
 
 func allSupported(t *testing.T) *capabilities.Matrix {
@@ -56,7 +58,7 @@ func newAPI(t *testing.T, d store.Dialect, o apiOptions) *api {
 	f := o.net.Factory()
 	g := enginetest.NewGateway(t, enginetest.GatewayOptions{
 		Dialect: d, Store: o.store, Matrix: allSupported(t), APIKey: o.configuredKey,
-		BodyLimitMB: o.bodyLimitMB, WorkingWait: 500 * time.Millisecond,
+		BodyLimitMB: o.bodyLimitMB, WorkingWait: 500 * time.Millisecond, Limits: o.limits,
 		Factories: map[engines.Name]sessions.Factory{engines.WEBJS: f, engines.NOWEB: f},
 	})
 	return &api{Gateway: g, net: o.net, me: o.net.Account(myPhone, "Tester")}

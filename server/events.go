@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -121,6 +122,11 @@ func (s *Server) eventStream(c echo.Context) error {
 	if err != nil {
 		return badRequest("%s", err.Error())
 	}
+	// A stream lasts as long as the client wants it: the server's read and write
+	// timeouts are for requests (the stream pings, and drops clients that lag).
+	rc := http.NewResponseController(c.Response())
+	_ = rc.SetReadDeadline(time.Time{})
+	_ = rc.SetWriteDeadline(time.Time{})
 	s.events.Stream(c.Response(), c.Request(), f)
 	return nil
 }

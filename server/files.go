@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -69,6 +70,8 @@ func (s *Server) getFile(c echo.Context) error {
 	if st, err = f.Stat(); err != nil || !st.Mode().IsRegular() {
 		return c.JSON(http.StatusNotFound, fileNotFound)
 	}
+	// A large file on a slow link takes longer than an API answer may.
+	_ = http.NewResponseController(c.Response()).SetWriteDeadline(time.Now().Add(s.limits.FileWriteTimeout))
 	http.ServeContent(c.Response(), c.Request(), file, st.ModTime(), f)
 	return nil
 }

@@ -15,6 +15,8 @@ type metrics struct {
 	gatherer prometheus.Gatherer
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	// connRefused counts connections refused for being over the per-client limit.
+	connRefused prometheus.Counter
 }
 
 func newMetrics(reg *prometheus.Registry, m *sessions.Manager) (*metrics, error) {
@@ -27,10 +29,13 @@ func newMetrics(reg *prometheus.Registry, m *sessions.Manager) (*metrics, error)
 			Name: "wagate_http_request_duration_seconds", Help: "HTTP request latency by operation.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"operation"}),
+		connRefused: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "wagate_http_connections_refused_total", Help: "Connections refused because their client address had too many open.",
+		}),
 	}
 	sessions := &sessionsCollector{m: m, desc: prometheus.NewDesc(
 		"wagate_sessions", "Sessions by engine and status.", []string{"engine", "status"}, nil)}
-	for _, c := range []prometheus.Collector{mt.requests, mt.duration, sessions} {
+	for _, c := range []prometheus.Collector{mt.requests, mt.duration, mt.connRefused, sessions} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

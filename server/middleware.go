@@ -54,6 +54,12 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			key = c.QueryParam("x-api-key")
 		}
 		if key == "" || !s.key.Matches(key) {
+			// The body is never read. After the handler net/http would still read
+			// up to 256 KB of it to reuse the connection, which a client trickling
+			// its body makes last as long as it likes: the read deadline ends that
+			// at once, and the connection is closed after the answer.
+			c.Response().Header().Set(echo.HeaderConnection, "close")
+			_ = http.NewResponseController(c.Response()).SetReadDeadline(time.Now())
 			return newError(http.StatusUnauthorized, "Unauthorized: send the API key in the X-Api-Key header")
 		}
 		return next(c)

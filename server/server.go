@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -40,6 +41,7 @@ type Deps struct {
 	Version  string
 	Events   *webhooks.Service // webhook deliveries and the websocket stream; nil, those routes answer 503
 	Guard    *netguard.Guard   // which webhook receivers sessions may name; nil, the config's (Config.Guard)
+	Limits   Limits            // timeouts and connections per client; zero fields are DefaultLimits'
 }
 
 // Server is the HTTP API.
@@ -55,6 +57,7 @@ type Server struct {
 	version string
 	events  *webhooks.Service
 	guard   *netguard.Guard
+	limits  Limits
 	started time.Time
 	ops     map[string]string // "METHOD /route/:path" → operation id, written only by New
 }
@@ -72,7 +75,7 @@ func New(d Deps) (*Server, error) {
 	s := &Server{
 		echo: e, cfg: d.Config, manager: d.Manager, matrix: d.Matrix, store: d.Store,
 		key: d.Key, log: d.Log, version: d.Version, events: d.Events, started: time.Now(),
-		ops: map[string]string{},
+		ops: map[string]string{}, limits: d.Limits.withDefaults(),
 	}
 	if s.guard = d.Guard; s.guard == nil {
 		g, err := d.Config.Guard()
@@ -97,8 +100,10 @@ func New(d Deps) (*Server, error) {
 				return err
 			},
 		}),
-		middleware.BodyLimit(fmt.Sprintf("%dM", d.Config.Server.BodyLimitMB)),
+		// Authentication first: a client without the key gets its 401 before any
+		// of its body is read, and a 413 tells it nothing.
 		s.authenticate,
+		middleware.BodyLimit(fmt.Sprintf("%dM", d.Config.Server.BodyLimitMB)),
 	)
 	if err := s.routes(); err != nil {
 		return nil, err
@@ -108,6 +113,38 @@ func New(d Deps) (*Server, error) {
 
 // Handler is the server as an http.Handler, for tests and embedding.
 func (s *Server) Handler() http.Handler { return s.echo }
+
+// Serve serves h (nil: the server's Handler; a caller may wrap it) on ln until
+// ctx ends, then shuts down gracefully. Every phase of a request has a timeout,
+// idle keep-alive connections are closed, and one client address holds at most
+// Limits.ConnsPerClient connections.
+func (s *Server) Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
+	if h == nil {
+		h = s.Handler()
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: s.limits.ReadHeaderTimeout,
+		ReadTimeout:       s.limits.ReadTimeout,
+		WriteTimeout:      s.limits.WriteTimeout,
+		IdleTimeout:       s.limits.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	ln = limitPerClient(ln, s.limits.ConnsPerClient, s.metrics.connRefused.Inc)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve on %s: %w", ln.Addr(), err)
+	case <-ctx.Done():
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), s.cfg.Server.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		return fmt.Errorf("shut down http server: %w", err)
+	}
+	return nil
+}
 
 // route binds a handler to the method and path of op; a session operation also
 // gets the capability gate. Routes exist only through here, so every route has an

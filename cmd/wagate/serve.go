@@ -142,25 +142,7 @@ func runGateway(ctx context.Context, cfg configs.Config, stdout, stderr io.Write
 		hooks.banner(stdout)
 	}
 	log.Info("listening", "addr", bound)
-	return serveHTTP(ctx, ln, h, cfg.Server.ShutdownTimeout)
-}
-
-// serveHTTP serves h on ln until ctx ends, then shuts down gracefully.
-func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, shutdownTimeout time.Duration) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve on %s: %w", ln.Addr(), err)
-	case <-ctx.Done():
-	}
-	shutCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(shutCtx); err != nil {
-		return fmt.Errorf("shut down http server: %w", err)
-	}
-	return nil
+	return srv.Serve(ctx, ln, h)
 }
 
 // listen binds the API's port; a busy one is one line that says what to do.

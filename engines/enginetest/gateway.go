@@ -48,6 +48,7 @@ type GatewayOptions struct {
 	APIKey      string // as configured: plain or sha512:<hex>
 	BodyLimitMB int
 	WorkingWait time.Duration
+	Limits      server.Limits // the HTTP server's, for tests that serve on a real listener
 }
 
 // Gateway is a gateway under test: the real server, manager and store.
@@ -117,7 +118,7 @@ func NewGateway(t testing.TB, o GatewayOptions) *Gateway {
 	t.Cleanup(func() { m.Shutdown(context.Background()) })
 	srv, err := server.New(server.Deps{
 		Config: cfg, Manager: m, Matrix: o.Matrix, Store: st, Key: key, Log: log,
-		Registry: prometheus.NewRegistry(), Version: "test", Events: outbox,
+		Registry: prometheus.NewRegistry(), Version: "test", Events: outbox, Limits: o.Limits,
 	})
 	if err != nil {
 		t.Fatal(err)
