@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -41,14 +43,44 @@ func badRequest(format string, args ...any) *APIError {
 	return newError(http.StatusBadRequest, format, args...)
 }
 
-// notWorking is WAHA's 422 for a session that is not in the status a call needs.
-func notWorking(e *engines.NotWorkingError) *APIError {
+// notWorking answers a session that is not in the status a call needs: WAHA's
+// 404 for one that is not running (STOPPED), else its 422, whose message says what
+// to do about the status it is in.
+func (s *Server) notWorking(c echo.Context, e *engines.NotWorkingError) *APIError {
+	if e.Status == engines.StatusStopped {
+		return newError(http.StatusNotFound, "We didn't find a session with name '%s'.\nPlease start it first by using POST /api/sessions/%s/start request", e.Session, e.Session)
+	}
+	var hint string
+	switch {
+	case e.Status == engines.StatusFailed:
+		reason := "no reason was given"
+		if info, err := s.manager.Get(c.Request().Context(), e.Session); err == nil && info.Failure != "" {
+			reason = info.Failure
+		}
+		hint = fmt.Sprintf("It failed: %s. It restarts by itself after a while; restart it now with POST /api/sessions/%s/restart.", reason, e.Session)
+	case e.Status == engines.StatusWorking && slices.Contains(e.Expected, engines.StatusScanQRCode):
+		hint = fmt.Sprintf("It is already paired: there is nothing to scan. To pair it with another phone, log out first with POST /api/sessions/%s/logout.", e.Session)
+	case e.Status == engines.StatusScanQRCode:
+		hint = fmt.Sprintf("It is not paired yet: scan the QR code of GET /api/%s/auth/qr with WhatsApp on your phone, or pair by code with POST /api/%s/auth/request-code.", e.Session, e.Session)
+	case e.Status == engines.StatusStarting:
+		hint = "It is still starting: try again in a few seconds."
+	default:
+		hint = "Try again later or restart the session."
+	}
 	return &APIError{
 		StatusCode: http.StatusUnprocessableEntity, Error_: http.StatusText(http.StatusUnprocessableEntity),
-		Message: fmt.Sprintf("Session status is not as expected: session %q is %s, expected %v. Try again later or restart the session.",
-			e.Session, e.Status, e.Expected),
+		Message: fmt.Sprintf("Session status is not as expected: session '%s' is %s, expected %s. %s",
+			e.Session, e.Status, joinStatuses(e.Expected), hint),
 		Session: e.Session, Status: e.Status, Expected: e.Expected,
 	}
+}
+
+func joinStatuses(ss []engines.Status) string {
+	out := make([]string, len(ss))
+	for i, st := range ss {
+		out[i] = string(st)
+	}
+	return strings.Join(out, " or ")
 }
 
 // errorHandler writes every error as the envelope. Errors we did not anticipate are
@@ -84,7 +116,7 @@ func (s *Server) toAPIError(err error, c echo.Context) *APIError {
 	case errors.As(err, &apiErr):
 		return apiErr
 	case errors.As(err, &nwErr):
-		return notWorking(nwErr)
+		return s.notWorking(c, nwErr)
 	case errors.As(err, &idErr):
 		return badRequest("%s", idErr.Error())
 	case errors.As(err, &sdErr):

@@ -428,8 +428,9 @@ func (s *suite) pageAndFilter(t *testing.T) {
 	}
 }
 
-// badInput: malformed ids answer 400 naming the value, and a session that is not
-// WORKING answers 422 with its status, on every engine.
+// badInput: malformed ids answer 400 naming the value, a session that is not
+// WORKING answers 422 with its status, and one that is not running 404, on every
+// engine.
 func (s *suite) badInput(t *testing.T) {
 	g := s.gateway(t, nil)
 	p, ok := s.pair(t, g, "bad")
@@ -455,6 +456,12 @@ func (s *suite) badInput(t *testing.T) {
 	e = g.Expect(g.Do("GET", "/api/waiting/chats", nil), 422).Err(t)
 	if e["status"] != string(engines.StatusScanQRCode) || e["session"] != "waiting" {
 		t.Errorf("not WORKING: %v", e)
+	}
+	// Stopped, it is not running: WAHA's 404, which says to start it.
+	g.Expect(g.Do("POST", "/api/sessions/waiting/stop", nil), 201)
+	e = g.Expect(g.Do("GET", "/api/waiting/chats", nil), 404).Err(t)
+	if msg, _ := e["message"].(string); !strings.Contains(msg, "POST /api/sessions/waiting/start") {
+		t.Errorf("stopped session: %v", e)
 	}
 }
 
