@@ -1,6 +1,7 @@
 package engines
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"slices"
@@ -44,6 +45,18 @@ type ClientConfig struct {
 type NOWEBConfig struct {
 	MarkOnline *bool             `json:"markOnline,omitempty"`
 	Store      *NOWEBStoreConfig `json:"store,omitempty"`
+}
+
+// MarshalJSON always writes markOnline, true unless set, as WAHA's NowebConfig
+// requires it and defaults it.
+func (c NOWEBConfig) MarshalJSON() ([]byte, error) {
+	type plain NOWEBConfig
+	p := plain(c)
+	if p.MarkOnline == nil {
+		on := true
+		p.MarkOnline = &on
+	}
+	return json.Marshal(p)
 }
 
 // NOWEBStoreConfig: whether NOWEB keeps chats and messages, and how much history.

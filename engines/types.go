@@ -39,7 +39,7 @@ const (
 	StatusFailed     Status = "FAILED"
 )
 
-// MeInfo is the account a session is paired with.
+// MeInfo is the account a session is paired with (WAHA's MeInfo).
 type MeInfo struct {
 	ID       string `json:"id"`
 	PushName string `json:"pushName"`
@@ -58,6 +58,7 @@ type Chat struct {
 	Pinned                bool            `json:"pinned"`
 	Muted                 bool            `json:"isMuted"`
 	MuteExpiration        int64           `json:"muteExpiration"`
+	LastMessage           *Message        `json:"lastMessage,omitempty"` // as WAHA's WEBJS rows have it
 	Raw                   json.RawMessage `json:"_chat,omitempty"`
 }
 
@@ -105,38 +106,47 @@ func ParseAck(s string) (Ack, error) {
 	return 0, fmt.Errorf("unknown ack %q (want ERROR, PENDING, SERVER, DEVICE, READ, PLAYED or -1..4)", s)
 }
 
-// Media is a message's downloaded file.
+// Media is a message's downloaded file. A field with no value is left out, as
+// WAHA's engines leave it (its schema has no nulls here).
 type Media struct {
-	URL      *string `json:"url"`
-	Mimetype *string `json:"mimetype"`
-	Filename *string `json:"filename"`
-	Error    *string `json:"error"`
+	URL      *string     `json:"url,omitempty"`
+	Mimetype *string     `json:"mimetype,omitempty"`
+	Filename *string     `json:"filename,omitempty"`
+	Error    *MediaError `json:"error,omitempty"`
 }
 
-// ReplyTo is the message a message quotes.
+// MediaError is why a message's media could not be downloaded (WAHA's error
+// object).
+type MediaError struct {
+	Message string `json:"message"`
+}
+
+// ReplyTo is the message a message quotes (WAHA's ReplyToMessage).
 type ReplyTo struct {
-	ID          string  `json:"id,omitempty"`
+	ID          string  `json:"id"`
 	Participant string  `json:"participant,omitempty"`
-	Body        *string `json:"body"`
+	Body        *string `json:"body,omitempty"`
+	HasMedia    bool    `json:"hasMedia"`
 }
 
 // Message is WAHA's WAMessage, the same for every engine; the engine's own object
-// goes only under _data.
+// goes only under _data. Optional fields with no value are left out, never null:
+// WAHA's schema has no nulls in it.
 type Message struct {
 	ID          string          `json:"id"`
 	Timestamp   int64           `json:"timestamp"` // unix seconds
 	From        string          `json:"from"`
 	FromMe      bool            `json:"fromMe"`
 	Source      string          `json:"source"` // "api" or "app"
-	To          *string         `json:"to"`
-	Participant *string         `json:"participant"`
-	Body        *string         `json:"body"`
+	To          string          `json:"to"`
+	Participant *string         `json:"participant,omitempty"` // groups: the sender
+	Body        string          `json:"body"`                  // text or caption; "" for none
 	HasMedia    bool            `json:"hasMedia"`
-	Media       *Media          `json:"media"`
-	MediaURL    *string         `json:"mediaUrl"`
+	Media       *Media          `json:"media,omitempty"`
+	MediaURL    *string         `json:"mediaUrl,omitempty"`
 	Ack         Ack             `json:"ack"`
 	AckName     string          `json:"ackName"`
-	ReplyTo     *ReplyTo        `json:"replyTo"`
+	ReplyTo     *ReplyTo        `json:"replyTo,omitempty"`
 	Edited      bool            `json:"edited,omitempty"`
 	Data        json.RawMessage `json:"_data,omitempty"`
 }

@@ -16,15 +16,16 @@ import (
 )
 
 // sessionInfo is WAHA's SessionInfo plus our engine object and failure reason.
+// What has no value is left out: me before pairing, presence (wagate sets none),
+// failureReason unless FAILED.
 type sessionInfo struct {
 	Name          string                `json:"name"`
 	Status        engines.Status        `json:"status"`
 	Config        engines.SessionConfig `json:"config"`
-	Me            *engines.MeInfo       `json:"me"`
-	Presence      *string               `json:"presence"`
+	Me            *engines.MeInfo       `json:"me,omitempty"`
 	Timestamps    sessionTimestamps     `json:"timestamps"`
 	Engine        map[string]any        `json:"engine"`
-	FailureReason *string               `json:"failureReason"`
+	FailureReason *string               `json:"failureReason,omitempty"`
 }
 
 type sessionTimestamps struct {

@@ -225,8 +225,8 @@ func (c chatStore) MergeChat(ctx context.Context, session, from, to string) erro
 			if m.Message.From == from {
 				m.Message.From = to
 			}
-			if m.Message.To != nil && *m.Message.To == from {
-				m.Message.To = &to
+			if m.Message.To == from {
+				m.Message.To = to
 			}
 			m.Chat = to
 			nr, err := toMessageRow(session, m)

@@ -20,7 +20,7 @@ func msg(chat, id string, fromMe bool, ts int64, body string) chatstore.Message 
 	}
 	return chatstore.Message{
 		Chat: chat, ID: id, FromMe: fromMe, Timestamp: ts, Ack: ack,
-		Message: engines.Message{ID: fmt.Sprintf("%t_%s_%s", fromMe, chat, id), Timestamp: ts, FromMe: fromMe, From: chat, Body: &b},
+		Message: engines.Message{ID: fmt.Sprintf("%t_%s_%s", fromMe, chat, id), Timestamp: ts, FromMe: fromMe, From: chat, Body: b},
 	}
 }
 
@@ -55,7 +55,7 @@ func TestChatStore(t *testing.T) {
 			t.Fatalf("chats: %+v", chats)
 		}
 		got, err := cs.GetMessage(ctx, "s", "", "A1")
-		if err != nil || *got.Message.Body != "hi\x00there \uFFFD" || got.Message.AckName != "DEVICE" {
+		if err != nil || got.Message.Body != "hi\x00there \uFFFD" || got.Message.AckName != "DEVICE" {
 			t.Fatalf("A1: %+v %v", got, err)
 		}
 		// An answer from the account resets the unread count.
@@ -77,7 +77,7 @@ func TestChatStore(t *testing.T) {
 		if err != nil || len(page) != 1 || page[0].ID != "A1" {
 			t.Fatalf("page: %+v %v", page, err)
 		}
-		if e, err := cs.EditMessage(ctx, "s", a, "A2", "two!"); err != nil || *e.Message.Body != "two!" || !e.Message.Edited {
+		if e, err := cs.EditMessage(ctx, "s", a, "A2", "two!"); err != nil || e.Message.Body != "two!" || !e.Message.Edited {
 			t.Fatalf("edit: %+v %v", e, err)
 		}
 		if _, err := cs.EditMessage(ctx, "s", a, "nope", "x"); !errors.Is(err, engines.ErrNotFound) {
@@ -87,7 +87,7 @@ func TestChatStore(t *testing.T) {
 			t.Fatal(err)
 		}
 		ov, err := cs.ChatsOverview(ctx, "s", engines.OverviewQuery{Limit: 5, IDs: []engines.ChatID{chatID(a)}})
-		if err != nil || len(ov) != 1 || ov[0].LastMessage == nil || ov[0].LastMessage.ID != "A2" || *ov[0].LastMessage.Message.Body != "two!" {
+		if err != nil || len(ov) != 1 || ov[0].LastMessage == nil || ov[0].LastMessage.ID != "A2" || ov[0].LastMessage.Message.Body != "two!" {
 			t.Fatalf("overview: %+v %v", ov, err)
 		}
 		archived := true

@@ -185,7 +185,7 @@ func (c chatStore) EditMessage(ctx context.Context, session, chat, id, body stri
 		if err != nil {
 			return err
 		}
-		m.Message.Body, m.Message.Edited = &body, true
+		m.Message.Body, m.Message.Edited = body, true
 		nr, err := toMessageRow(session, m)
 		if err != nil {
 			return err

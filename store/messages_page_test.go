@@ -59,7 +59,7 @@ func TestDeepMessagePages(t *testing.T) {
 func keys(ms []chatstore.Message) string {
 	out := ""
 	for _, m := range ms {
-		out += fmt.Sprintf("%s/%s/%s ", m.Chat, m.ID, *m.Message.Body)
+		out += fmt.Sprintf("%s/%s/%s ", m.Chat, m.ID, m.Message.Body)
 	}
 	return out
 }

@@ -51,7 +51,7 @@ type envelope struct {
 	Engine      engines.Name      `json:"engine"`
 	Event       string            `json:"event"`
 	Payload     any               `json:"payload"`
-	Me          *engines.MeInfo   `json:"me"`
+	Me          *engines.MeInfo   `json:"me,omitempty"` // before pairing, none
 	Environment Environment       `json:"environment"`
 }
 

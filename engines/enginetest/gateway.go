@@ -110,7 +110,11 @@ func NewGateway(t testing.TB, o GatewayOptions) *Gateway {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { outbox.Stop(context.Background()) })
-	events := &eventLog{changed: make(chan struct{})}
+	spec, err := apidocs.NewValidator()
+	if err != nil {
+		t.Fatalf("load spec: %v", err)
+	}
+	events := &eventLog{t: t, spec: spec, env: webhooks.NewEnvironment(cfg, "test", true), changed: make(chan struct{})}
 	m := sessions.NewManager(st, o.Factories, loggingRecorder{outbox, events}, log, sessions.ManagerOptions{WorkingWait: cfg.Sessions.WorkingWait})
 	if err := m.Boot(context.Background(), false); err != nil {
 		t.Fatal(err)
@@ -122,10 +126,6 @@ func NewGateway(t testing.TB, o GatewayOptions) *Gateway {
 	})
 	if err != nil {
 		t.Fatal(err)
-	}
-	spec, err := apidocs.NewValidator()
-	if err != nil {
-		t.Fatalf("load spec: %v", err)
 	}
 	return &Gateway{t: t, events: events, Handler: srv.Handler(), Server: srv, Manager: m, Matrix: o.Matrix, Store: st, DataDir: cfg.Data.Dir, spec: spec, key: APIKey}
 }
@@ -152,8 +152,13 @@ func (r loggingRecorder) Record(ctx context.Context, change func(tx chatstore.St
 }
 
 // eventLog records every event the gateway's engines publish, payloads as JSON
-// objects, so tests can assert them whatever Go type an engine emits.
+// objects, so tests can assert them whatever Go type an engine emits. Every
+// event's envelope, as webhooks and websocket clients get it, is checked against
+// WAHA's schema for the event.
 type eventLog struct {
+	t       testing.TB
+	spec    *apidocs.Validator
+	env     webhooks.Environment
 	mu      sync.Mutex
 	events  []Event
 	changed chan struct{}
@@ -166,6 +171,11 @@ type Event struct {
 }
 
 func (l *eventLog) add(ev engines.Event) {
+	if body, err := webhooks.Envelope(ev, l.env); err != nil {
+		l.t.Errorf("%s event of session %s: %v", ev.Event, ev.Session, err)
+	} else if err := l.spec.ValidateEvent(body); err != nil {
+		l.t.Errorf("%s event of session %s does not match WAHA's schema: %v\nenvelope: %.1500s", ev.Event, ev.Session, err, body)
+	}
 	raw, _ := json.Marshal(ev.Payload)
 	var payload map[string]any
 	json.Unmarshal(raw, &payload)

@@ -47,6 +47,14 @@ type content struct {
 
 func strPtr(s string) *string { return &s }
 
+// deref is what s points to, or "".
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
 // contentOf reads text, caption, media and quoted message from a message.
 func contentOf(m *waE2E.Message) content {
 	var c content
@@ -92,7 +100,8 @@ func contentOf(m *waE2E.Message) content {
 		ctx = x.GetContextInfo()
 	}
 	if id := ctx.GetStanzaID(); id != "" {
-		c.reply = &engines.ReplyTo{ID: id, Body: contentOf(ctx.GetQuotedMessage()).body}
+		quoted := contentOf(ctx.GetQuotedMessage())
+		c.reply = &engines.ReplyTo{ID: id, Body: quoted.body, HasMedia: quoted.media != nil}
 		if p := ctx.GetParticipant(); p != "" {
 			if j, err := types.ParseJID(p); err == nil {
 				c.reply.Participant = wahaID(j)
@@ -156,14 +165,14 @@ func (e *Engine) stored(evt *events.Message, chat, participant types.JID, me str
 	m := engines.Message{
 		ID:        messageID(info.IsFromMe, chat, info.ID, participant),
 		Timestamp: info.Timestamp.Unix(), FromMe: info.IsFromMe, Source: source,
-		Body: c.body, HasMedia: c.media != nil, Ack: ack, AckName: ack.Name(), ReplyTo: c.reply,
+		Body: deref(c.body), HasMedia: c.media != nil, Ack: ack, AckName: ack.Name(), ReplyTo: c.reply,
 		Data: rawData(info, evt.Message),
 	}
 	switch {
 	case info.IsFromMe:
-		m.From, m.To = me, strPtr(chatID)
+		m.From, m.To = me, chatID
 	default:
-		m.From, m.To = chatID, strPtr(me)
+		m.From, m.To = chatID, me
 	}
 	if info.IsGroup {
 		m.From = chatID

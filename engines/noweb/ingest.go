@@ -142,7 +142,7 @@ type EditedPayload struct {
 // RevokedPayload is WAHA's message.revoked.
 type RevokedPayload struct {
 	After            engines.Message  `json:"after"`
-	Before           *engines.Message `json:"before"`
+	Before           *engines.Message `json:"before,omitempty"`
 	RevokedMessageID string           `json:"revokedMessageId"`
 }
 
@@ -153,7 +153,7 @@ func (e *Engine) onEdit(ctx context.Context, cli *whatsmeow.Client, evt *events.
 		return nil
 	}
 	m := e.stored(evt, chat, participant, me(cli), engines.AckDevice, "app").Message
-	m.Body = body
+	m.Body = *body
 	return e.recordEdit(ctx, wahaID(chat), target, m)
 }
 
@@ -162,7 +162,7 @@ func (e *Engine) onEdit(ctx context.Context, cli *whatsmeow.Client, evt *events.
 func (e *Engine) recordEdit(ctx context.Context, chat, target string, edit engines.Message) error {
 	return e.host.Record(ctx, func(tx chatstore.Store) ([]sessions.Emission, error) {
 		if e.chats != nil {
-			if _, err := tx.EditMessage(ctx, e.name, chat, target, *edit.Body); err != nil && !errors.Is(err, engines.ErrNotFound) {
+			if _, err := tx.EditMessage(ctx, e.name, chat, target, edit.Body); err != nil && !errors.Is(err, engines.ErrNotFound) {
 				return nil, err
 			}
 		}
@@ -202,11 +202,11 @@ type AckPayload struct {
 	ID          string          `json:"id"`
 	From        string          `json:"from"`
 	To          string          `json:"to"`
-	Participant *string         `json:"participant"`
+	Participant *string         `json:"participant,omitempty"` // groups: who read it
 	FromMe      bool            `json:"fromMe"`
 	Ack         engines.Ack     `json:"ack"`
 	AckName     string          `json:"ackName"`
-	Data        *events.Receipt `json:"_data"`
+	Data        *events.Receipt `json:"_data,omitempty"`
 }
 
 // receiptAck maps a receipt type to an ack as WAHA's GOWS does; false for types

@@ -32,7 +32,10 @@ func (e *Engine) withMedia(ctx context.Context, r chatstore.Message, download bo
 	if err := json.Unmarshal([]byte(r.Media), &ref); err != nil {
 		return m
 	}
-	media := &engines.Media{Mimetype: strPtr(ref.Mimetype)}
+	media := &engines.Media{}
+	if ref.Mimetype != "" {
+		media.Mimetype = strPtr(ref.Mimetype)
+	}
 	if ref.Filename != "" {
 		media.Filename = strPtr(ref.Filename)
 	}
@@ -41,7 +44,7 @@ func (e *Engine) withMedia(ctx context.Context, r chatstore.Message, download bo
 		var err error
 		if file, err = e.download(ctx, r.ID, ref); err != nil {
 			e.log.Warn("download media", "id", r.ID, "err", err)
-			media.Error = strPtr(err.Error())
+			media.Error = &engines.MediaError{Message: err.Error()}
 			m.Media = media
 			return m
 		}

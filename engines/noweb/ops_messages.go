@@ -105,7 +105,7 @@ func (e *Engine) EditMessage(ctx context.Context, chat engines.ChatID, id engine
 	}
 	// message.edited, as when the edit comes from another device or a contact.
 	ev := e.stored(own(cli, to, resp.ID, edit, resp.Timestamp), canonical(ctx, cli, to), cli.Store.ID.ToNonAD(), me(cli), engines.AckServer, "api").Message
-	ev.Body = &text
+	ev.Body = text
 	if err := e.recordEdit(ctx, chat.String(), id.ID, ev); err != nil {
 		return nil, err
 	}
@@ -117,7 +117,7 @@ func (e *Engine) EditMessage(ctx context.Context, chat engines.ChatID, id engine
 	// Not in the store: answer with what we know.
 	return &engines.Message{
 		ID: messageID(true, to, id.ID, cli.Store.ID.ToNonAD()), Timestamp: time.Now().Unix(), FromMe: true,
-		Source: "api", From: me(cli), To: strPtr(chat.String()), Body: &text, Edited: true,
+		Source: "api", From: me(cli), To: chat.String(), Body: text, Edited: true,
 		Ack: engines.AckServer, AckName: engines.AckServer.Name(),
 	}, nil
 }
@@ -184,8 +184,8 @@ func (e *Engine) SendText(ctx context.Context, req engines.SendText) (*engines.M
 			ci.Participant = proto.String(s.String())
 		}
 		if e.chats != nil {
-			if q, err := e.chats.GetMessage(ctx, e.name, req.Chat.String(), r.ID); err == nil && q.Message.Body != nil {
-				ci.QuotedMessage = &waE2E.Message{Conversation: q.Message.Body}
+			if q, err := e.chats.GetMessage(ctx, e.name, req.Chat.String(), r.ID); err == nil && q.Message.Body != "" {
+				ci.QuotedMessage = &waE2E.Message{Conversation: proto.String(q.Message.Body)}
 			}
 		}
 		msg = &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String(req.Text), ContextInfo: ci}}

@@ -62,7 +62,7 @@ func waitChat(t *testing.T, ctx context.Context, eng *Engine, id string, ok func
 func hasBody(text string) func([]engines.Message) bool {
 	return func(ms []engines.Message) bool {
 		for _, m := range ms {
-			if m.Body != nil && *m.Body == text {
+			if m.Body == text {
 				return true
 			}
 		}
@@ -138,7 +138,7 @@ func storeAndEvents(t *testing.T, d store.Dialect) {
 	}
 	h.waitEmitted(t, ctx, "message.edited", func(p any) bool {
 		ed, ok := p.(EditedPayload)
-		return ok && ed.EditedMessageID == string(id) && ed.Body != nil && *ed.Body == "live (edited)"
+		return ok && ed.EditedMessageID == string(id) && ed.Body == "live (edited)"
 	})
 	waitMessages(t, ctx, eng, chat, hasBody("live (edited)"))
 	if err := bob.Revoke(ctx, me, id); err != nil {
@@ -208,7 +208,7 @@ func TestStoreDisabled(t *testing.T) {
 	if _, err := bob.SendText(ctx, me, "hello"); err != nil {
 		t.Fatal(err)
 	}
-	h.waitEmitted(t, ctx, "message", func(p any) bool { m, ok := p.(engines.Message); return ok && m.Body != nil && *m.Body == "hello" })
+	h.waitEmitted(t, ctx, "message", func(p any) bool { m, ok := p.(engines.Message); return ok && m.Body == "hello" })
 }
 
 // TestMediaDownload: a contact's image is stored with its media locator;

@@ -139,9 +139,9 @@ func (e *Engine) syncStatus(pg browserPage) {
 // ackPayload is WAHA's message.ack payload.
 type ackPayload struct {
 	ID          string          `json:"id"`
-	From        *string         `json:"from"`
-	To          *string         `json:"to"`
-	Participant *string         `json:"participant"`
+	From        *string         `json:"from,omitempty"`
+	To          *string         `json:"to,omitempty"`
+	Participant *string         `json:"participant,omitempty"` // groups: who read it
 	FromMe      bool            `json:"fromMe"`
 	Ack         engines.Ack     `json:"ack"`
 	AckName     string          `json:"ackName"`
@@ -169,15 +169,14 @@ type editedPayload struct {
 
 func editedPayloadOf(ed EditEvent) editedPayload {
 	m := toMessage(*ed.Message)
-	body := ed.NewBody
-	m.Body = &body
+	m.Body = ed.NewBody
 	return editedPayload{Message: m, EditedMessageID: ed.EditedMessageID}
 }
 
 // revokedPayload is WAHA's message.revoked.
 type revokedPayload struct {
-	After            *engines.Message `json:"after"`
-	Before           *engines.Message `json:"before"`
+	After            *engines.Message `json:"after,omitempty"`
+	Before           *engines.Message `json:"before,omitempty"`
 	RevokedMessageID string           `json:"revokedMessageId"`
 }
 

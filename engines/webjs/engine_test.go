@@ -310,7 +310,7 @@ func TestResultsMapping(t *testing.T) {
 	}
 
 	ov, err := e.ChatsOverview(ctx, engines.OverviewQuery{})
-	if err != nil || len(ov) != 1 || ov[0].LastMessage == nil || *ov[0].LastMessage.Body != "hi" {
+	if err != nil || len(ov) != 1 || ov[0].LastMessage == nil || ov[0].LastMessage.Body != "hi" {
 		t.Fatalf("overview %+v %v", ov, err)
 	}
 
@@ -324,7 +324,7 @@ func TestResultsMapping(t *testing.T) {
 	}
 
 	sent, err := e.SendText(ctx, engines.SendText{Chat: chatID(t, "1@c.us"), Text: "hello"})
-	if err != nil || sent.Source != "api" || *sent.Body != "hello" || !sent.FromMe {
+	if err != nil || sent.Source != "api" || sent.Body != "hello" || !sent.FromMe {
 		t.Fatalf("sent %+v %v", sent, err)
 	}
 
@@ -344,12 +344,12 @@ func TestToMessage(t *testing.T) {
 		ID: "false_1@c.us_A", Timestamp: 9, From: &from, To: &to, Participant: &part, Body: "b", HasMedia: true,
 		Ack: &ack, Edited: true, ReplyTo: &ReplyTo{ID: "Q", Participant: &part, Body: "quoted"}, Raw: json.RawMessage(`{}`),
 	})
-	if got.ID != "false_1@c.us_A" || got.From != from || *got.To != to || *got.Participant != part || *got.Body != "b" ||
+	if got.ID != "false_1@c.us_A" || got.From != from || got.To != to || *got.Participant != part || got.Body != "b" ||
 		!got.HasMedia || got.Ack != engines.AckRead || got.AckName != "READ" || !got.Edited || got.Source != "app" ||
 		got.ReplyTo == nil || got.ReplyTo.ID != "Q" || got.ReplyTo.Participant != part || *got.ReplyTo.Body != "quoted" || got.Media != nil {
 		t.Fatalf("%+v", got)
 	}
-	if m := toMessage(Message{ID: "x"}); m.Ack != engines.AckPending || m.AckName != "PENDING" || m.Body == nil || m.From != "" {
+	if m := toMessage(Message{ID: "x"}); m.Ack != engines.AckPending || m.AckName != "PENDING" || m.Body != "" || m.From != "" || m.To != "" {
 		t.Fatalf("nil ack and from: %+v", m)
 	}
 }

@@ -54,7 +54,6 @@ func toSummary(s ChatSummary) engines.ChatSummary {
 // toMessage maps a message. Source is "api" or "app" as the page saw it
 // (events of own messages); messages read back from history are "app".
 func toMessage(m Message) engines.Message {
-	body := m.Body
 	from := ""
 	if m.From != nil {
 		from = *m.From
@@ -73,22 +72,25 @@ func toMessage(m Message) engines.Message {
 		From:        from,
 		FromMe:      m.FromMe,
 		Source:      source,
-		To:          m.To,
 		Participant: m.Participant,
-		Body:        &body,
+		Body:        m.Body,
 		HasMedia:    m.HasMedia,
 		Ack:         ack,
 		AckName:     ack.Name(),
 		Edited:      m.Edited,
 		Data:        m.Raw,
 	}
+	if m.To != nil {
+		out.To = *m.To
+	}
 	if m.ReplyTo != nil {
-		r := &engines.ReplyTo{ID: m.ReplyTo.ID}
+		r := &engines.ReplyTo{ID: m.ReplyTo.ID, HasMedia: m.ReplyTo.HasMedia}
 		if m.ReplyTo.Participant != nil {
 			r.Participant = *m.ReplyTo.Participant
 		}
-		qb := m.ReplyTo.Body
-		r.Body = &qb
+		if qb := m.ReplyTo.Body; qb != "" {
+			r.Body = &qb
+		}
 		out.ReplyTo = r
 	}
 	return out

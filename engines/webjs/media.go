@@ -31,8 +31,7 @@ func (e *Engine) attachMedia(ctx context.Context, pg browserPage, out *engines.M
 		media.Filename = &fn
 	}
 	if err != nil {
-		msg := err.Error()
-		media.Error = &msg
+		media.Error = &engines.MediaError{Message: err.Error()}
 		e.log.Warn("download media", "message", m.ID, "err", err)
 	} else {
 		u := e.fileURL(file)

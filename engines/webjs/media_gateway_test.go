@@ -30,7 +30,7 @@ func TestMediaThroughGateway(t *testing.T) {
 	var m engines.Message
 	g.Expect(g.Do("GET", "/api/b/chats/491520000001@c.us/messages/"+id+"?downloadMedia=true", nil), 200).JSON(t, &m)
 	raw := id[strings.LastIndex(id, "_")+1:]
-	if !m.HasMedia || m.Media == nil || m.Media.URL == nil || *m.Media.URL != "http://gw.test/api/files/b/"+raw+".jpeg" || *m.Body != "look" {
+	if !m.HasMedia || m.Media == nil || m.Media.URL == nil || *m.Media.URL != "http://gw.test/api/files/b/"+raw+".jpeg" || m.Body != "look" {
 		t.Fatalf("message %+v, media %+v", m, m.Media)
 	}
 	got, err := os.ReadFile(filepath.Join(dataDir, "media", "b", raw+".jpeg"))

@@ -77,6 +77,7 @@ type ReplyTo struct {
 	ID          string  `json:"id"`
 	Participant *string `json:"participant"`
 	Body        string  `json:"body"`
+	HasMedia    bool    `json:"hasMedia"`
 }
 
 // Media is a downloaded, decrypted attachment.

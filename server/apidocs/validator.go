@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -22,6 +23,7 @@ import (
 type Validator struct {
 	doc    *openapi3.T
 	routes []route
+	events map[string]*openapi3.Schema // event name → its envelope schema (x-webhooks)
 }
 
 // route is one path of the document, split into segments for matching.
@@ -37,11 +39,63 @@ func NewValidator() (*Validator, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &Validator{doc: doc}
+	v := &Validator{doc: doc, events: map[string]*openapi3.Schema{}}
 	for path, item := range doc.Paths.Map() {
 		v.routes = append(v.routes, route{path: path, item: item, segments: strings.Split(strings.Trim(path, "/"), "/")})
 	}
+	var hooks struct {
+		Webhooks map[string]struct {
+			Ref string `json:"$ref"`
+		} `json:"x-webhooks"`
+	}
+	if err := json.Unmarshal(specJSON, &hooks); err != nil {
+		return nil, fmt.Errorf("apidocs: read x-webhooks: %w", err)
+	}
+	for event, h := range hooks.Webhooks {
+		ref := doc.Components.Schemas[strings.TrimPrefix(h.Ref, "#/components/schemas/")]
+		if ref == nil || ref.Value == nil {
+			return nil, fmt.Errorf("apidocs: x-webhooks %s: no schema %s", event, h.Ref)
+		}
+		v.events[event] = ref.Value
+	}
 	return v, nil
+}
+
+// ValidateEvent checks an event envelope, as webhooks and websocket clients get
+// it, against the schema WAHA's spec gives its event: the envelope's fields and
+// the payload's.
+func (v *Validator) ValidateEvent(body []byte) error {
+	var env any
+	if err := json.Unmarshal(body, &env); err != nil {
+		return fmt.Errorf("event envelope is not JSON: %w", err)
+	}
+	m, _ := env.(map[string]any)
+	event, _ := m["event"].(string)
+	schema, ok := v.events[event]
+	if !ok {
+		return fmt.Errorf("event %q: no schema for it in the spec's x-webhooks", event)
+	}
+	if err := schema.VisitJSON(env, openapi3.MultiErrors()); err != nil {
+		return fmt.Errorf("event %s: %w", event, compactSchemaError(err))
+	}
+	return nil
+}
+
+// compactSchemaError shortens kin-openapi's schema errors to one line each.
+func compactSchemaError(err error) error {
+	var multi openapi3.MultiError
+	if errors.As(err, &multi) {
+		var parts []string
+		for _, e := range multi {
+			parts = append(parts, compactSchemaError(e).Error())
+		}
+		return errors.New(strings.Join(parts, "; "))
+	}
+	var se *openapi3.SchemaError
+	if errors.As(err, &se) {
+		return errors.New(schemaErrorMessage(se))
+	}
+	return err
 }
 
 // Validate checks that the response with status, header and body is one the

@@ -75,7 +75,7 @@ func Message(j, chats int) chatstore.Message {
 	body := "a message of ordinary length, say forty-odd bytes"
 	return chatstore.Message{
 		Chat: chat, ID: id, FromMe: fromMe, Timestamp: ts, Ack: ack,
-		Message: engines.Message{ID: fmt.Sprintf("%t_%s_%s", fromMe, chat, id), Timestamp: ts, FromMe: fromMe, From: chat, Body: &body},
+		Message: engines.Message{ID: fmt.Sprintf("%t_%s_%s", fromMe, chat, id), Timestamp: ts, FromMe: fromMe, From: chat, Body: body},
 	}
 }
 

@@ -143,17 +143,16 @@ func (n *Network) deliver(from, to *account, text string, replyTo *engines.Reply
 			side.acct.chats[chat] = c
 		}
 		c.ConversationTimestamp = now
-		body := text
 		m := engines.Message{
 			ID: fmt.Sprintf("%t_%s_%s", side.fromMe, chat, raw), Timestamp: now, FromMe: side.fromMe,
-			Source: "app", Body: &body, ReplyTo: replyTo,
+			Source: "app", Body: text, ReplyTo: replyTo,
 		}
 		to := side.acct.phone + "@c.us"
 		if side.fromMe {
-			m.From, m.To, m.Source = side.acct.phone+"@c.us", &chat, "api"
+			m.From, m.To, m.Source = side.acct.phone+"@c.us", chat, "api"
 			m.Ack = engines.AckServer
 		} else {
-			m.From, m.To = chat, &to
+			m.From, m.To = chat, to
 			m.Ack = engines.AckDevice
 			c.UnreadCount++
 		}
@@ -246,12 +245,12 @@ func (p *Phone) change(to, raw, event string, payload func(before engines.Messag
 // Edit changes the text of a message this phone sent.
 func (p *Phone) Edit(_ context.Context, to, raw, text string) error {
 	return p.change(to, raw, "message.edited", func(m engines.Message) any {
-		m.Body = &text
+		m.Body = text
 		return struct {
 			engines.Message
 			EditedMessageID string `json:"editedMessageId"`
 		}{m, raw}
-	}, func(ms *[]message, i int) { (*ms)[i].Body, (*ms)[i].Edited = &text, true })
+	}, func(ms *[]message, i int) { (*ms)[i].Body, (*ms)[i].Edited = text, true })
 }
 
 // Revoke deletes a message this phone sent, for everyone.
@@ -282,7 +281,7 @@ func (p *Phone) WaitText(ctx context.Context, from, text string) (string, error)
 	for {
 		p.n.mu.Lock()
 		for _, m := range p.n.accounts[p.phone].messages {
-			if !m.FromMe && m.chat == from+"@c.us" && m.Body != nil && *m.Body == text {
+			if !m.FromMe && m.chat == from+"@c.us" && m.Body == text {
 				p.n.mu.Unlock()
 				return m.raw, nil
 			}
@@ -627,7 +626,7 @@ func (e *Engine) own(id engines.MessageID, f func(a *account, m *message)) (out 
 // EditMessage edits one of the account's messages; the session sees it as
 // message.edited, as WhatsApp's own edits are.
 func (e *Engine) EditMessage(ctx context.Context, _ engines.ChatID, id engines.MessageID, text string) (*engines.Message, error) {
-	out, err := e.own(id, func(_ *account, m *message) { t := text; m.Body, m.Edited = &t, true })
+	out, err := e.own(id, func(_ *account, m *message) { m.Body, m.Edited = text, true })
 	if err == nil {
 		e.emit(ctx, "message.edited", struct {
 			engines.Message
@@ -651,7 +650,7 @@ func (e *Engine) DeleteMessage(ctx context.Context, _ engines.ChatID, id engines
 	})
 	if err == nil {
 		after := *before
-		after.Body = nil
+		after.Body = ""
 		e.emit(ctx, "message.revoked", map[string]any{"after": after, "before": before, "revokedMessageId": id.ID})
 	}
 	return err

@@ -43,6 +43,9 @@
     return raw;
   };
 
+  // Types of a quoted message that carry a file (WA's media message types).
+  const QUOTED_MEDIA = ['image', 'video', 'audio', 'ptt', 'document', 'sticker'];
+
   function isGroupWid(w) { return !!w && String(w).endsWith('@g.us'); }
 
   W.msgJSON = function (msg) {
@@ -77,7 +80,10 @@
     if (hasMedia) out.media = { mimetype: msg.mimetype || '', filename: msg.filename || '', size: msg.size || 0 };
     if (msg.quotedStanzaID) {
       const q = msg.quotedMsg || {};
-      out.replyTo = { id: String(msg.quotedStanzaID), participant: str(msg.quotedParticipant), body: q.caption || q.body || '' };
+      out.replyTo = {
+        id: String(msg.quotedStanzaID), participant: str(msg.quotedParticipant), body: q.caption || q.body || '',
+        hasMedia: !!q.directPath || QUOTED_MEDIA.includes(q.type),
+      };
     }
     if (msg.type === 'location') {
       const [name, address] = String(msg.loc || '').split('\n');

@@ -5,7 +5,8 @@
 // when the committed spec is stale.
 //
 // Every operation of the matrix is in the spec: wagate's own and the ones it
-// changes from the overlay, the others as WAHA wrote them. Each gets the matrix's
+// changes from the overlay, the others as WAHA wrote them. x-webhooks names the
+// envelope schema of every event, from WAHA's webhooks section. Each gets the matrix's
 // id, tag and support per engine (x-wagate-support), and the error envelope for
 // every status the gate and the server can answer.
 package main
@@ -162,6 +163,23 @@ func build(m *capabilities.Matrix, waha, overlay obj) (obj, error) {
 	}
 	doc["paths"] = paths
 
+	// The events: WAHA's spec (OpenAPI 3.1) has a webhooks section naming the
+	// envelope schema of each event; 3.0 has none, so the document keeps the
+	// names under x-webhooks, and the schemas with the others.
+	hooks := obj{}
+	for name, item := range sub(waha, "webhooks") {
+		schema := sub(sub(sub(sub(sub(item.(obj), "post"), "requestBody"), "content"), "application/json"), "schema")
+		ref, _ := schema["$ref"].(string)
+		if ref == "" {
+			return nil, fmt.Errorf("webhook %s of WAHA's spec has no schema reference", name)
+		}
+		hooks[name] = obj{"$ref": ref}
+	}
+	if len(hooks) == 0 {
+		return nil, fmt.Errorf("WAHA's spec has no webhooks section")
+	}
+	doc["x-webhooks"] = hooks
+
 	// Schemas: every one referenced, the overlay's where it has them, WAHA's
 	// otherwise, and what those reference in turn.
 	schemas := obj{}
@@ -178,6 +196,7 @@ func build(m *capabilities.Matrix, waha, overlay obj) (obj, error) {
 	}
 	enqueue(paths)
 	enqueue(comp)
+	enqueue(hooks)
 	for len(queue) > 0 {
 		name := queue[0]
 		queue = queue[1:]
