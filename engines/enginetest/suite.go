@@ -315,6 +315,10 @@ func (s *suite) sendAndReceive(t *testing.T) {
 	if len(chats) == 0 || chats[0].ID != p.cNum+"@c.us" || chats[0].ConversationTimestamp == 0 {
 		t.Fatalf("chats: %+v", chats)
 	}
+	// Each row carries its last message, as WAHA's WEBJS rows do.
+	if lm := chats[0].LastMessage; lm == nil || lm.ID != want || lm.Body != "hello back" {
+		t.Fatalf("chats[0].lastMessage: %+v", lm)
+	}
 	var ov []engines.ChatSummary
 	g.Expect(g.Do("GET", "/api/sr/chats/overview?ids="+p.cNum, nil), 200).JSON(t, &ov)
 	if len(ov) != 1 || ov[0].LastMessage == nil || ov[0].LastMessage.ID != want {

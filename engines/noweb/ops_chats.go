@@ -39,8 +39,33 @@ func (e *Engine) ListChats(ctx context.Context, q engines.ChatQuery) ([]engines.
 	}
 	now := time.Now().Unix()
 	out := make([]engines.Chat, len(rows))
+	var withLast []engines.ChatID
 	for i, r := range rows {
 		out[i] = r.API(now)
+		if r.LastMessageID != "" {
+			if id, err := engines.ParseChatID(r.ID); err == nil {
+				withLast = append(withLast, id)
+			}
+		}
+	}
+	if len(withLast) == 0 {
+		return out, nil
+	}
+	// Each row carries its last message, as WAHA's WEBJS rows do: one more query
+	// for the page, through the overview's lookup of last messages.
+	last, err := st.ChatsOverview(ctx, e.name, engines.OverviewQuery{IDs: withLast})
+	if err != nil {
+		return nil, fmt.Errorf("last messages of the chats: %w", err)
+	}
+	byID := make(map[string]*chatstore.Message, len(last))
+	for _, r := range last {
+		byID[r.ID] = r.LastMessage
+	}
+	for i := range out {
+		if m := byID[out[i].ID]; m != nil {
+			lm := e.withMedia(ctx, *m, false)
+			out[i].LastMessage = &lm
+		}
 	}
 	return out, nil
 }

@@ -20,7 +20,7 @@ func toChat(c Chat) engines.Chat {
 	if unread < 0 {
 		unread = 1
 	}
-	return engines.Chat{
+	out := engines.Chat{
 		ID:                    c.ID,
 		Name:                  c.Name,
 		IsGroup:               c.IsGroup,
@@ -32,6 +32,11 @@ func toChat(c Chat) engines.Chat {
 		MuteExpiration:        c.MuteExpiration,
 		Raw:                   c.Raw,
 	}
+	if c.LastMessage != nil {
+		m := toMessage(*c.LastMessage)
+		out.LastMessage = &m
+	}
+	return out
 }
 
 func toChats(cs []Chat) []engines.Chat {

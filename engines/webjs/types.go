@@ -16,6 +16,7 @@ type Chat struct {
 	IsMuted               bool            `json:"isMuted"`
 	MuteExpiration        int64           `json:"muteExpiration"` // unix seconds, -1 forever, 0 not muted
 	IsReadOnly            bool            `json:"isReadOnly"`
+	LastMessage           *Message        `json:"lastMessage,omitempty"` // in lists only
 	Raw                   json.RawMessage `json:"_chat,omitempty"`
 }
 

@@ -428,7 +428,15 @@ func page[T any](s []T, offset, limit int) []T {
 func (e *Engine) ListChats(_ context.Context, q engines.ChatQuery) (out []engines.Chat, err error) {
 	err = e.locked(func(a *account) error {
 		for _, c := range a.chats {
-			out = append(out, *c)
+			row := *c
+			for i := len(a.messages) - 1; i >= 0; i-- {
+				if a.messages[i].chat == c.ID {
+					last := a.messages[i].Message
+					row.LastMessage = &last
+					break
+				}
+			}
+			out = append(out, row)
 		}
 		sort.Slice(out, func(i, j int) bool {
 			var less bool

@@ -31,7 +31,8 @@
     return limit > 0 ? arr.slice(start, start + limit) : arr.slice(start);
   }
 
-  W.ops.listChats = ({ limit, offset, sortBy, sortOrder }) => {
+  // Each row carries its last message, as whatsapp-web.js's Chat does.
+  W.ops.listChats = async ({ limit, offset, sortBy, sortOrder }) => {
     let chats = W.S.Chat.getModelsArray();
     if (sortBy) {
       const key = SORT_KEYS[sortBy];
@@ -39,7 +40,14 @@
       const dir = sortOrder === 'asc' ? 1 : -1;
       chats = chats.map((c) => [key(c), c]).sort((a, b) => (a[0] < b[0] ? -dir : a[0] > b[0] ? dir : 0)).map((x) => x[1]);
     }
-    return page(chats, offset, limit).map(W.chatJSON);
+    const out = [];
+    for (const chat of page(chats, offset, limit)) {
+      const row = W.chatJSON(chat);
+      const last = await W.lastMsg(chat);
+      if (last) row.lastMessage = W.msgJSON(last);
+      out.push(row);
+    }
+    return out;
   };
 
   // lastMsg is the newest loaded message of a chat, falling back to the
