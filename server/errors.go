@@ -94,11 +94,7 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	if apiErr.StatusCode == http.StatusNotImplemented && apiErr.FeatureRequest != "" {
 		c.Response().Header().Set("Link", fmt.Sprintf("<%s>; rel=\"help\"", apiErr.FeatureRequest))
 	}
-	if c.Request().Method == http.MethodHead {
-		err = c.NoContent(apiErr.StatusCode)
-	} else {
-		err = c.JSON(apiErr.StatusCode, apiErr)
-	}
+	err = c.JSON(apiErr.StatusCode, apiErr) // a HEAD's body is dropped by headWriter
 	if err != nil {
 		s.log.Error("write error response", "err", err)
 	}

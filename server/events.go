@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -111,11 +112,30 @@ func (s *Server) retryDelivery(c echo.Context) error {
 	return c.JSON(http.StatusCreated, toDeliveryJSON(d))
 }
 
+// isUpgrade reports whether r asks for a websocket.
+func isUpgrade(r *http.Request) bool {
+	if !strings.EqualFold(strings.TrimSpace(r.Header.Get("Upgrade")), "websocket") {
+		return false
+	}
+	for _, v := range r.Header.Values("Connection") {
+		for _, tok := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(tok), "upgrade") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // eventStream is GET /ws: the websocket stream of event envelopes. The API key
 // was checked by the middleware, from the X-Api-Key header or the x-api-key query.
 func (s *Server) eventStream(c echo.Context) error {
 	if err := s.eventsEnabled(); err != nil {
 		return err
+	}
+	if !isUpgrade(c.Request()) {
+		c.Response().Header().Set("Upgrade", "websocket")
+		return newError(http.StatusUpgradeRequired, "GET /ws is a websocket: connect with a websocket client (Connection: Upgrade, Upgrade: websocket)")
 	}
 	q := c.QueryParams()
 	f, err := webhooks.ParseFilter(q["session"], q["events"])

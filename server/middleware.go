@@ -27,13 +27,13 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		status := c.Response().Status
 		op, _ := c.Get(ctxOperation).(string)
 		elapsed := time.Since(start)
-		s.metrics.observe(op, c.Request().Method, status, elapsed)
+		s.metrics.observe(op, method(c), status, elapsed)
 		level := slog.LevelInfo
 		if status >= 500 {
 			level = slog.LevelError
 		}
 		s.log.Log(c.Request().Context(), level, "http",
-			"request_id", requestID(c), "method", c.Request().Method, "path", c.Request().URL.Path,
+			"request_id", requestID(c), "method", method(c), "path", c.Request().URL.Path,
 			"operation", op, "status", status, "duration_ms", float64(elapsed.Microseconds())/1000,
 			"bytes", c.Response().Size)
 		return nil

@@ -112,7 +112,38 @@ func New(d Deps) (*Server, error) {
 }
 
 // Handler is the server as an http.Handler, for tests and embedding.
-func (s *Server) Handler() http.Handler { return s.echo }
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+
+// serveHTTP answers HEAD on every GET route as the GET, without the body (RFC
+// 9110 9.3.2): same status and headers, which are what the spec declares for the
+// GET. The router sees a GET; net/http keeps the HEAD.
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodHead {
+		get := r.Clone(context.WithValue(r.Context(), headKey{}, true))
+		get.Method = http.MethodGet
+		s.echo.ServeHTTP(headWriter{w}, get)
+		return
+	}
+	s.echo.ServeHTTP(w, r)
+}
+
+// headKey marks, in a request's context, a HEAD served as GET.
+type headKey struct{}
+
+// headWriter drops the body of an answer to HEAD.
+type headWriter struct{ http.ResponseWriter }
+
+func (w headWriter) Write(p []byte) (int, error) { return len(p), nil }
+
+func (w headWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// method is the request's method as the client sent it.
+func method(c echo.Context) string {
+	if head, _ := c.Request().Context().Value(headKey{}).(bool); head {
+		return http.MethodHead
+	}
+	return c.Request().Method
+}
 
 // Serve serves h (nil: the server's Handler; a caller may wrap it) on ln until
 // ctx ends, then shuts down gracefully. Every phase of a request has a timeout,

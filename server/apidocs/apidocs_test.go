@@ -144,3 +144,49 @@ func Example_operations() {
 	// POST /api/apps apps.create
 	// DELETE /api/apps/{id} apps.delete
 }
+
+// TestErrorExamples: every error response shows an example of its own (Swagger
+// UI shows the example of the response, else of the schema: one for all).
+func TestErrorExamples(t *testing.T) {
+	doc, err := loadSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{
+		"BadRequest": 400, "Unauthorized": 401, "NotFound": 404, "Conflict": 409, "PayloadTooLarge": 413,
+		"Unprocessable": 422, "InternalError": 500, "NotImplemented": 501, "EventsUnavailable": 503, "GatewayTimeout": 504,
+	}
+	seen := map[string]string{}
+	for name, ref := range doc.Components.Responses {
+		mt := ref.Value.Content.Get("application/json")
+		if mt == nil || mt.Example == nil {
+			t.Errorf("response %s has no example", name)
+			continue
+		}
+		ex, _ := mt.Example.(map[string]any)
+		if code, ok := want[name]; !ok || ex["statusCode"] != code {
+			t.Errorf("response %s: example's statusCode %v, want %v", name, ex["statusCode"], want[name])
+		}
+		msg, _ := ex["message"].(string)
+		if other, dup := seen[msg]; dup || msg == "" {
+			t.Errorf("response %s shows the message of %s: %q", name, other, msg)
+		}
+		seen[msg] = name
+		if err := mt.Schema.Value.VisitJSON(ex); err != nil {
+			t.Errorf("response %s: example does not match the error envelope: %v", name, err)
+		}
+	}
+	if s := doc.Components.Schemas["ErrorResponse"].Value; s.Properties["message"].Value.Example != nil {
+		t.Error("ErrorResponse.message has an example, which Swagger UI would show for every error")
+	}
+	// The public operations show no padlock: an empty security list of their own.
+	for _, path := range []string{"/ping", "/health"} {
+		op := doc.Paths.Find(path).Get
+		if op.Security == nil || len(*op.Security) != 0 {
+			t.Errorf("%s: security %v, want [] (public)", path, op.Security)
+		}
+	}
+	if op := doc.Paths.Find("/api/sessions").Get; op.Security != nil {
+		t.Errorf("/api/sessions overrides the document's security: %v", op.Security)
+	}
+}

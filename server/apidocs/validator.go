@@ -103,7 +103,18 @@ func compactSchemaError(err error) error {
 // type must be one of the status's media types, and a JSON (or text/plain) body must
 // match its schema. A status declared without content must come with an empty body.
 // Binary bodies (image/png) and text/html are checked for their content type only.
+//
+// A HEAD request is checked as the GET it is answered as (the document's
+// description says so): the GET's statuses and headers, and no body.
 func (v *Validator) Validate(req *http.Request, status int, header http.Header, body []byte) error {
+	head := req.Method == http.MethodHead
+	if head {
+		if len(body) > 0 {
+			return fmt.Errorf("HEAD %s answered %d with a body of %d bytes", req.URL.Path, status, len(body))
+		}
+		req = req.Clone(req.Context())
+		req.Method = http.MethodGet
+	}
 	rt, op, params, err := v.find(req)
 	if err != nil {
 		return err
@@ -124,11 +135,17 @@ func (v *Validator) Validate(req *http.Request, status int, header http.Header, 
 		AuthenticationFunc:    openapi3filter.NoopAuthenticationFunc,
 	}
 	opts.WithCustomSchemaErrorFunc(schemaErrorMessage)
-	if len(resp.Content) == 0 {
+	switch {
+	case head:
+		if ct := header.Get("Content-Type"); len(resp.Content) > 0 && resp.Content.Get(ct) == nil {
+			return fmt.Errorf("%s: content type %q not declared (declared: %s)", where, ct, strings.Join(contentTypes(resp.Content), ", "))
+		}
+		opts.ExcludeResponseBody = true
+	case len(resp.Content) == 0:
 		if len(body) > 0 {
 			return fmt.Errorf("%s: the spec declares no body, got %d bytes", where, len(body))
 		}
-	} else {
+	default:
 		ct := header.Get("Content-Type")
 		mt := resp.Content.Get(ct)
 		if mt == nil {
