@@ -133,14 +133,14 @@ func (s *Server) eventStream(c echo.Context) error {
 	if err := s.eventsEnabled(); err != nil {
 		return err
 	}
-	if !isUpgrade(c.Request()) {
-		c.Response().Header().Set("Upgrade", "websocket")
-		return newError(http.StatusUpgradeRequired, "GET /ws is a websocket: connect with a websocket client (Connection: Upgrade, Upgrade: websocket)")
-	}
 	q := c.QueryParams()
 	f, err := webhooks.ParseFilter(q["session"], q["events"])
 	if err != nil {
 		return badRequest("%s", err.Error())
+	}
+	if !isUpgrade(c.Request()) {
+		c.Response().Header().Set("Upgrade", "websocket")
+		return newError(http.StatusUpgradeRequired, "GET /ws is a websocket: connect with a websocket client (Connection: Upgrade, Upgrade: websocket)")
 	}
 	// A stream lasts as long as the client wants it: the server's read and write
 	// timeouts are for requests (the stream pings, and drops clients that lag).
