@@ -121,23 +121,100 @@ type TextSender interface {
 	SendText(ctx context.Context, req SendText) (*Message, error)
 }
 
+// NumberChecker finds out whether phone numbers are on WhatsApp.
+type NumberChecker interface {
+	// CheckNumber asks WhatsApp about phone (digits); a number not on WhatsApp is
+	// NumberExists false, not an error.
+	CheckNumber(ctx context.Context, phone string) (NumberStatus, error)
+}
+
+// ContactLister lists and finds the account's contacts.
+type ContactLister interface {
+	ListContacts(ctx context.Context, q ContactQuery) ([]Contact, error)
+	// GetContact finds a contact by either of its ids; ErrNotFound when unknown.
+	GetContact(ctx context.Context, id ChatID) (*Contact, error)
+}
+
+// ContactAbout reads a contact's "about" text.
+type ContactAbout interface {
+	// About is the contact's about text, nil when they hide it or have none.
+	About(ctx context.Context, id ChatID) (*string, error)
+}
+
+// ContactBlocker blocks and unblocks contacts.
+type ContactBlocker interface {
+	Block(ctx context.Context, id ChatID, block bool) error
+}
+
+// ContactSaver saves a contact in the account's address book.
+type ContactSaver interface {
+	SaveContact(ctx context.Context, id ChatID, firstName, lastName string) error
+}
+
+// LIDResolver maps people's LIDs to their phone numbers and back.
+type LIDResolver interface {
+	ListLIDs(ctx context.Context, limit, offset int) ([]LIDMapping, error)
+	CountLIDs(ctx context.Context) (int, error)
+	// PNForLID and LIDForPN give ErrNotFound when the other id is unknown.
+	PNForLID(ctx context.Context, lid ChatID) (LIDMapping, error)
+	LIDForPN(ctx context.Context, pn ChatID) (LIDMapping, error)
+}
+
+// PresenceSender sets the account's presence: online or offline, or a chat
+// state (typing, recording, paused) in a chat.
+type PresenceSender interface {
+	SetPresence(ctx context.Context, p Presence, chat ChatID) error
+}
+
+// PresenceWatcher follows other people's presence.
+type PresenceWatcher interface {
+	SubscribePresence(ctx context.Context, chat ChatID) error
+	// Presences lists what is known of every subscribed chat; Presence one chat's.
+	Presences(ctx context.Context) ([]ChatPresences, error)
+	Presence(ctx context.Context, chat ChatID) (ChatPresences, error)
+}
+
+// ProfileEditor reads and changes the account's own profile.
+type ProfileEditor interface {
+	Profile(ctx context.Context) (MyProfile, error)
+	SetProfileName(ctx context.Context, name string) error
+	SetProfileAbout(ctx context.Context, about string) error
+	SetProfilePicture(ctx context.Context, pic ProfilePicture) error
+	DeleteProfilePicture(ctx context.Context) error
+}
+
+// CallRejecter rejects incoming calls.
+type CallRejecter interface {
+	RejectCall(ctx context.Context, from ChatID, id string) error
+}
+
 // Interfaces maps the name of every optional interface, as the capability matrix
 // writes it, to its type.
 func Interfaces() map[string]reflect.Type {
 	return map[string]reflect.Type{
-		"Screenshotter":  reflect.TypeFor[Screenshotter](),
-		"ChatLister":     reflect.TypeFor[ChatLister](),
-		"ChatPictures":   reflect.TypeFor[ChatPictures](),
-		"ChatArchiver":   reflect.TypeFor[ChatArchiver](),
-		"ChatUnreader":   reflect.TypeFor[ChatUnreader](),
-		"ChatDeleter":    reflect.TypeFor[ChatDeleter](),
-		"ChatClearer":    reflect.TypeFor[ChatClearer](),
-		"MessageReader":  reflect.TypeFor[MessageReader](),
-		"MessageLister":  reflect.TypeFor[MessageLister](),
-		"MessageEditor":  reflect.TypeFor[MessageEditor](),
-		"MessageDeleter": reflect.TypeFor[MessageDeleter](),
-		"MessagePinner":  reflect.TypeFor[MessagePinner](),
-		"TextSender":     reflect.TypeFor[TextSender](),
+		"Screenshotter":   reflect.TypeFor[Screenshotter](),
+		"ChatLister":      reflect.TypeFor[ChatLister](),
+		"ChatPictures":    reflect.TypeFor[ChatPictures](),
+		"ChatArchiver":    reflect.TypeFor[ChatArchiver](),
+		"ChatUnreader":    reflect.TypeFor[ChatUnreader](),
+		"ChatDeleter":     reflect.TypeFor[ChatDeleter](),
+		"ChatClearer":     reflect.TypeFor[ChatClearer](),
+		"MessageReader":   reflect.TypeFor[MessageReader](),
+		"MessageLister":   reflect.TypeFor[MessageLister](),
+		"MessageEditor":   reflect.TypeFor[MessageEditor](),
+		"MessageDeleter":  reflect.TypeFor[MessageDeleter](),
+		"MessagePinner":   reflect.TypeFor[MessagePinner](),
+		"TextSender":      reflect.TypeFor[TextSender](),
+		"NumberChecker":   reflect.TypeFor[NumberChecker](),
+		"ContactLister":   reflect.TypeFor[ContactLister](),
+		"ContactAbout":    reflect.TypeFor[ContactAbout](),
+		"ContactBlocker":  reflect.TypeFor[ContactBlocker](),
+		"ContactSaver":    reflect.TypeFor[ContactSaver](),
+		"LIDResolver":     reflect.TypeFor[LIDResolver](),
+		"PresenceSender":  reflect.TypeFor[PresenceSender](),
+		"PresenceWatcher": reflect.TypeFor[PresenceWatcher](),
+		"ProfileEditor":   reflect.TypeFor[ProfileEditor](),
+		"CallRejecter":    reflect.TypeFor[CallRejecter](),
 	}
 }
 

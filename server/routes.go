@@ -63,6 +63,33 @@ func (s *Server) routes() error {
 		{"messages.sendText", s.sendText},
 		{"files.get", s.getFile},
 
+		{"contacts.getAll", s.listContacts},
+		{"contacts.get", s.contactByQuery},
+		{"contacts.getById", s.contactByPath},
+		{"contacts.checkExists", s.checkExists},
+		{"contacts.getAbout", s.contactAbout},
+		{"contacts.getProfilePicture", s.contactProfilePicture},
+		{"contacts.block", s.blockContact(true)},
+		{"contacts.unblock", s.blockContact(false)},
+		{"contacts.update", s.updateContact},
+		{"lids.getAll", s.listLIDs},
+		{"lids.getLidsCount", s.countLIDs},
+		{"lids.findPNByLid", s.pnByLID},
+		{"lids.findLIDByPhoneNumber", s.lidByPN},
+
+		{"presence.setPresence", s.setPresence},
+		{"presence.getPresenceAll", s.getPresenceAll},
+		{"presence.getPresence", s.getPresence},
+		{"presence.subscribe", s.subscribePresence},
+
+		{"profile.getMyProfile", s.getProfile},
+		{"profile.setProfileName", s.setProfileName},
+		{"profile.setProfileStatus", s.setProfileStatus},
+		{"profile.setProfilePicture", s.setProfilePicture},
+		{"profile.deleteProfilePicture", s.deleteProfilePicture},
+
+		{"calls.rejectCall", s.rejectCall},
+
 		{"webhooks.deliveries", s.listDeliveries},
 		{"webhooks.retry", s.retryDelivery},
 		{"events.websocket", s.eventStream},

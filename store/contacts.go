@@ -162,11 +162,25 @@ func (c chatStore) GetContact(ctx context.Context, session, id string) (*chatsto
 	return &k, nil
 }
 
-func (c chatStore) ListContacts(ctx context.Context, session string, limit, offset int) ([]chatstore.Contact, error) {
-	db := c.db(ctx).Where("session = ?", session).Order("id").Offset(offset)
-	if limit > 0 {
-		db = db.Limit(limit)
+func (c chatStore) ListContacts(ctx context.Context, session string, q engines.ContactQuery) ([]chatstore.Contact, error) {
+	dir := "ASC"
+	if q.SortOrder == engines.SortDesc {
+		dir = "DESC"
 	}
+	order := "id " + dir
+	if q.SortBy == engines.ContactSortName {
+		// The name a contact shows, as DisplayName picks it; nameless ones last.
+		order = "CASE WHEN name <> '' THEN name WHEN business_name <> '' THEN business_name WHEN push_name <> '' THEN push_name ELSE NULL END " +
+			dir + " NULLS LAST, id " + dir
+	}
+	db := c.db(ctx).Where("session = ?", session).Order(order).Offset(q.Offset)
+	if q.Limit > 0 {
+		db = db.Limit(q.Limit)
+	}
+	return findContacts(db, session)
+}
+
+func findContacts(db *gorm.DB, session string) ([]chatstore.Contact, error) {
 	var rows []contactRow
 	if err := db.Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list contacts of session %q: %w", session, err)
@@ -176,4 +190,20 @@ func (c chatStore) ListContacts(ctx context.Context, session string, limit, offs
 		out[i] = r.contact()
 	}
 	return out, nil
+}
+
+func (c chatStore) ListLIDs(ctx context.Context, session string, limit, offset int) ([]chatstore.Contact, error) {
+	db := c.db(ctx).Where("session = ? AND lid <> ''", session).Order("lid").Offset(offset)
+	if limit > 0 {
+		db = db.Limit(limit)
+	}
+	return findContacts(db, session)
+}
+
+func (c chatStore) CountLIDs(ctx context.Context, session string) (int, error) {
+	var n int64
+	if err := c.db(ctx).Model(&contactRow{}).Where("session = ? AND lid <> ''", session).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count lids of session %q: %w", session, err)
+	}
+	return int(n), nil
 }

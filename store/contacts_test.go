@@ -61,7 +61,7 @@ func TestContactStore(t *testing.T) {
 		if k2 := get(lid); k2 != k {
 			t.Errorf("GetContact by LID = %+v, want %+v", k2, k)
 		}
-		all, err := ks.ListContacts(ctx, "s", 0, 0)
+		all, err := ks.ListContacts(ctx, "s", engines.ContactQuery{})
 		if err != nil || len(all) != 1 {
 			t.Fatalf("ListContacts = %+v, %v; want the one merged contact", all, err)
 		}
@@ -99,8 +99,29 @@ func TestContactStore(t *testing.T) {
 		if k := get("444@lid"); k.ID != "444@c.us" || k.Name != "Dora" || k.PushName != "D" {
 			t.Errorf("folded contact = %+v", k)
 		}
-		if page, err := ks.ListContacts(ctx, "s", 2, 1); err != nil || len(page) != 2 || page[0].ID != "444@c.us" {
+		if page, err := ks.ListContacts(ctx, "s", engines.ContactQuery{Limit: 2, Offset: 1}); err != nil || len(page) != 2 || page[0].ID != "444@c.us" {
 			t.Errorf("ListContacts(2, 1) = %+v, %v", page, err)
+		}
+		ids := func(ks []chatstore.Contact) (out []string) {
+			for _, k := range ks {
+				out = append(out, k.ID)
+			}
+			return out
+		}
+		byName, err := ks.ListContacts(ctx, "s", engines.ContactQuery{SortBy: engines.ContactSortName, SortOrder: engines.SortDesc})
+		if got := ids(byName); err != nil || len(got) != 3 || got[0] != pn || got[1] != "444@c.us" || got[2] != "333@c.us" {
+			t.Errorf("ListContacts by name, desc = %v, %v; want Robert, Dora, Carol", got, err)
+		}
+		// Both ids known: the LID map, by LID.
+		lids, err := ks.ListLIDs(ctx, "s", 10, 0)
+		if err != nil || len(lids) != 2 || lids[0].LID != "444@lid" || lids[0].ID != "444@c.us" || lids[1].LID != lid || lids[1].ID != pn {
+			t.Errorf("ListLIDs = %+v, %v", lids, err)
+		}
+		if n, err := ks.CountLIDs(ctx, "s"); err != nil || n != 2 {
+			t.Errorf("CountLIDs = %d, %v; want 2", n, err)
+		}
+		if page, err := ks.ListLIDs(ctx, "s", 1, 1); err != nil || len(page) != 1 || page[0].LID != lid {
+			t.Errorf("ListLIDs(1, 1) = %+v, %v", page, err)
 		}
 		if _, err := ks.GetContact(ctx, "other", pn); !errors.Is(err, engines.ErrNotFound) {
 			t.Errorf("other session: err = %v, want ErrNotFound", err)
@@ -108,7 +129,7 @@ func TestContactStore(t *testing.T) {
 		if err := ks.DeleteSessionData(ctx, "s"); err != nil {
 			t.Fatal(err)
 		}
-		if all, _ := ks.ListContacts(ctx, "s", 0, 0); len(all) != 0 {
+		if all, _ := ks.ListContacts(ctx, "s", engines.ContactQuery{}); len(all) != 0 {
 			t.Errorf("after delete: %+v", all)
 		}
 	})

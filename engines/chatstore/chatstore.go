@@ -86,8 +86,12 @@ type Contacts interface {
 	SaveContacts(ctx context.Context, session string, contacts []Contact) error
 	// GetContact finds a contact by its id or its LID; engines.ErrNotFound when unknown.
 	GetContact(ctx context.Context, session, id string) (*Contact, error)
-	// ListContacts pages the session's contacts by id.
-	ListContacts(ctx context.Context, session string, limit, offset int) ([]Contact, error)
+	// ListContacts pages the session's contacts by id or by display name.
+	ListContacts(ctx context.Context, session string, q engines.ContactQuery) ([]Contact, error)
+	// ListLIDs pages the contacts whose phone number and LID are both known, by
+	// LID; CountLIDs counts them.
+	ListLIDs(ctx context.Context, session string, limit, offset int) ([]Contact, error)
+	CountLIDs(ctx context.Context, session string) (int, error)
 }
 
 // DisabledError: the session runs without a message store, so the operation

@@ -72,6 +72,13 @@ func RunWithMatrix(t *testing.T, h Harness, m *capabilities.Matrix) {
 	t.Run("ClearAndDeleteChat", s.clearAndDeleteChat)
 	t.Run("ChatPicture", s.chatPicture)
 	t.Run("Screenshot", s.screenshot)
+	t.Run("CheckExists", s.checkExists)
+	t.Run("ContactsAndLIDs", s.contactsAndLIDs)
+	t.Run("ContactProfile", s.contactProfile)
+	t.Run("BlockContact", s.blockContact)
+	t.Run("Presence", s.presence)
+	t.Run("Profile", s.profile)
+	t.Run("Calls", s.calls)
 	t.Run("Logout", s.logout)
 }
 
@@ -213,6 +220,9 @@ func probe(op, session, contact string) (method, path string, body any) {
 		return "POST", chat + "/unread", nil
 	case "messages.sendText":
 		return "POST", "/api/sendText", map[string]string{"session": session, "chatId": contact + "@c.us", "text": "probe"}
+	}
+	if method, path, body, ok := peopleProbe(op, session, contact); ok {
+		return method, path, body
 	}
 	panic("enginetest: no probe for operation " + op)
 }

@@ -69,7 +69,7 @@ func TestContactsFromHistory(t *testing.T) {
 		if err := eng.Logout(ctx); err != nil {
 			t.Fatalf("Logout: %v", err)
 		}
-		if all, err := ks.ListContacts(ctx, "default", 0, 0); err != nil || len(all) != 0 {
+		if all, err := ks.ListContacts(ctx, "default", engines.ContactQuery{}); err != nil || len(all) != 0 {
 			t.Errorf("contacts after logout = %+v, %v", all, err)
 		}
 	})

@@ -50,6 +50,12 @@ type Engine struct {
 	qrOnce    *sync.Once
 	me        *engines.MeInfo
 	pictures  map[string]cachedPicture // chat id → picture URL, for pictureTTL
+	// blocked is the account's blocklist by WAHA id, nil until fetched this run.
+	blocked map[string]bool
+	// presences is what the session knows of others' presence, by chat.
+	presences map[string]*chatPresence
+	// online is the presence the session last sent (offline until it says).
+	online bool
 }
 
 var _ engines.Engine = (*Engine)(nil)
@@ -92,6 +98,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	gen := e.gen
 	e.cli, e.cancel = cli, cancel
 	e.qr = ""
+	e.blocked, e.presences, e.online = nil, nil, false
 	e.qrReady = make(chan struct{})
 	e.qrOnce = &sync.Once{}
 	e.handlerID = cli.AddEventHandlerWithSuccessStatus(func(evt any) bool { return e.onEvent(gen, cli, evt) })

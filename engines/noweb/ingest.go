@@ -46,6 +46,12 @@ func (e *Engine) ingest(cli *whatsmeow.Client, evt any) error {
 		return e.onHistorySync(ctx, cli, v)
 	case *events.Archive, *events.Pin, *events.Mute, *events.MarkChatAsRead, *events.DeleteChat, *events.ClearChat:
 		return e.onAppState(ctx, cli, v)
+	case *events.Presence, *events.ChatPresence:
+		return e.onPresence(ctx, cli, v)
+	case *events.CallOffer, *events.CallAccept, *events.CallReject:
+		return e.onCall(ctx, cli, v)
+	case *events.Blocklist:
+		e.onBlocklist(ctx, cli, v)
 	}
 	return nil
 }

@@ -58,7 +58,7 @@ func (p *Phone) sendRemembered(ctx context.Context, chat string, msg *waE2E.Mess
 		to, _ := p.chatJID(chat)
 		p.remember(types.MessageInfo{
 			MessageSource: types.MessageSource{Chat: to, Sender: p.pn, IsFromMe: true},
-			ID:            id, Timestamp: time.Now(), PushName: p.name,
+			ID:            id, Timestamp: time.Now(), PushName: p.client.Store.PushName,
 		}, msg)
 	}
 	return id, err

@@ -81,6 +81,12 @@
 //	POST /simnet/api/accounts/{phone}/chats/{chat}/{action} action: archive|unarchive|pin|unpin|unread|read|delete|clear
 //	POST /simnet/api/accounts/{phone}/echo                  {enabled}
 //	GET  /simnet/api/accounts/{phone}/events[?type=a,b]     [Event] the phone saw
+//	POST /simnet/api/accounts/{phone}/presence              {online}
+//	POST /simnet/api/accounts/{phone}/chats/{chat}/state    {state: typing|recording|paused}
+//	POST /simnet/api/accounts/{phone}/profile               {name?, about?, picture? (base64 JPEG), deletePicture?}
+//	GET  /simnet/api/accounts/{phone}/peers/{peer}          PeerProfile: what the phone sees of peer
+//	POST /simnet/api/accounts/{phone}/block                 {chat, blocked}
+//	POST /simnet/api/accounts/{phone}/calls                 {to, video} → {id}: a call offer from the phone
 //
 // {phone} is the account's number (digits; "+", spaces and JIDs are
 // accepted). Chats and recipients are a number or a JID (…@c.us,

@@ -15,7 +15,10 @@ import (
 
 // Event is something a phone saw, in a JSON-friendly shape. Type is one
 // of: connected, disconnected, message, edit, revoke, protocol, receipt,
-// archive, pin, mark_read, delete_chat, clear_chat, mute, history_sync.
+// archive, pin, mark_read, delete_chat, clear_chat, mute, history_sync,
+// call_offer (Value: video), call_accept, call_reject, call_terminate,
+// presence (Value: online), chat_state (Text: composing, composingaudio,
+// paused), push_name.
 type Event struct {
 	Seq    int       `json:"seq"`
 	Type   string    `json:"type"`
@@ -29,7 +32,8 @@ type Event struct {
 	IDs         []string `json:"ids,omitempty"`
 	Text        string   `json:"text,omitempty"`
 	ReceiptType string   `json:"receiptType,omitempty"`
-	// Value is the new state for archive, pin, mark_read and mute.
+	// Value is the new state for archive, pin, mark_read and mute, whether a
+	// call is a video call, and whether a presence is online.
 	Value bool `json:"value,omitempty"`
 	// Raw is the whatsmeow event, for Go tests.
 	Raw any `json:"-"`
@@ -103,6 +107,8 @@ func (p *Phone) onEvent(evt any) {
 		p.record(Event{Type: "clear_chat", Chat: v.JID.String(), Raw: v})
 	case *events.Mute:
 		p.record(Event{Type: "mute", Chat: v.JID.String(), Value: v.Action.GetMuted(), Raw: v})
+	default:
+		p.onCall(evt)
 	}
 }
 

@@ -101,11 +101,11 @@ func (s *Server) handleIQ(c *conn, node *waBinary.Node) {
 	case "w":
 		s.reply(c, node, waBinary.Node{Tag: "props", Attrs: waBinary.Attrs{"protocol": "1", "hash": "simnet"}})
 	case "blocklist":
-		s.reply(c, node, waBinary.Node{Tag: "list"})
+		s.handleBlocklistIQ(c, node)
 	case "status":
-		s.reply(c, node)
+		s.handleStatusIQ(c, node)
 	case "w:profile:picture":
-		s.replyError(c, node, 404, "item-not-found")
+		s.handleProfilePictureIQ(c, node)
 	default:
 		c.log.Debug("simnet: unsupported iq", "xmlns", xmlns, "type", typ)
 		s.replyError(c, node, 501, "feature-not-implemented")
@@ -275,8 +275,12 @@ func (s *Server) handleUsync(c *conn, node *waBinary.Node) {
 			if want["lid"] {
 				children = append(children, waBinary.Node{Tag: "lid", Attrs: waBinary.Attrs{"val": acc.lid}})
 			}
-			if want["status"] {
-				children = append(children, waBinary.Node{Tag: "status", Content: []byte("Hey there! I am using simnet.")})
+			blocked := acc.blocks(c.dev.acc)
+			if want["status"] && !blocked {
+				children = append(children, waBinary.Node{Tag: "status", Content: []byte(acc.aboutText())})
+			}
+			if want["picture"] && acc.people.picture != nil && !blocked {
+				children = append(children, waBinary.Node{Tag: "picture", Attrs: waBinary.Attrs{"id": acc.people.picture.id}})
 			}
 		}
 		users = append(users, waBinary.Node{Tag: "user", Attrs: waBinary.Attrs{"jid": j}, Content: children})

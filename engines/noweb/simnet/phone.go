@@ -166,6 +166,10 @@ func (p *Phone) initAppState(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("simnet: store app state key: %w", err)
 	}
+	// A phone's critical_block holds its push name; companions take it from there.
+	if err := p.client.SendAppState(ctx, appstate.BuildSettingPushName(p.name)); err != nil {
+		return fmt.Errorf("simnet: seed push name: %w", err)
+	}
 	for _, name := range appstate.AllPatchNames {
 		err := p.client.SendAppState(ctx, appstate.PatchInfo{Type: name, Mutations: []appstate.MutationInfo{{
 			Index: []string{"simnet_seed"}, Version: 1,

@@ -36,7 +36,8 @@ func (s *Server) handleMessage(c *conn, node *waBinary.Node) {
 	toAcc := s.lookupAccount(to)
 	for _, t := range targets {
 		dev := s.lookupDevice(t.jid)
-		if dev == nil {
+		if dev == nil || dev.acc.blocks(sender.acc) {
+			// A blocked sender's messages are not delivered (they see one tick).
 			continue
 		}
 		from := sender.jidIn(t.jid)
@@ -133,7 +134,7 @@ func (s *Server) relayChatState(c *conn, node *waBinary.Node) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	acc := s.lookupAccount(to)
-	if acc == nil {
+	if acc == nil || acc.blocks(c.dev.acc) {
 		return
 	}
 	from := c.dev.acc.pn

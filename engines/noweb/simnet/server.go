@@ -176,6 +176,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/ws/chat", s.handleWebsocket)
 	s.registerMediaRoutes(mux)
 	s.registerControlRoutes(mux)
+	s.registerPeopleRoutes(mux)
 	return mux
 }
 

@@ -20,6 +20,7 @@ type account struct {
 	// waServerSync.SyncdPatch with the version filled in.
 	appState map[string][][]byte
 	phone    *Phone
+	people   peopleState
 }
 
 // prekey is a one-time prekey as uploaded (id is the 3-byte wire form).

@@ -147,11 +147,14 @@ func (s *Server) handleNode(c *conn, node *waBinary.Node) {
 		s.handleMessage(c, node)
 	case "receipt":
 		s.handleReceipt(c, node)
-	case "ack", "presence", "chatstate", "ib":
-		// Acks need no answer; presence and chat state are not simulated.
-		if node.Tag == "chatstate" {
-			s.relayChatState(c, node)
-		}
+	case "presence":
+		s.handlePresence(c, node)
+	case "chatstate":
+		s.relayChatState(c, node)
+	case "call":
+		s.handleCall(c, node)
+	case "ack", "ib":
+		// Acks need no answer.
 	default:
 		c.log.Debug("simnet: ignoring node", "tag", node.Tag)
 	}
