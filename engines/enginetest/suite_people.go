@@ -363,7 +363,7 @@ func (s *suite) blockContact(t *testing.T) {
 	ms := s.waitMessages(t, p, pn, func(ms []engines.Message) bool { return len(ms) > 0 })
 	for _, m := range ms {
 		if strings.HasSuffix(m.ID, "_"+whileBlocked) {
-			t.Fatalf("a message sent while blocked arrived: %+v", m)
+			t.Fatalf("a message sent while blocked arrived: %s", m.ID)
 		}
 	}
 	e := g.Expect(g.Do("POST", "/api/contacts/block", map[string]string{"session": "bl", "contactId": "123@g.us"}), 400).Err(t)

@@ -32,12 +32,15 @@ type fakewebNet struct {
 	tabs    map[string]*fakeweb.Server // session → its tab
 	linked  map[string]*fakeweb.Server // phone number → the tab it is linked to
 	account fakeweb.Account            // what every tab syncs
+	peers   map[string]fakeweb.Peer    // every account, as WhatsApp's server knows it
+	calls   map[string]*fakeweb.Server // call id → the tab it rings
 }
 
 func newFakewebNet(t *testing.T) *fakewebNet {
 	return &fakewebNet{
 		t: t, browser: browserPath(t), dataDir: t.TempDir(),
 		tabs: map[string]*fakeweb.Server{}, linked: map[string]*fakeweb.Server{},
+		peers: map[string]fakeweb.Peer{}, calls: map[string]*fakeweb.Server{},
 	}
 }
 
@@ -50,6 +53,11 @@ func (n *fakewebNet) tab(session string) (*fakeweb.Server, error) {
 	}
 	s := fakeweb.New(fastFake(fakeweb.Options{Logger: testLogger()}))
 	s.SetAccount(n.account)
+	for _, peer := range n.peers {
+		if err := s.SetPeer(context.Background(), peer); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.Start(); err != nil {
 		return nil, err
 	}
@@ -168,7 +176,7 @@ func (p fakePhone) SendText(ctx context.Context, to, text string) (string, error
 	if err != nil {
 		return "", err
 	}
-	id, err := tab.ReceiveMessage(ctx, fakeweb.IncomingMessage{ChatID: p.number + "@c.us", Body: text, NotifyName: p.name})
+	id, err := tab.ReceiveMessage(ctx, fakeweb.IncomingMessage{ChatID: p.number + "@c.us", Body: text, NotifyName: p.n.peer(p.number).PushName})
 	if err != nil {
 		return "", err
 	}
@@ -248,6 +256,9 @@ func (h webjsHarness) Factory(t *testing.T, _ *store.Store) sessions.Factory {
 }
 
 func (h webjsHarness) Account(t *testing.T, phone, name string) enginetest.Phone {
+	if err := h.n.setPeer(context.Background(), fakeweb.Peer{Phone: phone, LID: "9" + phone + "@lid", PushName: name}); err != nil {
+		t.Fatalf("register account %s: %v", phone, err)
+	}
 	return fakePhone{n: h.n, number: phone, name: name}
 }
 

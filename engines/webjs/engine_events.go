@@ -97,6 +97,16 @@ func (e *Engine) onEvent(gen int, pg browserPage, ev Event) {
 		if ev.Archive != nil {
 			e.emit(ctx, gen, "chat.archive", *ev.Archive)
 		}
+	case EventPresence:
+		if ev.Presence != nil {
+			e.emit(ctx, gen, "presence.update", *ev.Presence)
+		}
+	case EventCall:
+		if c := ev.Call; c != nil {
+			e.emit(ctx, gen, "call.received", engines.Call{
+				ID: c.ID, From: c.From, Timestamp: c.Timestamp, IsVideo: c.IsVideo, IsGroup: c.IsGroup, Data: c.Raw,
+			})
+		}
 	}
 }
 

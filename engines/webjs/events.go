@@ -1,5 +1,7 @@
 package webjs
 
+import "github.com/wagate/wagate/engines"
+
 // EventType names what happened in the page.
 type EventType string
 
@@ -21,25 +23,29 @@ const (
 	EventEdit          EventType = "edit"           // a message was edited: Edit
 	EventRevoke        EventType = "revoke"         // a message was deleted for everyone: Revoke
 	EventChatArchive   EventType = "chat_archive"   // a chat was (un)archived, by us or the phone: Archive
+	EventPresence      EventType = "presence"       // a watched person's presence or chat state changed: Presence
+	EventCall          EventType = "call"           // a call was offered to the account: Call
 )
 
 // Event is one page event; the field for its Type is set.
 type Event struct {
-	Type           EventType         `json:"type"`
-	At             int64             `json:"at"` // page clock, unix ms
-	Version        string            `json:"version,omitempty"`
-	MissingModules []string          `json:"missingModules,omitempty"`
-	State          string            `json:"state,omitempty"`
-	QR             string            `json:"qr,omitempty"`
-	Code           string            `json:"code,omitempty"`
-	Percent        *int              `json:"percent,omitempty"`
-	Reason         string            `json:"reason,omitempty"`
-	Me             *Me               `json:"me,omitempty"`
-	Message        *Message          `json:"message,omitempty"`
-	Ack            *AckEvent         `json:"ack,omitempty"`
-	Edit           *EditEvent        `json:"edit,omitempty"`
-	Revoke         *RevokeEvent      `json:"revoke,omitempty"`
-	Archive        *ChatArchiveEvent `json:"archive,omitempty"`
+	Type           EventType              `json:"type"`
+	At             int64                  `json:"at"` // page clock, unix ms
+	Version        string                 `json:"version,omitempty"`
+	MissingModules []string               `json:"missingModules,omitempty"`
+	State          string                 `json:"state,omitempty"`
+	QR             string                 `json:"qr,omitempty"`
+	Code           string                 `json:"code,omitempty"`
+	Percent        *int                   `json:"percent,omitempty"`
+	Reason         string                 `json:"reason,omitempty"`
+	Me             *Me                    `json:"me,omitempty"`
+	Message        *Message               `json:"message,omitempty"`
+	Ack            *AckEvent              `json:"ack,omitempty"`
+	Edit           *EditEvent             `json:"edit,omitempty"`
+	Revoke         *RevokeEvent           `json:"revoke,omitempty"`
+	Archive        *ChatArchiveEvent      `json:"archive,omitempty"`
+	Presence       *engines.ChatPresences `json:"presence,omitempty"`
+	Call           *CallEvent             `json:"call,omitempty"`
 }
 
 // AckEvent is WAHA's WAMessageAckBody (without _data).

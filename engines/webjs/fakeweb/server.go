@@ -34,6 +34,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -144,6 +145,7 @@ type Server struct {
 	changed chan struct{} // closed and replaced when current changes
 	nextID  int64
 	pending map[int64]chan result
+	people  peopleState
 }
 
 type media struct {
@@ -318,6 +320,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /__fakeweb/mms/{token}", s.serveMedia)
 	mux.HandleFunc("GET /__fakeweb/pp/{name}", s.servePicture)
 	mux.HandleFunc("GET /favicon.ico", s.serveFavicon)
+	s.registerPeople(mux)
 	return mux
 }
 
@@ -374,6 +377,10 @@ var fakeJPEG = []byte{0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0x
 
 func (s *Server) servePicture(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "image/jpeg")
+	if b, ok := s.storedPicture(strings.TrimSuffix(r.PathValue("name"), ".jpg")); ok {
+		_, _ = w.Write(b)
+		return
+	}
 	_, _ = w.Write(fakeJPEG)
 }
 

@@ -19,6 +19,9 @@
       'WAWebDownloadManager', 'WAWebContactProfilePicThumbBridge', 'WAWebPinInChatSchema',
       'WAWebSendPinMessageAction', 'WAWebPinMsgConstants', 'WAWebMsgReply', 'WABase64', 'WAWebUserPrefsInfoStore',
       'WAWebSignalStoreApi', 'WAWebUserPrefsMultiDevice', 'WAWebCompanionRegClientUtils', 'WAWebAltDeviceLinkingApi',
+      'WAWebQueryExistsJob', 'WAWebApiContact', 'WAWebContactGetters', 'WAWebFrontendContactGetters',
+      'WAWebBlockContactAction', 'WAWebContactStatusBridge', 'WAWebSaveContactAction', 'WAWebPresenceChatAction',
+      'WAWebChatStateBridge', 'WAWebSetPushnameConnAction', 'WAWebCallCollection', 'WAWap', 'WADeprecatedSendIq',
     ]) m[name] = req(name);
     const lost = CORE.filter((n) => missing.includes(n));
     if (lost.length) throw new Error('WhatsApp Web lacks core modules: ' + lost.join(', '));
@@ -59,6 +62,23 @@
       AdvLegacy: advLegacy,
       RegClient: m.WAWebCompanionRegClientUtils,
       AltLink: m.WAWebAltDeviceLinkingApi,
+      Contact: m.WAWebCollections.Contact,
+      Blocklist: m.WAWebCollections.Blocklist,
+      ProfilePicThumb: m.WAWebCollections.ProfilePicThumb,
+      Presence: m.WAWebCollections.Presence,
+      QueryExist: m.WAWebQueryExistsJob,
+      LidUtils: m.WAWebApiContact,
+      ContactGetters: m.WAWebContactGetters,
+      FrontendContactGetters: m.WAWebFrontendContactGetters,
+      BlockContact: m.WAWebBlockContactAction,
+      ContactStatus: m.WAWebContactStatusBridge,
+      SaveContact: m.WAWebSaveContactAction,
+      PresenceUtils: m.WAWebPresenceChatAction,
+      ChatState: m.WAWebChatStateBridge,
+      SetPushname: m.WAWebSetPushnameConnAction,
+      Calls: m.WAWebCallCollection,
+      Wap: m.WAWap,
+      SendIq: m.WADeprecatedSendIq,
     };
     return S;
   };

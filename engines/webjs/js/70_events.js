@@ -47,5 +47,6 @@
     Chat.on('change:archive', (chat, cur) => {
       W.emit('chat_archive', { archive: { id: String(chat.id), archived: !!cur, timestamp: chat.t || 0 } });
     });
+    W.attachPeopleEvents();
   };
 })();

@@ -118,6 +118,7 @@
       chats.push(chat);
     }
     FW.Chat.add(chats, { silent: true });
+    FW.applyPeople(FW.peopleSpec);
   };
 
   function findMsg(id) {
@@ -142,6 +143,10 @@
     FW.registered.add(String(isGroup ? toWid(a.author) : wid));
     const key = new MsgKey({ fromMe: false, remote: wid, id: a.id || FW.hex(32), participant: isGroup ? a.author : undefined });
     if (FW.Msg.get(key)) throw new Error('duplicate message id ' + key);
+    // The server does not deliver what a blocked user sends (they see one tick).
+    const sender = isGroup ? toWid(a.author) : wid;
+    if (FW.isBlocked(sender)) return String(key);
+    FW.learnSender(sender, a.notifyName);
     const t = a.t || FW.nowSec();
     const attrs = {
       id: key, type: 'chat', body: a.body || '', t, from: wid, to: FW.me, author: isGroup ? toWid(a.author) : undefined,

@@ -54,6 +54,7 @@
     FW.Socket.state = 'CONNECTED';
     let spec = {};
     try { spec = await (await fetch('/__fakeweb/account')).json(); } catch (e) { console.error('account sync failed', e); }
+    try { FW.peopleSpec = await (await fetch('/__fakeweb/people')).json(); } catch (e) { console.error('people sync failed', e); }
     FW.loadAccount(spec);
     FW.offlineProgress = 50;
     FW.Cmd.trigger('offline_progress_update_from_bridge');
@@ -126,6 +127,7 @@
     unstall: ({ name }) => { FW.stalls.delete(name); return true; },
     sync: async () => {
       const spec = await (await fetch('/__fakeweb/account')).json();
+      FW.peopleSpec = await (await fetch('/__fakeweb/people')).json();
       FW.loadAccount(spec);
       return FW.Chat.length;
     },
@@ -200,6 +202,7 @@
       fromMe: !!m.id.fromMe, edited: !!m.latestEditMsgKey, hasReaction: !!m.hasReaction,
     };
   }
+  Object.assign(hooks, FW.peopleHooks);
   window.__fakeweb = hooks;
 
   function control() {

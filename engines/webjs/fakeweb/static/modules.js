@@ -24,6 +24,13 @@
   function defCallable(name, value) {
     window.__d(name, [], function (g, r, i, n, module) { module.exports = value; }, 1);
   }
+  FW.def = def;
+  FW.statusError = (code) => {
+    const err = new Error('server status code ' + code);
+    err.name = 'ServerStatusCodeError';
+    err.statusCode = code;
+    return err;
+  };
   const chatOf = (x) => FW.Chat.get(x && x.id ? x.id : x);
   const requireChat = (chat) => {
     if (!chat || !FW.Chat.get(chat.id)) throw new Error('chat not found');
@@ -33,7 +40,7 @@
   // --- collections, sockets, ids ---
   def('WAWebCollections', {
     Chat: FW.Chat, Msg: FW.Msg, Contact: FW.Contact, GroupMetadata: FW.GroupMetadata,
-    ProfilePicThumb: FW.ProfilePicThumb, Blocklist: FW.Blocklist, Reactions: FW.Reactions,
+    ProfilePicThumb: FW.ProfilePicThumb, Blocklist: FW.Blocklist, Reactions: FW.Reactions, Presence: FW.Presence,
   });
   // Calls have had a module of their own since 2026-04: the collection itself.
   defCallable('WAWebCallCollection', FW.Call);
@@ -170,15 +177,45 @@
       return models;
     },
   });
+  const statusError = (code) => {
+    const err = new Error('server status code ' + code);
+    err.name = 'ServerStatusCodeError';
+    err.statusCode = code;
+    return err;
+  };
+  const isMine = (wid) => String(wid) === String(FW.me) || String(wid) === String(FW.meLid);
+  const JPEG_URL = 'data:image/jpeg;base64,';
   def('WAWebContactProfilePicThumbBridge', {
     requestProfilePicFromServer: async (arg) => {
       const wid = toWid(arg && arg.id ? arg.id : arg);
       const chat = FW.Chat.get(wid);
       if (chat && chat.__x._picture) return { eurl: location.origin + '/__fakeweb/pp/' + wid.user + '.jpg', tag: '1', token: 't', stale: false };
-      const err = new Error('server status code 404');
-      err.name = 'ServerStatusCodeError';
-      err.statusCode = 404;
-      throw err;
+      const url = FW.pictureOf(wid);
+      if (url) return { eurl: url, tag: url.split('/').pop(), token: 't', stale: false };
+      throw statusError(404);
+    },
+    // sendSetPicture uploads the own picture: a 96 px thumbnail and the 640 px
+    // picture as JPEG data URLs (what wwebjs' cropAndResizeImage makes).
+    sendSetPicture: async (wid, thumbURL, picURL) => {
+      if (!isMine(toWid(wid))) throw statusError(401);
+      if (!String(thumbURL).startsWith(JPEG_URL) || !String(picURL).startsWith(JPEG_URL)) throw statusError(406);
+      const body = JSON.stringify({ picture: String(picURL).slice(JPEG_URL.length), thumbnail: String(thumbURL).slice(JPEG_URL.length) });
+      const res = await fetch('/__fakeweb/own/picture', { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body });
+      if (!res.ok) throw statusError(res.status);
+      const { id } = await res.json();
+      FW.own.picture = id;
+      const thumb = FW.ProfilePicThumb.get(toWid(wid));
+      if (thumb) thumb.set({ eurl: FW.pictureOf(wid), img: FW.pictureOf(wid) });
+      return { status: 200, eurl: FW.pictureOf(wid), tag: id };
+    },
+    requestDeletePicture: async (wid) => {
+      if (!isMine(toWid(wid))) throw statusError(401);
+      const res = await fetch('/__fakeweb/own/picture', { method: 'DELETE' });
+      if (!res.ok) throw statusError(res.status);
+      FW.own.picture = null;
+      const thumb = FW.ProfilePicThumb.get(toWid(wid));
+      if (thumb) thumb.set({ eurl: undefined, img: undefined });
+      return { status: 200 };
     },
   });
 
@@ -383,6 +420,9 @@
       const w = toWid(wid);
       if (!w.isUser()) throw new Error('not a user wid: ' + w);
       if (!FW.registered.has(String(w))) return null;
+      // The answer carries the user's LID, which the page keeps from then on.
+      const peer = FW.peerOf(w);
+      if (peer && peer.lid) FW.mapLid(peer.pn, peer.lid);
       const lid = FW.alternateWid(w);
       return { wid: w.isLid() ? (lid || w) : w, lid: w.isLid() ? w : lid, biz: false, disappearingMode: { duration: 0 } };
     },
