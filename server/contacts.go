@@ -201,7 +201,8 @@ func (s *Server) blockContact(block bool) echo.HandlerFunc {
 }
 
 func (s *Server) updateContact(c echo.Context) error {
-	raw, err := pathParam(c, "chatId")
+	// WAHA names it chatId; the route shares its segment with GET's {id}.
+	raw, err := pathParam(c, "id")
 	if err != nil {
 		return err
 	}

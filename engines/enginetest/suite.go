@@ -79,6 +79,7 @@ func RunWithMatrix(t *testing.T, h Harness, m *capabilities.Matrix) {
 	t.Run("Presence", s.presence)
 	t.Run("Profile", s.profile)
 	t.Run("Calls", s.calls)
+	t.Run("SaveContact", s.saveContact)
 	t.Run("Logout", s.logout)
 }
 

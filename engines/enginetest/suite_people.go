@@ -43,6 +43,9 @@ type PeoplePhone interface {
 	Call(ctx context.Context, to string, video bool) (string, error)
 	// WaitCallRejected waits until the call this phone placed was rejected.
 	WaitCallRejected(ctx context.Context, id string) error
+	// WaitContactName waits until this account's address book (on its phone)
+	// has the person with phone number number under name.
+	WaitContactName(ctx context.Context, number, name string) error
 }
 
 // ProfileChange is a change of an account's own profile.
@@ -541,6 +544,46 @@ func (s *suite) calls(t *testing.T) {
 		e := g.Expect(g.Do("POST", "/api/call/calls/reject", c.body), 400).Err(t)
 		if msg, _ := e["message"].(string); !strings.Contains(msg, c.mentions) {
 			t.Errorf("reject %v: message %q does not mention %q", c.body, msg, c.mentions)
+		}
+	}
+}
+
+// saveContact: a contact saved through the API is in the account's address
+// book, on its phone too, and the contact info says so.
+func (s *suite) saveContact(t *testing.T) {
+	g := s.gateway(t, nil)
+	p, ok := s.pair(t, g, "sc")
+	if !ok || !s.supports(t, p, "messages.sendText", "chats.messages", "contacts.update", "contacts.getById") {
+		return
+	}
+	me, _ := s.people(t, p)
+	s.converse(t, p)
+	pn := p.cNum + "@c.us"
+	var res map[string]bool
+	g.Expect(g.Do("PUT", "/api/sc/contacts/"+pn, map[string]string{"firstName": "Carla", "lastName": "Contact"}), 200).JSON(t, &res)
+	if !res["success"] {
+		t.Fatalf("save contact: %v", res)
+	}
+	var k engines.Contact
+	g.Expect(g.Do("GET", "/api/sc/contacts/"+pn, nil), 200).JSON(t, &k)
+	if k.Name == nil || *k.Name != "Carla Contact" || k.ShortName == nil || *k.ShortName != "Carla" || !k.IsMyContact {
+		t.Fatalf("the saved contact: %+v", k)
+	}
+	if err := me.WaitContactName(ctx(t, stepWithin), p.cNum, "Carla Contact"); err != nil {
+		t.Fatalf("the account's phone does not have the contact: %v", err)
+	}
+	for _, c := range []struct {
+		path     string
+		body     map[string]string
+		mentions string
+	}{
+		{"/api/sc/contacts/" + pn, map[string]string{"lastName": "Only"}, "firstName"},
+		{"/api/sc/contacts/123@g.us", map[string]string{"firstName": "G"}, "chatId"},
+		{"/api/sc/contacts/12ab", map[string]string{"firstName": "X"}, "chatId"},
+	} {
+		e := g.Expect(g.Do("PUT", c.path, c.body), 400).Err(t)
+		if msg, _ := e["message"].(string); !strings.Contains(msg, c.mentions) {
+			t.Errorf("PUT %s %v: message %q does not mention %q", c.path, c.body, msg, c.mentions)
 		}
 	}
 }

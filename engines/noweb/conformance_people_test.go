@@ -58,3 +58,10 @@ func (s simnetPhone) WaitCallRejected(ctx context.Context, id string) error {
 	_, err := s.p.WaitFor(ctx, func(e simnet.Event) bool { return e.Type == "call_reject" && e.ID == id })
 	return err
 }
+
+func (s simnetPhone) WaitContactName(ctx context.Context, number, name string) error {
+	_, err := s.p.WaitFor(ctx, func(e simnet.Event) bool {
+		return e.Type == "contact" && e.Text == name && strings.HasPrefix(e.Chat, number+"@")
+	})
+	return err
+}

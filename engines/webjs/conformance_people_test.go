@@ -164,3 +164,26 @@ func (p fakePhone) WaitCallRejected(ctx context.Context, id string) error {
 		}
 	}
 }
+
+// WaitContactName: the tab this phone is linked to has the contact saved.
+func (p fakePhone) WaitContactName(ctx context.Context, number, name string) error {
+	tab, err := p.n.tabOf(p.number)
+	if err != nil {
+		return err
+	}
+	for {
+		ks, err := tab.Contacts(ctx)
+		if err == nil {
+			for _, k := range ks {
+				if k.ID == number+"@c.us" && k.Name == name && k.Type == "in" {
+					return nil
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s's address book never had %s as %q: %w", p.number, number, name, errors.Join(ctx.Err(), err))
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}

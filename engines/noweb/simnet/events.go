@@ -18,7 +18,7 @@ import (
 // archive, pin, mark_read, delete_chat, clear_chat, mute, history_sync,
 // call_offer (Value: video), call_accept, call_reject, call_terminate,
 // presence (Value: online), chat_state (Text: composing, composingaudio,
-// paused), push_name.
+// paused), push_name, contact (Text: the full name saved).
 type Event struct {
 	Seq    int       `json:"seq"`
 	Type   string    `json:"type"`

@@ -190,6 +190,8 @@ func (p *Phone) onCall(evt any) {
 		p.record(Event{Type: "presence", Chat: v.From.String(), Value: !v.Unavailable, Raw: v})
 	case *events.ChatPresence:
 		p.record(Event{Type: "chat_state", Chat: v.Chat.String(), Sender: v.Sender.String(), Text: string(v.State) + string(v.Media), Raw: v})
+	case *events.Contact:
+		p.record(Event{Type: "contact", Chat: v.JID.String(), Text: v.Action.GetFullName(), Raw: v})
 	case *events.PushName:
 		p.record(Event{Type: "push_name", Chat: v.JID.String(), Text: v.NewPushName, Raw: v})
 	}

@@ -20,7 +20,7 @@
       'WAWebSendPinMessageAction', 'WAWebPinMsgConstants', 'WAWebMsgReply', 'WABase64', 'WAWebUserPrefsInfoStore',
       'WAWebSignalStoreApi', 'WAWebUserPrefsMultiDevice', 'WAWebCompanionRegClientUtils', 'WAWebAltDeviceLinkingApi',
       'WAWebQueryExistsJob', 'WAWebApiContact', 'WAWebContactGetters', 'WAWebFrontendContactGetters',
-      'WAWebBlockContactAction', 'WAWebContactStatusBridge', 'WAWebSaveContactAction', 'WAWebPresenceChatAction',
+      'WAWebBlockContactAction', 'WAWebBlockContactUtils', 'WAWebContactStatusBridge', 'WAWebSaveContactAction', 'WAWebPresenceChatAction',
       'WAWebChatStateBridge', 'WAWebSetPushnameConnAction', 'WAWebCallCollection', 'WAWap', 'WADeprecatedSendIq',
     ]) m[name] = req(name);
     const lost = CORE.filter((n) => missing.includes(n));
@@ -71,6 +71,7 @@
       ContactGetters: m.WAWebContactGetters,
       FrontendContactGetters: m.WAWebFrontendContactGetters,
       BlockContact: m.WAWebBlockContactAction,
+      BlockUtils: m.WAWebBlockContactUtils,
       ContactStatus: m.WAWebContactStatusBridge,
       SaveContact: m.WAWebSaveContactAction,
       PresenceUtils: m.WAWebPresenceChatAction,

@@ -109,16 +109,15 @@
     return r && typeof r.status === 'string' && r.status !== '' ? r.status : null;
   };
 
+  // block: the contact WA's block menu would use, then the action (wwebjs
+  // 1.34.7's Contact.block/unblock).
   W.ops.block = async ({ id, block }) => {
     const wid = W.userWid(id);
+    const contact = await W.S.Contact.find(wid);
+    const resolved = W.need(W.S.BlockUtils, 'WAWebBlockContactUtils').getContactToBlockOnlyUseIfNoAssociatedChat(contact, 'ChatListBlock');
     const action = W.need(W.S.BlockContact, 'WAWebBlockContactAction');
-    if (block) {
-      const chat = W.S.Chat.get(wid) || { id: wid };
-      await action.blockContact({ contact: chat });
-    } else {
-      const contact = W.S.Contact.get(wid) || (await W.S.Contact.find(wid));
-      await action.unblockContact(contact);
-    }
+    if (block) await action.blockContact({ contact: resolved });
+    else await action.unblockContact(resolved);
     return true;
   };
 

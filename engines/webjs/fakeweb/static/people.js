@@ -1,6 +1,6 @@
 // The people modules whatsapp-web.js calls that modules.js does not have:
-// abouts (WAWebContactStatusBridge), blocking (WAWebBlockContactAction, the
-// Blocklist by LID), the address book (WAWebSaveContactAction), the push name
+// abouts (WAWebContactStatusBridge), blocking (WAWebBlockContactUtils,
+// WAWebBlockContactAction, the Blocklist by LID), the address book (WAWebSaveContactAction), the push name
 // (WAWebSetPushnameConnAction) and stanzas (WAWap, WADeprecatedSendIq: the
 // call reject). The server side of each is the Go server (own profile,
 // pictures) or the account's state here (FW.peers). Also the test hooks that
@@ -59,6 +59,16 @@
       const w = toWid(contact.id);
       const alt = FW.alternateWid(w);
       FW.Blocklist.remove([String(w)].concat(alt ? [String(alt)] : []));
+    },
+  });
+
+  // The contact the block menu acts on: the contact itself when it has no
+  // chat of its own to resolve it through.
+  def('WAWebBlockContactUtils', {
+    getContactToBlockOnlyUseIfNoAssociatedChat: (contact, entryPoint) => {
+      if (!contact || !contact.id) throw new TypeError("Cannot read properties of undefined (reading 'id')");
+      if (typeof entryPoint !== 'string') throw new TypeError('entry point required');
+      return contact;
     },
   });
 

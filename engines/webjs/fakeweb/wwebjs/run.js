@@ -170,6 +170,9 @@ const client = new Client({
   puppeteer: { executablePath: CHROMIUM, headless: true, args },
 });
 for (const [name, fn] of Object.entries(EVENT_ARGS)) client.on(name, (...a) => record(name, fn(...a)));
+// The Call objects, to reject one later.
+const calls = new Map();
+client.on('call', (c) => calls.set(c.id, c));
 
 const t0 = () => process.hrtime.bigint();
 const ms = (start) => Number(process.hrtime.bigint() - start) / 1e6;
@@ -296,6 +299,34 @@ const fidelity = [
   ['typing', async ({ chatId }) => {
     const chat = await client.getChatById(chatId);
     return await chat.sendStateTyping();
+  }],
+  ['block', async ({ id }) => {
+    const contact = await client.getContactById(id);
+    const returned = await contact.block();
+    return { returned, isBlocked: (await client.getContactById(id)).isBlocked };
+  }],
+  ['unblock', async ({ id }) => {
+    const contact = await client.getContactById(id);
+    const returned = await contact.unblock();
+    return { returned, isBlocked: (await client.getContactById(id)).isBlocked };
+  }],
+  ['saveContact', async ({ phone, firstName, lastName }) => {
+    await client.saveOrEditAddressbookContact(phone, firstName, lastName, true);
+    return contactJSON(await client.getContactById(phone + '@c.us'));
+  }],
+  ['about', async ({ id }) => ({ about: await (await client.getContactById(id)).getAbout() })],
+  ['profilePicUrl', async ({ id }) => ({ url: (await client.getProfilePicUrl(id)) || null })],
+  ['setStatus', async ({ status }) => { await client.setStatus(status); return true; }],
+  ['setDisplayName', async ({ name }) => ({ set: await client.setDisplayName(name) })],
+  ['setProfilePicture', async ({ mimetype, data }) => {
+    const { MessageMedia } = require('whatsapp-web.js');
+    return { set: await client.setProfilePicture(new MessageMedia(mimetype, data)) };
+  }],
+  ['deleteProfilePicture', async () => ({ deleted: await client.deleteProfilePicture() })],
+  ['rejectCall', async ({ id }) => {
+    await waitEvent('call', (e) => e.args[0].id === id);
+    await calls.get(id).reject();
+    return true;
   }],
 ];
 

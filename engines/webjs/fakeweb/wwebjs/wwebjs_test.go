@@ -1,9 +1,19 @@
 package wwebjs
 
 import (
+	"bytes"
 	"context"
+	"crypto/tls"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -474,6 +484,99 @@ func TestStockWhatsAppWebJS(t *testing.T) {
 		t.Fatalf("fakeweb chat states: %+v, %v", states, err)
 	}
 
+	// --- people: block and unblock, a contact's about and picture, the own
+	// status, name and picture, rejecting a call; each checked on fakeweb ---
+	target := chatN(4)
+	for _, c := range []struct {
+		step string
+		want bool
+	}{{"block", true}, {"unblock", false}} {
+		next(map[string]any{"id": target})
+		var bl struct {
+			Returned  bool `json:"returned"`
+			IsBlocked bool `json:"isBlocked"`
+		}
+		step(c.step, &bl)
+		ks, err := fw.Contacts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(ks, func(k fakeweb.ContactState) bool { return k.ID == target })
+		if !bl.Returned || bl.IsBlocked != c.want || i < 0 || ks[i].Blocked != c.want {
+			t.Fatalf("%s: wwebjs %+v, fakeweb %+v", c.step, bl, ks[i])
+		}
+	}
+	next(map[string]any{"phone": "15550000003", "firstName": "Paula", "lastName": "Three"})
+	var saved wContact
+	step("saveContact", &saved)
+	ks, err := fw.Contacts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := slices.IndexFunc(ks, func(k fakeweb.ContactState) bool { return k.ID == "15550000003@c.us" }); i < 0 || ks[i].Name != "Paula Three" || ks[i].Type != "in" || saved.Name != "Paula Three" || !saved.IsMyContact {
+		t.Fatalf("saveOrEditAddressbookContact: wwebjs %+v, fakeweb %+v", saved, ks)
+	}
+	about, pic := "At the beach", testJPEG(t, 640)
+	if err := fw.SetPeer(ctx, fakeweb.Peer{Phone: strings.TrimSuffix(target, "@c.us"), LID: "200000000000004@lid", PushName: "C5", About: &about, Picture: pic}); err != nil {
+		t.Fatal(err)
+	}
+	next(map[string]any{"id": target})
+	var ab struct {
+		About *string `json:"about"`
+	}
+	step("about", &ab)
+	if ab.About == nil || *ab.About != about {
+		t.Fatalf("getAbout = %v, want %q", ab.About, about)
+	}
+	next(map[string]any{"id": target})
+	var pp struct {
+		URL *string `json:"url"`
+	}
+	step("profilePicUrl", &pp)
+	if pp.URL == nil {
+		t.Fatal("getProfilePicUrl: none, but the contact has a picture")
+	}
+	if got := fetch(t, *pp.URL, fw.TLSAddr()); !bytes.Equal(got, pic) {
+		t.Fatalf("getProfilePicUrl %s serves %d bytes, not the contact's picture", *pp.URL, len(got))
+	}
+	next(map[string]any{"status": "Testing on fakeweb"})
+	step("setStatus", nil)
+	if own := fw.Own(); own.About == nil || *own.About != "Testing on fakeweb" {
+		t.Fatalf("fakeweb's own about after setStatus: %v", own.About)
+	}
+	next(map[string]any{"name": "Stock wwebjs"})
+	var set struct {
+		Set bool `json:"set"`
+	}
+	step("setDisplayName", &set)
+	if own := fw.Own(); !set.Set || own.PushName != "Stock wwebjs" {
+		t.Fatalf("setDisplayName = %v; fakeweb's own push name %q", set.Set, own.PushName)
+	}
+	next(map[string]any{"mimetype": "image/png", "data": base64.StdEncoding.EncodeToString(testPNG(t, 900, 500))})
+	step("setProfilePicture", &set)
+	own := fw.Own()
+	if !set.Set || jpegSide(t, own.Picture) != 640 || jpegSide(t, own.Thumbnail) != 96 {
+		t.Fatalf("setProfilePicture = %v; fakeweb has a %d px picture, %d px thumbnail", set.Set, jpegSide(t, own.Picture), jpegSide(t, own.Thumbnail))
+	}
+	next(nil)
+	var unpic struct {
+		Deleted bool `json:"deleted"`
+	}
+	step("deleteProfilePicture", &unpic)
+	if !unpic.Deleted || fw.Own().Picture != nil {
+		t.Fatalf("deleteProfilePicture = %v; fakeweb still has the picture: %v", unpic.Deleted, fw.Own().Picture != nil)
+	}
+	callID, err = fw.IncomingCall(ctx, chatB, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next(map[string]any{"id": callID})
+	step("rejectCall", nil)
+	rejected, err := fw.RejectedCalls(ctx)
+	if err != nil || !slices.ContainsFunc(rejected, func(c fakeweb.RejectedCall) bool { return c.ID == callID && c.To == chatB }) {
+		t.Fatalf("fakeweb's rejected calls: %+v, %v (want %s from %s)", rejected, err, callID, chatB)
+	}
+
 	// --- the end: nothing failed in the page or in node ---
 	next(nil)
 	done, err := r.Wait(ctx)
@@ -486,4 +589,67 @@ func TestStockWhatsAppWebJS(t *testing.T) {
 	if errs := r.Errors(); len(errs) > 0 {
 		t.Fatalf("page errors:\n%s", strings.Join(errs, "\n"))
 	}
+}
+
+// testJPEG is a side×side JPEG.
+func testJPEG(t *testing.T, side int) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, side, side))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i)
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// testPNG is a w×h PNG.
+func testPNG(t *testing.T, w, h int) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			img.Set(x, y, color.RGBA{uint8(x), uint8(y), 128, 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// jpegSide is the side of a square JPEG, 0 for anything else.
+func jpegSide(t *testing.T, b []byte) int {
+	t.Helper()
+	cfg, err := jpeg.DecodeConfig(bytes.NewReader(b))
+	if err != nil || cfg.Width != cfg.Height {
+		return 0
+	}
+	return cfg.Width
+}
+
+// fetch gets a URL the page was given, from fakeweb's TLS listener at addr
+// (the page's web.whatsapp.com), never resolving the host name.
+func fetch(t *testing.T, raw, addr string) []byte {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Host = addr
+	// fakeweb's TLS certificate is its own; the page fetched over it too.
+	cli := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	res, err := cli.Get(u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %v", u, res.StatusCode, err)
+	}
+	return b
 }
