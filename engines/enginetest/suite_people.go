@@ -10,6 +10,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -493,6 +494,21 @@ func (s *suite) profile(t *testing.T) {
 	if seen, err := contact.Peer(ctx(t, stepWithin), p.meNum); err != nil || seen.HasPicture {
 		t.Fatalf("the contact still sees a picture: %+v, %v", seen, err)
 	}
+	// A picture by URL (a server on loopback plays the image host).
+	images := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/me.png" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "image/png")
+		w.Write(testPNG(300, 300))
+	}))
+	t.Cleanup(images.Close)
+	g.Expect(g.Do("PUT", "/api/pf2/profile/picture", map[string]any{"file": map[string]string{"mimetype": "image/png", "url": images.URL + "/me.png"}}), 200)
+	waitFor(t, "the contact seeing the picture set by URL", func() bool {
+		seen, err := contact.Peer(ctx(t, stepWithin), p.meNum)
+		return err == nil && seen.HasPicture
+	})
 
 	for _, c := range []struct {
 		method, path string
@@ -503,6 +519,8 @@ func (s *suite) profile(t *testing.T) {
 		{"PUT", "/api/pf2/profile/picture", map[string]any{"file": map[string]string{"mimetype": "application/pdf", "data": png}}, "mimetype"},
 		{"PUT", "/api/pf2/profile/picture", map[string]any{"file": map[string]string{"mimetype": "image/png", "data": "%%%"}}, "file.data"},
 		{"PUT", "/api/pf2/profile/picture", map[string]any{}, "file"},
+		{"PUT", "/api/pf2/profile/picture", map[string]any{"file": map[string]string{"mimetype": "image/png", "url": images.URL + "/gone.png"}}, "file.url"},
+		{"PUT", "/api/pf2/profile/picture", map[string]any{"file": map[string]string{"mimetype": "image/png", "url": "ftp://example.com/x.png"}}, "file.url"},
 		{"PUT", "/api/pf2/profile/name", map[string]string{"name": " "}, "name"},
 		{"PUT", "/api/pf2/profile/name", map[string]string{"name": strings.Repeat("n", 26)}, "name"},
 	} {

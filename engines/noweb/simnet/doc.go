@@ -103,4 +103,20 @@
 // companion's first fetch leaves it at a version above 0 and later changes
 // are not swallowed as a full sync. Every IQ is answered; unknown ones get
 // a 501 error so nothing waits for whatsmeow's 75 s timeout.
+//
+// People: usync answers existence (contact), LIDs, device lists, about
+// (status; "Hey there! I am using WhatsApp." until set with a status IQ)
+// and picture ids; w:profile:picture gets a user's picture (served at
+// /simnet-pp/…) and sets or removes the sender's own (JPEG only, 406
+// otherwise). A blocklist IQ lists or changes the sender's blocklist and
+// tells the account's other devices (account_sync); a blocked account's
+// messages, chat states, presence, picture, about and call offers do not
+// reach the blocker (its messages are still acked: one tick). A presence
+// stanza sets the account's online state and push name (signed on its later
+// messages as notify) and goes to the devices subscribed to it; a
+// subscription is answered with the current presence at once. Call stanzas
+// (offer, accept, reject, terminate) go to the connected devices of the
+// callee, answers also to the sender's other devices, and are acked; a phone
+// places a call offer with Phone.Call. Each phone's critical_block starts
+// with its push name.
 package simnet
