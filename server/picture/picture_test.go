@@ -64,3 +64,23 @@ func TestPrepareRefusesWhatIsNotAnImage(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkPrepare: a 12-megapixel photo (as phones take them) to the picture
+// and thumbnail.
+func BenchmarkPrepare(b *testing.B) {
+	src := image.NewRGBA(image.Rect(0, 0, 4000, 3000))
+	for i := range src.Pix {
+		src.Pix[i] = byte(i * 7)
+	}
+	var in bytes.Buffer
+	if err := jpeg.Encode(&in, src, &jpeg.Options{Quality: 85}); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(in.Len()))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := Prepare(in.Bytes()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
