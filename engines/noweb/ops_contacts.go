@@ -389,7 +389,7 @@ func (e *Engine) PNForLID(ctx context.Context, lid engines.ChatID) (engines.LIDM
 		return engines.LIDMapping{}, err
 	}
 	if pn.IsEmpty() {
-		return engines.LIDMapping{}, fmt.Errorf("the phone number of %s is not known: %w", lid, engines.ErrNotFound)
+		return engines.LIDMapping{}, fmt.Errorf("not known to this session (WhatsApp tells it with the person's messages): %w", engines.ErrNotFound)
 	}
 	s := wahaID(pn)
 	return engines.LIDMapping{LID: lid.String(), PN: &s}, nil
@@ -410,7 +410,7 @@ func (e *Engine) LIDForPN(ctx context.Context, pn engines.ChatID) (engines.LIDMa
 		return engines.LIDMapping{}, err
 	}
 	if lid.IsEmpty() {
-		return engines.LIDMapping{}, fmt.Errorf("%s is not on WhatsApp: %w", pn, engines.ErrNotFound)
+		return engines.LIDMapping{}, fmt.Errorf("not on WhatsApp: %w", engines.ErrNotFound)
 	}
 	s := pn.String()
 	return engines.LIDMapping{LID: wahaID(lid), PN: &s}, nil

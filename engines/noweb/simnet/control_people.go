@@ -38,7 +38,13 @@ func (s *Server) apiChatState(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		State ChatState `json:"state"`
 	}
-	if p == nil || !decode(w, r, &req) {
+	if p == nil || !decode(w, r, &req) || !chatField(w, p, "chat", r.PathValue("chat")) {
+		return
+	}
+	switch req.State {
+	case StateTyping, StateRecording, StatePaused:
+	default:
+		badRequest(w, "state: expected typing, recording or paused, got %q", req.State)
 		return
 	}
 	if err := p.SetChatState(r.Context(), r.PathValue("chat"), req.State); err != nil {
@@ -59,6 +65,14 @@ func (s *Server) apiProfile(w http.ResponseWriter, r *http.Request) {
 		DeletePicture bool    `json:"deletePicture"`
 	}
 	if p == nil || !decode(w, r, &req) {
+		return
+	}
+	if req.Picture != nil && (len(req.Picture) < 3 || req.Picture[0] != 0xFF || req.Picture[1] != 0xD8) {
+		badRequest(w, "picture: not a JPEG (base64 of the file)")
+		return
+	}
+	if req.Name != nil && *req.Name == "" {
+		badRequest(w, "name: must not be empty")
 		return
 	}
 	ctx := r.Context()
@@ -84,6 +98,9 @@ func (s *Server) apiPeer(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
+	if !chatField(w, p, "peer", r.PathValue("peer")) {
+		return
+	}
 	prof, err := p.PeerProfile(r.Context(), r.PathValue("peer"))
 	if err != nil {
 		writeErr(w, err)
@@ -98,7 +115,7 @@ func (s *Server) apiBlock(w http.ResponseWriter, r *http.Request) {
 		Chat    string `json:"chat"`
 		Blocked bool   `json:"blocked"`
 	}
-	if p == nil || !decode(w, r, &req) {
+	if p == nil || !decode(w, r, &req) || !chatField(w, p, "chat", req.Chat) {
 		return
 	}
 	if err := p.Block(r.Context(), req.Chat, req.Blocked); err != nil {
@@ -114,7 +131,7 @@ func (s *Server) apiCall(w http.ResponseWriter, r *http.Request) {
 		To    string `json:"to"`
 		Video bool   `json:"video"`
 	}
-	if p == nil || !decode(w, r, &req) {
+	if p == nil || !decode(w, r, &req) || !chatField(w, p, "to", req.To) {
 		return
 	}
 	id, err := p.Call(r.Context(), req.To, req.Video)
