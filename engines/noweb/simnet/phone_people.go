@@ -196,3 +196,16 @@ func (p *Phone) onCall(evt any) {
 		p.record(Event{Type: "push_name", Chat: v.JID.String(), Text: v.NewPushName, Raw: v})
 	}
 }
+
+// RejectCall declines a call ringing the phone (from: the caller), as the
+// phone's reject: the caller and the account's other devices learn it.
+func (p *Phone) RejectCall(ctx context.Context, from, callID string) error {
+	j, err := p.chatJID(from)
+	if err != nil {
+		return err
+	}
+	if err := p.client.RejectCall(ctx, j, callID); err != nil {
+		return fmt.Errorf("simnet: phone %s reject call %s: %w", p.pn.User, callID, err)
+	}
+	return nil
+}
