@@ -109,7 +109,7 @@ func (s *Server) setProfilePicture(c echo.Context) error {
 		return badRequest("file: give url or data, not both")
 	case f.URL != "":
 		var err error
-		if raw, err = fetchPicture(c.Request().Context(), f.URL); err != nil {
+		if raw, err = s.fetchPicture(c.Request().Context(), f.URL); err != nil {
 			return err
 		}
 	case f.Data != "":
@@ -151,12 +151,17 @@ func (s *Server) deleteProfilePicture(c echo.Context) error {
 	return c.JSON(http.StatusOK, success)
 }
 
-// fetchPicture downloads a picture given by URL: http(s) only, bounded in size
-// and time; a failure is the client's 400, naming the URL.
-func fetchPicture(ctx context.Context, raw string) ([]byte, error) {
+// fetchPicture downloads a picture given by URL: http(s) only, to a host the
+// gateway's network guard allows (the API key's holder names the URL: no cloud
+// metadata, not the gateway itself), bounded in size and time; a failure is
+// the client's 400, naming the URL.
+func (s *Server) fetchPicture(ctx context.Context, raw string) ([]byte, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, badRequest("file.url: %q is not an http or https URL", raw)
+	}
+	if err := s.guard.CheckURL(ctx, u.String()); err != nil {
+		return nil, badRequest("file.url: %s", err.Error())
 	}
 	ctx, cancel := context.WithTimeout(ctx, pictureFetchTimeout)
 	defer cancel()
@@ -164,7 +169,7 @@ func fetchPicture(ctx context.Context, raw string) ([]byte, error) {
 	if err != nil {
 		return nil, badRequest("file.url: %s", err.Error())
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := s.guard.Client(pictureFetchTimeout).Do(req)
 	if err != nil {
 		return nil, badRequest("file.url: download %s: %s", u.Redacted(), err.Error())
 	}

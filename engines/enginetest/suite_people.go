@@ -521,6 +521,8 @@ func (s *suite) profile(t *testing.T) {
 		{"PUT", "/api/pf2/profile/picture", map[string]any{}, "file"},
 		{"PUT", "/api/pf2/profile/picture", map[string]any{"file": map[string]string{"mimetype": "image/png", "url": images.URL + "/gone.png"}}, "file.url"},
 		{"PUT", "/api/pf2/profile/picture", map[string]any{"file": map[string]string{"mimetype": "image/png", "url": "ftp://example.com/x.png"}}, "file.url"},
+		// Cloud metadata: the network guard refuses it (no request is made).
+		{"PUT", "/api/pf2/profile/picture", map[string]any{"file": map[string]string{"mimetype": "image/png", "url": "http://169.254.169.254/latest/meta-data/"}}, "file.url"},
 		{"PUT", "/api/pf2/profile/name", map[string]string{"name": " "}, "name"},
 		{"PUT", "/api/pf2/profile/name", map[string]string{"name": strings.Repeat("n", 26)}, "name"},
 	} {
