@@ -61,3 +61,5 @@ require (
 	golang.org/x/text v0.42.0 // indirect
 	golang.org/x/time v0.15.0 // indirect
 )
+
+replace go.mau.fi/whatsmeow => ./third_party/whatsmeow
