@@ -124,6 +124,11 @@ type Client struct {
 	appStateKeyRequestsLock sync.RWMutex
 
 	messageSendLock sync.Mutex
+	// sessionLock is held while a Signal session is read, used and written
+	// back (encrypting or decrypting), so that a send and a decryption on the
+	// same session cannot overwrite each other's update (wagate patch, see
+	// tulir/whatsmeow#1093).
+	sessionLock sync.Mutex
 
 	privacySettingsCache atomic.Value
 

@@ -240,6 +240,7 @@ func (cli *Client) handleRetryReceipt(ctx context.Context, receipt *events.Recei
 	}
 	var encrypted *waBinary.Node
 	var includeDeviceIdentity bool
+	cli.sessionLock.Lock()
 	if msg.wa != nil {
 		encryptionIdentity := receipt.Sender
 		if receipt.Sender.Server == types.DefaultUserServer {
@@ -261,6 +262,7 @@ func (cli *Client) handleRetryReceipt(ctx context.Context, receipt *events.Recei
 			FutureProof: waCommon.FutureProofBehavior_PLACEHOLDER.Enum(),
 		}, fbSKDM, fbDSM, receipt.Sender, bundle, encAttrs)
 	}
+	cli.sessionLock.Unlock()
 	if err != nil {
 		return fmt.Errorf("failed to encrypt message for retry: %w", err)
 	}

@@ -1055,7 +1055,9 @@ func (cli *Client) preparePeerMessageNode(
 		}
 	}
 	start = time.Now()
+	cli.sessionLock.Lock()
 	encrypted, isPreKey, err := cli.encryptMessageForDevice(ctx, plaintext, encryptionIdentity, nil, nil, nil)
+	cli.sessionLock.Unlock()
 	timings.PeerEncrypt = time.Since(start)
 	if err != nil {
 		return nil, fmt.Errorf("failed to encrypt peer message for %s: %v", to, err)
@@ -1234,6 +1236,9 @@ func (cli *Client) encryptMessageForDevices(
 	msgPlaintext, dsmPlaintext []byte,
 	encAttrs waBinary.Attrs,
 ) ([]waBinary.Node, bool, error) {
+	// The sessions are cached from here to PutCachedSessions below.
+	cli.sessionLock.Lock()
+	defer cli.sessionLock.Unlock()
 	ownJID := cli.getOwnID()
 	ownLID := cli.getOwnLID()
 	includeIdentity := false
