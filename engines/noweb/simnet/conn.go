@@ -48,64 +48,47 @@ type conn struct {
 	dev *device
 	reg *registration
 
-	// out feeds the writer goroutine: everything simnet routes to this
-	// device goes through it, in order.
-	out chan waBinary.Node
-	// unsent is the node the writer failed to send before onDisconnect ran;
-	// guarded by srv.mu.
-	unsent *waBinary.Node
+	// pending is what the writer goroutine still has to send, in order:
+	// everything simnet routes to this device goes through it. Guarded by
+	// srv.mu; wake tells the writer there is more. What the device has not
+	// acked when the connection ends is in its kept list, not lost with this.
+	pending []waBinary.Node
+	wake    chan struct{}
 
 	closeOnce sync.Once
 }
 
-// outQueue is how many routed nodes may wait for a slow client.
-const outQueue = 4096
-
-// enqueue queues a routed node; false when the queue is full or the
-// connection is gone (the caller keeps it for the next login).
-func (c *conn) enqueue(node waBinary.Node) bool {
-	if c.ctx.Err() != nil {
-		return false
-	}
+// push queues a routed node for the writer. Must hold srv.mu.
+func (c *conn) push(node waBinary.Node) {
+	c.pending = append(c.pending, node)
 	select {
-	case c.out <- node:
-		return true
+	case c.wake <- struct{}{}:
 	default:
-		c.log.Warn("simnet: outgoing queue full, keeping node for next login", "tag", node.Tag)
-		return false
 	}
 }
 
 // writeLoop sends routed nodes until the connection ends.
 func (c *conn) writeLoop() {
 	for {
-		select {
-		case node := <-c.out:
+		c.srv.mu.Lock()
+		batch := c.pending
+		c.pending = nil
+		c.srv.mu.Unlock()
+		for _, node := range batch {
 			if err := c.send(node); err != nil {
-				c.log.Debug("simnet: delivery failed, keeping the node for the next login", "tag", node.Tag, "err", err)
-				c.srv.keepUnsent(c, node)
+				c.log.Debug("simnet: delivery failed; the device gets what it did not ack at its next login", "tag", node.Tag, "err", err)
+				c.close(websocket.StatusGoingAway, "write failed")
 				return
 			}
+		}
+		if len(batch) > 0 {
+			continue
+		}
+		select {
+		case <-c.wake:
 		case <-c.ctx.Done():
 			return
 		}
-	}
-}
-
-// keepUnsent takes back a node c's writer could not send: as the real server
-// does, simnet keeps a message until a connection of its device takes it.
-func (s *Server) keepUnsent(c *conn, node waBinary.Node) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	d := c.dev
-	switch {
-	case d == nil: // a pairing connection: nothing is kept for it
-	case d.conn == c: // onDisconnect, still to come, puts it first
-		c.unsent = &node
-	case d.conn == nil:
-		d.queue = append([]waBinary.Node{node}, d.queue...)
-	default: // the device is back on a new connection
-		d.deliver(node)
 	}
 }
 

@@ -15,6 +15,15 @@
 // real on both ends. Companion devices are gateway sessions. A scripted
 // contact is simply another account's phone.
 //
+// As the real server does, simnet keeps every message, receipt and
+// notification it routes to a device until that device acks it: a message
+// with a receipt (or an <ack>, which whatsmeow sends for one it will not
+// handle), the others with an <ack>. Each login of the device gets everything
+// it has not acked, in the order it was routed, so a client that failed to
+// handle a node, or died before acking it, gets it again at its next login.
+// whatsmeow with SynchronousAck acks only after its event handlers returned
+// success. [Server.Kept] lists what is held for a device.
+//
 // Pairing works by QR ([Server.ScanQR] with the string whatsmeow emits in
 // events.QR) and by phone code ([Server.EnterPairingCode] with the code
 // whatsmeow's PairPhone returned). Right after a new companion logs in for
@@ -44,6 +53,26 @@
 //	err = alice.Archive(ctx, "491510000002", true)      // phone-side chat actions
 //	evt, err := alice.WaitFor(ctx, func(e simnet.Event) bool { return e.Type == "archive" })
 //	err = srv.RemoveLinkedDevice("491510000001", device) // phone logs a companion out
+//
+// # Knobs for tests
+//
+// Races that the real server allows but rarely shows can be made certain:
+//
+//   - Receipt before ack: [Server.SetReceiptBeforeAck](phone, true), or
+//     [Options.ReceiptBeforeAck] for every account, holds the server ack of
+//     each message the account's devices send to another account until that
+//     account's first receipt of it (the delivery receipt) has gone to the
+//     sending device and that device has acked it. A whatsmeow client with
+//     SynchronousAck acks a receipt after its handlers ran, so it has handled
+//     the contact's delivery receipt before its SendMessage returns, as when a
+//     quick contact's receipt overtakes the server ack. A message to an account
+//     with no device online is acked at once; a held ack no receipt releases
+//     goes after Options.RequestTimeout.
+//   - A broken connection: [Server.DropConnection](phone, device) closes a
+//     device's socket (after a stream error 503, as the server does when it
+//     restarts); whatsmeow reconnects by itself and gets what it had not acked.
+//   - [Server.Kept](phone, device) lists what the server still holds for a
+//     device, to wait until a node is settled or to check that one is not.
 //
 // # Pointing a whatsmeow client at simnet
 //

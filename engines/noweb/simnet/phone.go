@@ -72,6 +72,8 @@ func (s *Server) CreateAccount(ctx context.Context, phone, name string) (*Phone,
 		name:     name,
 		devices:  map[uint16]*device{},
 		appState: map[string][][]byte{},
+
+		receiptBeforeAck: s.opts.ReceiptBeforeAck,
 	}
 	s.byPN[user] = acc
 	s.byLID[acc.lid.User] = acc

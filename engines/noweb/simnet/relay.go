@@ -1,6 +1,9 @@
 package simnet
 
 import (
+	"slices"
+	"time"
+
 	waBinary "go.mau.fi/whatsmeow/binary"
 	"go.mau.fi/whatsmeow/types"
 )
@@ -68,14 +71,120 @@ func (s *Server) handleMessage(c *conn, node *waBinary.Node) {
 		content := append(append([]waBinary.Node{}, t.enc...), extra...)
 		dev.deliver(waBinary.Node{Tag: "message", Attrs: attrs, Content: content})
 	}
-	s.mu.Unlock()
-
 	ack := waBinary.Attrs{"class": "message", "id": id, "t": now()}
 	if !to.IsEmpty() {
 		ack["from"] = to
 	}
-	if err := c.send(waBinary.Node{Tag: "ack", Attrs: ack}); err != nil {
+	ackNode := waBinary.Node{Tag: "ack", Attrs: ack}
+	held := sender.acc.receiptBeforeAck && toAcc != nil && toAcc != sender.acc && toAcc.online()
+	if held {
+		s.holdAck(c, toAcc, id, ackNode)
+	}
+	s.mu.Unlock()
+	if held {
+		return
+	}
+	if err := c.send(ackNode); err != nil {
 		c.log.Debug("simnet: message ack failed", "err", err)
+	}
+}
+
+// heldAck is the server ack of a message, held until the recipient's first
+// receipt of it has gone to the sender and the sender has acked that receipt
+// (Server.SetReceiptBeforeAck).
+type heldAck struct {
+	c       *conn
+	node    waBinary.Node
+	timer   *time.Timer
+	relayed bool // the receipt went to the sender; its ack releases this
+}
+
+type heldAckKey struct {
+	to *account
+	id string
+}
+
+// holdAck keeps the ack of message id, sent to account to, until the sender has
+// acked to's receipt of it (receiptRelayed, receiptAcked) or, failing that, for
+// RequestTimeout. Must hold s.mu.
+func (s *Server) holdAck(c *conn, to *account, id string, node waBinary.Node) {
+	key := heldAckKey{to, id}
+	h := &heldAck{c: c, node: node}
+	h.timer = time.AfterFunc(s.opts.RequestTimeout, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.heldAcks[key] == h {
+			s.releaseAck(key, h)
+		}
+	})
+	s.heldAcks[key] = h
+}
+
+// receiptRelayed notes that account from's receipt of messages ids went to
+// the devices targets: a held ack of one of them now waits for its sender's
+// ack of that receipt (a whatsmeow client with SynchronousAck sends it once its
+// handler has run), so the sender has handled the receipt before its send
+// returns. Must hold s.mu.
+func (s *Server) receiptRelayed(from *account, ids []string, targets []*device) {
+	for _, id := range ids {
+		key := heldAckKey{from, id}
+		if h := s.heldAcks[key]; h != nil {
+			if slices.Contains(targets, h.c.dev) {
+				h.relayed = true
+			} else {
+				s.releaseAck(key, h)
+			}
+		}
+	}
+}
+
+// receiptAcked releases the held ack of message id once its sender, device d,
+// acked the receipt of it that account from sent. Must hold s.mu.
+func (s *Server) receiptAcked(d *device, from *account, id string) {
+	key := heldAckKey{from, id}
+	if h := s.heldAcks[key]; h != nil && h.relayed && h.c.dev == d {
+		s.releaseAck(key, h)
+	}
+}
+
+// releaseAck sends a held ack through the writer, behind what went before it.
+// Must hold s.mu.
+func (s *Server) releaseAck(key heldAckKey, h *heldAck) {
+	delete(s.heldAcks, key)
+	h.timer.Stop()
+	h.c.push(h.node)
+}
+
+// receiptIDs are the message ids a receipt names: its id and those of its list.
+func receiptIDs(node *waBinary.Node) []string {
+	ids := []string{strAttr(node, "id")}
+	if list, ok := node.GetOptionalChildByTag("list"); ok {
+		for _, item := range list.GetChildrenByTag("item") {
+			ids = append(ids, strAttr(&item, "id"))
+		}
+	}
+	return ids
+}
+
+// handleAck takes a device's <ack> of a node the server sent it: the node is
+// settled and no longer kept. whatsmeow acks a message instead of sending a
+// receipt when it will not handle it (undecryptable, unknown, invalid).
+func (s *Server) handleAck(c *conn, node *waBinary.Node) {
+	class := strAttr(node, "class")
+	if !keptUntilAcked(class) {
+		return
+	}
+	id := strAttr(node, "id")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c.dev == nil {
+		return
+	}
+	c.dev.acked(class, []string{id}, jidString(node.Attrs["to"]), strAttr(node, "type"))
+	if to, ok := jidAttr(node, "to"); ok && class == "receipt" {
+		if from := s.lookupAccount(to); from != nil {
+			s.receiptAcked(c.dev, from, id)
+		}
 	}
 }
 
@@ -88,8 +197,11 @@ func (s *Server) handleReceipt(c *conn, node *waBinary.Node) {
 		return
 	}
 	sender := c.dev
+	ids := receiptIDs(node)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// A receipt from the device settles the messages it names.
+	sender.acked("message", ids, jidString(node.Attrs["to"]), "")
 	acc := s.lookupAccount(to)
 	if acc == nil {
 		return
@@ -123,6 +235,7 @@ func (s *Server) handleReceipt(c *conn, node *waBinary.Node) {
 		}
 		d.deliver(waBinary.Node{Tag: "receipt", Attrs: attrs, Content: node.Content})
 	}
+	s.receiptRelayed(sender.acc, ids, targets)
 }
 
 // relayChatState forwards typing indicators to the other account.

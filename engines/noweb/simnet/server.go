@@ -43,6 +43,8 @@ type Options struct {
 	RequestTimeout time.Duration
 	// TraceNodes logs every node simnet sends and receives at debug level.
 	TraceNodes bool
+	// ReceiptBeforeAck is Server.SetReceiptBeforeAck on for every account.
+	ReceiptBeforeAck bool
 }
 
 // Server is a simulated WhatsApp network on loopback. Real whatsmeow clients
@@ -63,6 +65,7 @@ type Server struct {
 	codePairs map[string]*codePair
 	iqWaits   map[string]chan iqReply
 	media     map[string][]byte
+	heldAcks  map[heldAckKey]*heldAck
 
 	db        *sql.DB
 	container *sqlstore.Container
@@ -104,6 +107,7 @@ func New(opts Options) (*Server, error) {
 		codePairs: map[string]*codePair{},
 		iqWaits:   map[string]chan iqReply{},
 		media:     map[string][]byte{},
+		heldAcks:  map[heldAckKey]*heldAck{},
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if err := s.openStore(); err != nil {

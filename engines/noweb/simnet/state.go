@@ -21,6 +21,21 @@ type account struct {
 	appState map[string][][]byte
 	phone    *Phone
 	people   peopleState
+	// receiptBeforeAck holds the server ack of each message the account's
+	// devices send to another account until that account's first receipt of it
+	// has gone to the sender (Server.SetReceiptBeforeAck).
+	receiptBeforeAck bool
+}
+
+// online reports whether any device of the account is connected. Must hold
+// Server.mu.
+func (a *account) online() bool {
+	for _, d := range a.devices {
+		if d.conn != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // prekey is a one-time prekey as uploaded (id is the 3-byte wire form).
@@ -42,8 +57,13 @@ type device struct {
 	keyIndex uint32
 	props    []byte // DeviceProps from the pairing payload (protobuf)
 
-	conn          *conn
-	queue         []waBinary.Node
+	conn *conn
+	// kept is what the server holds for the device, in the order it was routed:
+	// messages, receipts and notifications stay until the device acks them (a
+	// message with a receipt or an <ack>, the others with an <ack>), as on the
+	// real server. Each login of the device gets all of them again, so one the
+	// client never acked (it failed to handle it, or it died first) comes back.
+	kept          []waBinary.Node
 	loggedInOnce  bool
 	pendingLinked bool // companion paired but not yet greeted by its phone
 }
@@ -68,14 +88,34 @@ func (d *device) jidIn(ref types.JID) types.JID {
 	return d.pnJID()
 }
 
-// deliver hands node to the device's writer if it is connected, else
-// queues it for its next login. Order is kept either way: Signal sessions
-// and app-state versions depend on it. Must be called with Server.mu held.
+// deliver hands node to the device's connection, if any, and keeps it until
+// the device acks it when it is a node the server keeps (keptUntilAcked).
+// Order is kept: Signal sessions and app-state versions depend on it. Must be
+// called with Server.mu held.
 func (d *device) deliver(node waBinary.Node) {
-	if d.conn != nil && d.conn.enqueue(node) {
-		return
+	if keptUntilAcked(node.Tag) {
+		d.kept = append(d.kept, node)
 	}
-	d.queue = append(d.queue, node)
+	if d.conn != nil {
+		d.conn.push(node)
+	}
+}
+
+// keptUntilAcked reports whether the server keeps a node of this tag for its
+// device until the device acks it. Chat states and presence are not kept.
+func keptUntilAcked(tag string) bool {
+	return tag == "message" || tag == "receipt" || tag == "notification"
+}
+
+// acked forgets the kept nodes that an answer of the device settles: tag and
+// one of ids, sent from peer (the answer's "to"), and for receipts of the
+// receipt type typ (a delivery and a read receipt of one message are two
+// nodes). Must hold Server.mu.
+func (d *device) acked(tag string, ids []string, peer, typ string) {
+	d.kept = slices.DeleteFunc(d.kept, func(n waBinary.Node) bool {
+		return n.Tag == tag && slices.Contains(ids, strAttr(&n, "id")) && jidString(n.Attrs["from"]) == peer &&
+			(tag != "receipt" || strAttr(&n, "type") == typ)
+	})
 }
 
 // sortedDevices lists an account's devices by id. Must hold Server.mu.
@@ -108,6 +148,18 @@ func (s *Server) lookupDevice(j types.JID) *device {
 		return nil
 	}
 	return acc.devices[j.Device]
+}
+
+// jidString is a JID attribute as text, whether it came decoded from the wire
+// (types.JID) or was written as a string.
+func jidString(v any) string {
+	switch j := v.(type) {
+	case types.JID:
+		return j.String()
+	case string:
+		return j
+	}
+	return ""
 }
 
 func (s *Server) accountByPhone(phone string) (*account, error) {

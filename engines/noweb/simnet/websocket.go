@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -24,7 +25,7 @@ func (s *Server) handleWebsocket(w http.ResponseWriter, r *http.Request) {
 	}
 	ws.SetReadLimit(maxFrame + 16)
 	ctx, cancel := context.WithCancel(s.ctx)
-	c := &conn{srv: s, ws: ws, ctx: ctx, cancel: cancel, log: s.log, out: make(chan waBinary.Node, outQueue)}
+	c := &conn{srv: s, ws: ws, ctx: ctx, cancel: cancel, log: s.log, wake: make(chan struct{}, 1)}
 	defer c.close(websocket.StatusNormalClosure, "")
 	if err := c.handshake(ctx); err != nil {
 		s.log.Warn("simnet: noise handshake failed", "err", err)
@@ -76,12 +77,11 @@ func (s *Server) onAuthenticated(c *conn) error {
 	old := dev.conn
 	dev.conn = c
 	c.dev = dev
-	// Queued nodes go first into the writer's channel; anything routed from
-	// now on lands behind them. The writer starts after <success>.
-	queued := len(dev.queue)
-	for len(dev.queue) > 0 && c.enqueue(dev.queue[0]) {
-		dev.queue = dev.queue[1:]
-	}
+	// Everything kept for the device goes first, again if an earlier
+	// connection sent it but the device never acked it; anything routed from
+	// now on lands behind. The writer starts after <success>.
+	queued := len(dev.kept)
+	c.pending = slices.Clone(dev.kept)
 	firstLogin := !dev.loggedInOnce
 	dev.loggedInOnce = true
 	greet := dev.pendingLinked
@@ -110,20 +110,10 @@ func (s *Server) onDisconnect(c *conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c.dev != nil && c.dev.conn == c {
+		// What it did not ack stays kept for the next login.
 		c.dev.conn = nil
-		// Keep what the writer had not sent for the next login.
-		var pending []waBinary.Node
-	drain:
-		for {
-			select {
-			case n := <-c.out:
-				pending = append(pending, n)
-			default:
-				break drain
-			}
-		}
-		c.dev.queue = append(pending, c.dev.queue...)
 	}
+	c.pending = nil
 	if c.reg != nil {
 		for _, ref := range c.reg.refs {
 			if s.refs[ref] == c {
@@ -153,8 +143,10 @@ func (s *Server) handleNode(c *conn, node *waBinary.Node) {
 		s.relayChatState(c, node)
 	case "call":
 		s.handleCall(c, node)
-	case "ack", "ib":
-		// Acks need no answer.
+	case "ack":
+		s.handleAck(c, node)
+	case "ib":
+		// Needs no answer.
 	default:
 		c.log.Debug("simnet: ignoring node", "tag", node.Tag)
 	}
