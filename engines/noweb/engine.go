@@ -81,8 +81,11 @@ func (e *Engine) Start(ctx context.Context) error {
 	cli.EnableAutoReconnect = true
 	cli.ManualHistorySyncDownload = true
 	// Ack to WhatsApp only once our handler has stored the event: a crash or a
-	// failed write means WhatsApp delivers it again.
+	// failed write means WhatsApp delivers it again. Decrypting advances the
+	// Signal session, so the copy delivered again could not be decrypted: the
+	// buffer keeps the plaintext until the handler has succeeded.
 	cli.SynchronousAck = true
+	cli.EnableDecryptedEventBuffer = true
 	// The first sync of each app-state collection is a full one; its archive, pin,
 	// mute and read states belong in the store too.
 	cli.EmitAppStateEventsOnFullSync = true

@@ -4,10 +4,15 @@ import (
 	"context"
 	"errors"
 	"os"
+	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/wagate/wagate/engines"
 	"github.com/wagate/wagate/engines/chatstore"
@@ -255,4 +260,120 @@ func TestMediaDownload(t *testing.T) {
 	if err != nil || string(got) != string(png) {
 		t.Fatalf("file: %q, %v", got, err)
 	}
+}
+
+// refusingChats is a chat store whose message write fails once, for the message
+// with the chosen id.
+type refusingChats struct {
+	chatstore.Store
+	refuse  atomic.Value // message id
+	refused atomic.Int32
+}
+
+func (c *refusingChats) SaveMessages(ctx context.Context, session string, msgs []chatstore.Message, live bool) (int, error) {
+	for _, m := range msgs {
+		if id, _ := c.refuse.Load().(string); id != "" && m.ID == id && c.refuse.CompareAndSwap(id, "") {
+			c.refused.Add(1)
+			return 0, errors.New("disk full")
+		}
+	}
+	return c.Store.SaveMessages(ctx, session, msgs, live)
+}
+
+// TestFailedWriteIsDeliveredAgain: a message whose store write fails is not
+// acked, so WhatsApp (simnet) delivers it again at the next login; the engine,
+// which decrypted it once already, takes it from whatsmeow's buffer, stores it
+// once and emits its events once.
+func TestFailedWriteIsDeliveredAgain(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d store.Dialect) {
+		e := newEnv(t, d)
+		ctx := testCtx(t)
+		const me, them = "491510000065", "491510000066"
+		if _, err := e.srv.CreateAccount(ctx, me, "Alice"); err != nil {
+			t.Fatal(err)
+		}
+		bob, err := e.srv.CreateAccount(ctx, them, "Bob")
+		if err != nil {
+			t.Fatal(err)
+		}
+		chats := &refusingChats{Store: e.db.ChatStore()}
+		f, err := NewFactory(t.Context(), Options{DB: e.db.SQL(), Dialect: string(e.db.Dialect()), Log: e.log,
+			StoreEnabled: true, Chats: chats, ConfigureClient: simnetClient(e.srv.Addr())})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eng, h := newEngine(t, f.(*Factory), "default")
+		pairByQR(t, ctx, e, eng, h, me)
+		cli, err := eng.client()
+		if err != nil {
+			t.Fatal(err)
+		}
+		dev := cli.Store.ID.Device
+		chat := them + "@c.us"
+
+		id := bob.Client().GenerateMessageID()
+		chats.refuse.Store(string(id))
+		if _, err := bob.Client().SendMessage(ctx, types.NewJID(me, types.DefaultUserServer),
+			&waE2E.Message{Conversation: proto.String("stored at the second try")}, whatsmeow.SendRequestExtra{ID: id}); err != nil {
+			t.Fatal(err)
+		}
+		for chats.refused.Load() == 0 {
+			select {
+			case <-ctx.Done():
+				t.Fatal("the message never reached the store")
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+		// Not acked: simnet still holds it for the session's device.
+		kept, err := e.srv.Kept(me, dev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(kept, func(k simnet.KeptNode) bool { return k.Tag == "message" && k.ID == string(id) }) {
+			t.Fatalf("refused message not kept by the server: %+v", kept)
+		}
+		if _, err := eng.GetMessage(ctx, engines.ChatID{}, engines.MessageID{ID: string(id), Bare: true}, false); !errors.Is(err, engines.ErrNotFound) {
+			t.Fatalf("refused message is stored: %v", err)
+		}
+
+		// The next login gets it again.
+		if err := e.srv.DropConnection(me, dev); err != nil {
+			t.Fatal(err)
+		}
+		full := "false_" + chat + "_" + string(id)
+		isIt := func(p any) bool { m, ok := p.(engines.Message); return ok && m.ID == full }
+		h.waitEmitted(t, ctx, "message", isIt)
+		msgs := waitMessages(t, ctx, eng, chat, hasBody("stored at the second try"))
+		for {
+			kept, err := e.srv.Kept(me, dev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.ContainsFunc(kept, func(k simnet.KeptNode) bool { return k.ID == string(id) }) {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				t.Fatalf("the message delivered again was never acked: %+v", kept)
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+		stored := 0
+		for _, m := range msgs {
+			if m.ID == full {
+				stored++
+			}
+		}
+		h.mu.Lock()
+		emitted := map[string]int{}
+		for _, ev := range h.emitted {
+			if isIt(ev.payload) {
+				emitted[ev.name]++
+			}
+		}
+		h.mu.Unlock()
+		if stored != 1 || emitted["message"] != 1 || emitted["message.any"] != 1 {
+			t.Fatalf("stored %d times, events %v; want each once", stored, emitted)
+		}
+	})
 }
