@@ -10,6 +10,8 @@ ARG DEBIAN_IMAGE=debian:bookworm-slim
 FROM ${GO_IMAGE} AS build
 WORKDIR /src
 COPY go.mod go.sum ./
+# go.mod replaces whatsmeow with our patched copy; its go.mod is part of the graph.
+COPY third_party/whatsmeow/go.mod third_party/whatsmeow/
 RUN go mod download
 COPY . .
 # The version `wagate version` and /api/server/version report; .git is not in the
