@@ -66,8 +66,10 @@
 //     SynchronousAck acks a receipt after its handlers ran, so it has handled
 //     the contact's delivery receipt before its SendMessage returns, as when a
 //     quick contact's receipt overtakes the server ack. A message to an account
-//     with no device online is acked at once; a held ack no receipt releases
-//     goes after Options.RequestTimeout.
+//     with no device online is acked at once. A held ack that no acked receipt
+//     releases (the contact is offline, or the sender's handler failed the
+//     receipt, which it then gets again at its next login) goes after
+//     Options.RequestTimeout.
 //   - A broken connection: [Server.DropConnection](phone, device) closes a
 //     device's socket (after a stream error 503, as the server does when it
 //     restarts); whatsmeow reconnects by itself and gets what it had not acked.
