@@ -10,12 +10,13 @@ import (
 
 // SetReceiptBeforeAck makes the server hold the ack of every message a device
 // of account phone sends to another account until that account's first receipt
-// of it (delivery, usually) has gone to the sender, so the sender sees the
-// receipt before its send call returns. The real server can answer in that
+// of it (delivery, usually) has gone to the sending device and the device has
+// acked that receipt: a whatsmeow client with SynchronousAck has then handled
+// the receipt before its send call returns. The real server can answer in that
 // order when the recipient is quick; with this on, every send does. A message
 // to an account with no device online is acked at once, and a held ack that no
-// receipt releases goes after Options.RequestTimeout. Options.ReceiptBeforeAck
-// turns it on for every account.
+// acked receipt releases goes after Options.RequestTimeout.
+// Options.ReceiptBeforeAck turns it on for every account.
 func (s *Server) SetReceiptBeforeAck(phone string, on bool) error {
 	acc, err := s.accountByPhone(phone)
 	if err != nil {

@@ -22,8 +22,8 @@ type account struct {
 	phone    *Phone
 	people   peopleState
 	// receiptBeforeAck holds the server ack of each message the account's
-	// devices send to another account until that account's first receipt of it
-	// has gone to the sender (Server.SetReceiptBeforeAck).
+	// devices send to another account until the sender has acked that
+	// account's first receipt of it (Server.SetReceiptBeforeAck).
 	receiptBeforeAck bool
 }
 
