@@ -142,7 +142,10 @@ func newTestServer(t *testing.T) *Server {
 		t.Fatalf("New: %v", err)
 	}
 	TrustRootKeyForProcess(srv.RootPublicKey(), nil)
-	if err := srv.Start(t.Context(), "127.0.0.1:0"); err != nil {
+	// Not t.Context(): it ends before the cleanups run, and the server would close
+	// under clients still connected (their read errors would fail the test); the
+	// cleanup below closes it after theirs.
+	if err := srv.Start(context.WithoutCancel(t.Context()), "127.0.0.1:0"); err != nil {
 		t.Fatalf("Start: %v", err)
 	}
 	t.Cleanup(func() {
