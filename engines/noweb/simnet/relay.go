@@ -76,7 +76,9 @@ func (s *Server) handleMessage(c *conn, node *waBinary.Node) {
 		ack["from"] = to
 	}
 	ackNode := waBinary.Node{Tag: "ack", Attrs: ack}
-	held := sender.acc.receiptBeforeAck && toAcc != nil && toAcc != sender.acc && toAcc.online()
+	// Held only when a receipt can come: the recipient is online and does not
+	// block the sender.
+	held := sender.acc.receiptBeforeAck && toAcc != nil && toAcc != sender.acc && toAcc.online() && !toAcc.blocks(sender.acc)
 	if held {
 		s.holdAck(c, toAcc, id, ackNode)
 	}
