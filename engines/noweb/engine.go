@@ -414,6 +414,12 @@ func (e *Engine) onEvent(gen int, cli *whatsmeow.Client, evt any) bool {
 			return false
 		}
 		if err := e.ingest(cli, evt); err != nil {
+			if errors.Is(err, sessions.ErrStale) {
+				// Stopped while handling it: nothing is recorded, and the next
+				// login gets it again. Not a failure.
+				e.log.Debug("event after the session stopped; WhatsApp will deliver it again", "event", fmt.Sprintf("%T", evt))
+				return false
+			}
 			e.log.Error("store event; WhatsApp will deliver it again", "event", fmt.Sprintf("%T", evt), "err", err)
 			return false
 		}

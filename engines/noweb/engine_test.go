@@ -109,6 +109,19 @@ func (h *fakeHost) Record(_ context.Context, change sessions.Change) error {
 	return nil
 }
 
+// events are the payloads of the events named name emitted so far, in order.
+func (h *fakeHost) events(name string) []any {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []any
+	for _, e := range h.emitted {
+		if e.name == name {
+			out = append(out, e.payload)
+		}
+	}
+	return out
+}
+
 // waitEmitted waits for an event named name whose payload ok accepts.
 func (h *fakeHost) waitEmitted(t *testing.T, ctx context.Context, name string, ok func(any) bool) any {
 	t.Helper()
