@@ -215,6 +215,7 @@ func Interfaces() map[string]reflect.Type {
 		"PresenceWatcher": reflect.TypeFor[PresenceWatcher](),
 		"ProfileEditor":   reflect.TypeFor[ProfileEditor](),
 		"CallRejecter":    reflect.TypeFor[CallRejecter](),
+		"MediaSender":     reflect.TypeFor[MediaSender](),
 	}
 }
 
