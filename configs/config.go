@@ -9,6 +9,7 @@ package configs
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -23,6 +24,7 @@ type Config struct {
 	Engines      Engines      `yaml:"engines"`
 	Sessions     Sessions     `yaml:"sessions"`
 	Webhook      Webhook      `yaml:"webhook"`
+	Media        Media        `yaml:"media"`
 	Log          Log          `yaml:"log"`
 	Capabilities Capabilities `yaml:"capabilities"`
 }
@@ -174,6 +176,33 @@ func isToken(s string) bool {
 		}
 	}
 	return true
+}
+
+// Media is the files of messages: those sessions receive and those clients send.
+type Media struct {
+	// Download: incoming media is downloaded before its event goes out, so the
+	// payload carries media.url (WHATSAPP_DOWNLOAD_MEDIA).
+	Download bool `yaml:"download"`
+	// Mimetypes, when set, downloads only types starting with one of these
+	// (WHATSAPP_FILES_MIMETYPES: "image,audio/ogg").
+	Mimetypes []string `yaml:"mimetypes"`
+	// LifetimeSeconds: downloaded files older than this are removed, and fetched
+	// again when asked for; 0 keeps them (WHATSAPP_FILES_LIFETIME).
+	LifetimeSeconds int `yaml:"lifetimeSeconds"`
+	// Dir holds the files, one directory per session; empty: data.dir/media
+	// (WHATSAPP_FILES_FOLDER).
+	Dir string `yaml:"dir"`
+	// MaxBytes bounds every file sent (data or url), converted or downloaded;
+	// larger ones get 413 (sends) or media.error (downloads).
+	MaxBytes int `yaml:"maxBytes"`
+}
+
+// MediaDir is where media files are kept.
+func (c Config) MediaDir() string {
+	if c.Media.Dir != "" {
+		return c.Media.Dir
+	}
+	return filepath.Join(c.Data.Dir, "media")
 }
 
 // Log is logging.

@@ -27,6 +27,7 @@ func TestExampleFileIsTheDefault(t *testing.T) {
 	want.Webhook.Events = []string{}
 	want.Webhook.AllowedHosts = []string{}
 	want.Engines.WEBJS.ChromiumFlags = ChromiumFlags{}
+	want.Media.Mimetypes = []string{}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("example config differs from Default():\n got %+v\nwant %+v", cfg, want)
 	}
@@ -165,6 +166,11 @@ func TestBadValuesNameTheKey(t *testing.T) {
 		{env: map[string]string{"WAGATE_DATA_DIR": ""}, want: "data.dir (from WAGATE_DATA_DIR)"},
 		{env: map[string]string{"WAGATE_CAPABILITIES_FEATURE_REQUEST_URL": "nope"}, want: "capabilities.featureRequestURL"},
 		{env: map[string]string{"WAGATE_SERVER_BASE_URL": "wa.example.com"}, want: "server.baseURL"},
+		{env: map[string]string{"WHATSAPP_DOWNLOAD_MEDIA": "sometimes"}, want: "media.download (from WHATSAPP_DOWNLOAD_MEDIA)"},
+		{env: map[string]string{"WHATSAPP_FILES_MIMETYPES": "image,<script>"}, want: "media.mimetypes (from WHATSAPP_FILES_MIMETYPES)"},
+		{env: map[string]string{"WHATSAPP_FILES_LIFETIME": "-1"}, want: "media.lifetimeSeconds (from WHATSAPP_FILES_LIFETIME)"},
+		{env: map[string]string{"WHATSAPP_FILES_LIFETIME": "3m"}, want: "media.lifetimeSeconds (from WHATSAPP_FILES_LIFETIME)"},
+		{env: map[string]string{"WAGATE_MEDIA_MAX_BYTES": "10"}, want: "media.maxBytes (from WAGATE_MEDIA_MAX_BYTES)"},
 		{file: "server:\n  port: 0\n", want: "server.port (from "},
 		{file: "server:\n  prot: 1\n", want: "field prot not found"},
 	}
@@ -186,6 +192,27 @@ func TestBadValuesNameTheKey(t *testing.T) {
 		if c.file == "" && !errors.As(err, &ce) {
 			t.Errorf("%v: error is %T, want *Error", c.env, err)
 		}
+	}
+}
+
+func TestMediaKeys(t *testing.T) {
+	cfg, err := Load("", env(map[string]string{
+		"WHATSAPP_DOWNLOAD_MEDIA":  "false",
+		"WHATSAPP_FILES_MIMETYPES": "image, audio/ogg",
+		"WHATSAPP_FILES_LIFETIME":  "0",
+		"WHATSAPP_FILES_FOLDER":    "/srv/files",
+		"WAGATE_MEDIA_MAX_BYTES":   "1048576",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Media{Download: false, Mimetypes: []string{"image", "audio/ogg"}, LifetimeSeconds: 0, Dir: "/srv/files", MaxBytes: 1 << 20}
+	if !reflect.DeepEqual(cfg.Media, want) || cfg.MediaDir() != "/srv/files" {
+		t.Fatalf("media %+v, dir %s", cfg.Media, cfg.MediaDir())
+	}
+	def := Default()
+	if !def.Media.Download || def.Media.LifetimeSeconds != 180 || def.Media.MaxBytes != 64<<20 || def.MediaDir() != filepath.Join("data", "media") {
+		t.Fatalf("defaults %+v, dir %s", def.Media, def.MediaDir())
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -121,6 +122,19 @@ var keys = []keySpec{
 		return ""
 	})},
 
+	{key: "media.download", def: true, check: anything},
+	{key: "media.mimetypes", def: []string(nil), check: rule(func(mts *[]string, _ *Config) string {
+		for _, mt := range *mts {
+			if !mimetypePrefix.MatchString(strings.ToLower(mt)) {
+				return "mimetypes or their first part, separated by commas (image,audio/ogg,application/pdf)"
+			}
+		}
+		return ""
+	})},
+	{key: "media.lifetimeSeconds", def: 180, check: intIn(0, 1<<31-1, "a number of seconds, or 0 to keep files")},
+	{key: "media.dir", def: "", check: anything},
+	{key: "media.maxBytes", def: 64 << 20, check: intIn(1<<10, 2<<30, "a size in bytes from 1024 (1 KiB) to 2147483648 (2 GiB)")},
+
 	{key: "log.level", def: "info", check: rule(func(s *string, _ *Config) string {
 		*s = strings.ToLower(*s)
 		return oneOfString(*s, "error, warn, info, debug or trace", "error", "warn", "info", "debug", "trace")
@@ -139,6 +153,9 @@ var keys = []keySpec{
 
 	{key: "capabilities.featureRequestURL", def: "https://github.com/wagate/wagate/issues/new?labels=feature-request", check: httpURL(false)},
 }
+
+// mimetypePrefix is what media.mimetypes lists: "image", "image/jpeg", "audio/ogg".
+var mimetypePrefix = regexp.MustCompile(`^[a-z0-9][a-z0-9.+-]*(/[a-z0-9.+*-]*)?$`)
 
 // Default is the configuration with nothing set.
 func Default() Config {

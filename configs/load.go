@@ -36,6 +36,10 @@ var wahaAliases = []struct{ env, key string }{
 	{"WAHA_LOG_LEVEL", "log.level"},
 	{"WAHA_LOG_FORMAT", "log.format"},
 	{"WAHA_PRINT_QR", "engines.noweb.printQR"},
+	{"WHATSAPP_DOWNLOAD_MEDIA", "media.download"},
+	{"WHATSAPP_FILES_MIMETYPES", "media.mimetypes"},
+	{"WHATSAPP_FILES_LIFETIME", "media.lifetimeSeconds"},
+	{"WHATSAPP_FILES_FOLDER", "media.dir"},
 }
 
 // Error is a configuration value that stops start-up; it prints as one line.
