@@ -106,18 +106,28 @@
 //	POST /simnet/api/accounts/{phone}/scan                  {qr} → {device}
 //	POST /simnet/api/accounts/{phone}/pair-code             {code} → {device}
 //	POST /simnet/api/accounts/{phone}/messages              {to, text, media?: {mimetype, filename, data (base64)}} → {id}
+//	POST /simnet/api/accounts/{phone}/media                 {to, type: image|video|ptv|audio|ptt|document|sticker, mimetype, filename,
+//	                                                        caption, data (base64), seconds, waveform, thumbnail, width, height} → {id}
+//	GET  /simnet/api/accounts/{phone}/media/{id}            the decrypted file of a media message the phone received
 //	POST /simnet/api/accounts/{phone}/messages/{id}/edit    {to, text}
 //	POST /simnet/api/accounts/{phone}/messages/{id}/revoke  {to}
 //	POST /simnet/api/accounts/{phone}/read                  {chat, sender, ids}
 //	POST /simnet/api/accounts/{phone}/chats/{chat}/{action} action: archive|unarchive|pin|unpin|unread|read|delete|clear
 //	POST /simnet/api/accounts/{phone}/echo                  {enabled}
-//	GET  /simnet/api/accounts/{phone}/events[?type=a,b]     [Event] the phone saw
+//	GET  /simnet/api/accounts/{phone}/events[?type=a,b]     [Event] the phone saw; a media message's event has
+//	                                                        media {type, mimetype, filename, caption, size, sha256,
+//	                                                        seconds, waveform, thumbnail, width, height, url}: the
+//	                                                        phone downloaded and decrypted it as it arrived
 //	POST /simnet/api/accounts/{phone}/presence              {online}
 //	POST /simnet/api/accounts/{phone}/chats/{chat}/state    {state: typing|recording|paused}
 //	POST /simnet/api/accounts/{phone}/profile               {name?, about?, picture? (base64 JPEG), deletePicture?}
 //	GET  /simnet/api/accounts/{phone}/peers/{peer}          PeerProfile: what the phone sees of peer
 //	POST /simnet/api/accounts/{phone}/block                 {chat, blocked}
 //	POST /simnet/api/accounts/{phone}/calls                 {to, video} → {id}: a call offer from the phone
+//
+// The media host checks an upload's auth (media_conn's) and that its token is
+// the SHA-256 of what was uploaded, keeps it on disk under the data directory,
+// and serves it to every downloader until the server closes.
 //
 // {phone} is the account's number (digits; "+", spaces and JIDs are
 // accepted). Chats and recipients are a number or a JID (…@c.us,

@@ -35,6 +35,9 @@ type Event struct {
 	// Value is the new state for archive, pin, mark_read and mute, whether a
 	// call is a video call, and whether a presence is online.
 	Value bool `json:"value,omitempty"`
+	// Media is the file of a media message, downloaded and decrypted as the
+	// phone received it.
+	Media *ReceivedMedia `json:"media,omitempty"`
 	// Raw is the whatsmeow event, for Go tests.
 	Raw any `json:"-"`
 }
@@ -124,6 +127,9 @@ func (p *Phone) onMessage(v *events.Message) {
 		default:
 			e.Type = "protocol"
 		}
+	}
+	if e.Type == "message" {
+		e.Media = p.receiveMedia(v)
 	}
 	p.record(e)
 	if e.Type == "message" {

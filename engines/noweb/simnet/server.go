@@ -64,8 +64,8 @@ type Server struct {
 	refs      map[string]*conn // QR refs of connections waiting to pair
 	codePairs map[string]*codePair
 	iqWaits   map[string]chan iqReply
-	media     map[string][]byte
 	heldAcks  map[heldAckKey]*heldAck
+	dir       string // DataDir, or the temporary one: the phones' store and the media host's files
 
 	db        *sql.DB
 	container *sqlstore.Container
@@ -106,7 +106,6 @@ func New(opts Options) (*Server, error) {
 		refs:      map[string]*conn{},
 		codePairs: map[string]*codePair{},
 		iqWaits:   map[string]chan iqReply{},
-		media:     map[string][]byte{},
 		heldAcks:  map[heldAckKey]*heldAck{},
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
@@ -138,7 +137,7 @@ func (s *Server) openStore() error {
 		_ = db.Close()
 		return fmt.Errorf("simnet: migrate phone store: %w", err)
 	}
-	s.db, s.container = db, container
+	s.db, s.container, s.dir = db, container, dir
 	return nil
 }
 
