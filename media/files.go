@@ -163,17 +163,20 @@ func (p *Pending) Abort() {
 	_ = os.Remove(p.File.Name())
 }
 
-// Keep moves a spooled file into a session's directory under name (a sent file,
-// so that its media.url works without downloading it back).
-func (f *Files) Keep(session, file string, src *File) error {
+// Keep moves a file the gateway spooled (a sent file, its path as the server
+// handed it to the engine) into a session's directory under name, so that its
+// media.url works without downloading it back.
+func (f *Files) Keep(session, file, spooled string) error {
+	if filepath.Dir(spooled) != filepath.Join(f.o.Dir, ".spool") {
+		return fmt.Errorf("keep sent file: %s is not a spooled file", spooled)
+	}
 	path := f.Path(session, file)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("create media directory: %w", err)
 	}
-	if err := os.Rename(src.Path, path); err != nil {
+	if err := os.Rename(spooled, path); err != nil {
 		return fmt.Errorf("keep sent file: %w", err)
 	}
-	src.kept = true
 	return nil
 }
 

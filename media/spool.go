@@ -125,6 +125,20 @@ func (s *Spooler) Abort() {
 	_ = os.Remove(s.f.Name())
 }
 
+// TempFile creates a temporary file in the spool directory (a request body on its
+// way to its handler); the caller removes it.
+func (f *Files) TempFile(pattern string) (*os.File, error) {
+	dir, err := f.spoolDir()
+	if err != nil {
+		return nil, err
+	}
+	tmp, err := os.CreateTemp(dir, pattern)
+	if err != nil {
+		return nil, fmt.Errorf("create temporary file: %w", err)
+	}
+	return tmp, nil
+}
+
 // Spool copies r into a spooled file.
 func (f *Files) Spool(r io.Reader, mimetype, filename string) (*File, error) {
 	s, err := f.NewSpool()

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"strings"
 
-	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/proto/waWeb"
 	"go.mau.fi/whatsmeow/types"
@@ -14,29 +13,6 @@ import (
 	"github.com/wagate/wagate/engines"
 	"github.com/wagate/wagate/engines/chatstore"
 )
-
-// mediaRef is what it takes to download a message's media again; stored as the
-// message's opaque media locator.
-type mediaRef struct {
-	Type          string `json:"type"` // whatsmeow.MediaType
-	DirectPath    string `json:"directPath"`
-	MediaKey      []byte `json:"mediaKey"`
-	FileSHA256    []byte `json:"fileSha256"`
-	FileEncSHA256 []byte `json:"fileEncSha256"`
-	FileLength    int    `json:"fileLength"`
-	Mimetype      string `json:"mimetype"`
-	Filename      string `json:"filename,omitempty"`
-}
-
-// downloadable is the part every whatsmeow media message has.
-type downloadable interface {
-	GetDirectPath() string
-	GetMediaKey() []byte
-	GetFileSHA256() []byte
-	GetFileEncSHA256() []byte
-	GetFileLength() uint64
-	GetMimetype() string
-}
 
 // content is what the API shows of a message's content.
 type content struct {
@@ -62,42 +38,19 @@ func contentOf(m *waE2E.Message) content {
 		return c
 	}
 	var ctx *waE2E.ContextInfo
-	media := func(t whatsmeow.MediaType, d downloadable, caption, filename string) {
-		c.media = &mediaRef{
-			Type: string(t), DirectPath: d.GetDirectPath(), MediaKey: d.GetMediaKey(),
-			FileSHA256: d.GetFileSHA256(), FileEncSHA256: d.GetFileEncSHA256(),
-			FileLength: int(d.GetFileLength()), Mimetype: d.GetMimetype(), Filename: filename,
-		}
-		if caption != "" {
-			c.body = strPtr(caption)
-		}
-	}
 	switch {
 	case m.Conversation != nil:
 		c.body = strPtr(m.GetConversation())
 	case m.ExtendedTextMessage != nil:
 		c.body = strPtr(m.GetExtendedTextMessage().GetText())
 		ctx = m.GetExtendedTextMessage().GetContextInfo()
-	case m.ImageMessage != nil:
-		x := m.GetImageMessage()
-		media(whatsmeow.MediaImage, x, x.GetCaption(), "")
-		ctx = x.GetContextInfo()
-	case m.VideoMessage != nil:
-		x := m.GetVideoMessage()
-		media(whatsmeow.MediaVideo, x, x.GetCaption(), "")
-		ctx = x.GetContextInfo()
-	case m.AudioMessage != nil:
-		x := m.GetAudioMessage()
-		media(whatsmeow.MediaAudio, x, "", "")
-		ctx = x.GetContextInfo()
-	case m.DocumentMessage != nil:
-		x := m.GetDocumentMessage()
-		media(whatsmeow.MediaDocument, x, x.GetCaption(), x.GetFileName())
-		ctx = x.GetContextInfo()
-	case m.StickerMessage != nil:
-		x := m.GetStickerMessage()
-		media(whatsmeow.MediaImage, x, "", "")
-		ctx = x.GetContextInfo()
+	default:
+		if ref, caption, ci := mediaOf(m); ref != nil {
+			c.media, ctx = ref, ci
+			if caption != "" {
+				c.body = strPtr(caption)
+			}
+		}
 	}
 	if id := ctx.GetStanzaID(); id != "" {
 		quoted := contentOf(ctx.GetQuotedMessage())

@@ -21,6 +21,7 @@ import (
 	"github.com/wagate/wagate/engines"
 	"github.com/wagate/wagate/engines/chatstore"
 	"github.com/wagate/wagate/engines/noweb/walog"
+	"github.com/wagate/wagate/media"
 	"github.com/wagate/wagate/sessions"
 )
 
@@ -47,10 +48,9 @@ type Options struct {
 	// which the engine reads; its writes go through Host.Record. Required when any
 	// session enables the store.
 	Chats chatstore.Store
-	// MediaDir is where downloaded media go, one directory per session; BaseURL
-	// the gateway's public URL, for media.url ({BaseURL}/api/files/{session}/{file}).
-	MediaDir string
-	BaseURL  string
+	// Media keeps the files sessions download (media.url points there) and send;
+	// nil: media is neither downloaded nor kept.
+	Media *media.Files
 	// ConfigureClient, when set, is called on every new whatsmeow client before
 	// it connects: a development gateway points its clients at a simulated
 	// network with it (simnet.ConfigureClient). Nil in production.

@@ -118,11 +118,14 @@ func (e *Engine) onMessage(ctx context.Context, cli *whatsmeow.Client, evt *even
 		}
 	}
 	m := e.stored(evt, chat, participant, me(cli), ack, source)
+	// Its media is downloaded before its events go out, so they link to it.
+	payload := m.Message
+	payload.Media, payload.MediaURL = e.incomingMedia(ctx, &m)
 	var evs []sessions.Emission
 	if !m.FromMe {
-		evs = append(evs, sessions.Emission{Event: "message", Payload: m.Message})
+		evs = append(evs, sessions.Emission{Event: "message", Payload: payload})
 	}
-	evs = append(evs, sessions.Emission{Event: "message.any", Payload: m.Message})
+	evs = append(evs, sessions.Emission{Event: "message.any", Payload: payload})
 	// The message and its events in one transaction: a failure keeps neither and
 	// withholds the ack, so WhatsApp delivers the message again; a message stored
 	// already (delivered again) had its events recorded with it.

@@ -54,7 +54,7 @@ func loadOnce(b *testing.B, n, perSession int, dialect store.Dialect) {
 	st, _ := storetest.Open(b, dialect)
 	f, err := NewFactory(ctx, Options{
 		DB: st.SQL(), Dialect: string(st.Dialect()), Log: testLogger(), StoreEnabled: true,
-		Chats: st.ChatStore(), MediaDir: b.TempDir(), ConfigureClient: simnetClient(srv.Addr()),
+		Chats: st.ChatStore(), Media: testFiles(b, "http://gw.example"), ConfigureClient: simnetClient(srv.Addr()),
 	})
 	if err != nil {
 		b.Fatal(err)

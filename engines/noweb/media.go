@@ -3,26 +3,19 @@ package noweb
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"mime"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"go.mau.fi/whatsmeow"
 
 	"github.com/wagate/wagate/engines"
 	"github.com/wagate/wagate/engines/chatstore"
+	"github.com/wagate/wagate/media"
 )
 
-// MediaPath is where a session's media file is stored under dir; the file route
-// serves from here.
-func MediaPath(dir, session, file string) string {
-	return filepath.Join(dir, session, filepath.Base(file))
-}
-
 // withMedia is a stored message as the API shows it; with download set, its media
-// is downloaded (once) and media.url points at the gateway's file route.
+// is downloaded (once, or again after the sweep removed the file) and media.url
+// points at the gateway's file route.
 func (e *Engine) withMedia(ctx context.Context, r chatstore.Message, download bool) engines.Message {
 	m := r.Message
 	if !download || r.Media == "" {
@@ -32,62 +25,74 @@ func (e *Engine) withMedia(ctx context.Context, r chatstore.Message, download bo
 	if err := json.Unmarshal([]byte(r.Media), &ref); err != nil {
 		return m
 	}
-	media := &engines.Media{}
-	if ref.Mimetype != "" {
-		media.Mimetype = strPtr(ref.Mimetype)
-	}
-	if ref.Filename != "" {
-		media.Filename = strPtr(ref.Filename)
+	files := e.f.opts.Media
+	if files == nil {
+		m.Media = mediaInfo(ref, nil, errors.New("the gateway keeps no media files"))
+		return m
 	}
 	file := r.MediaFile
-	if file == "" {
+	if !files.Exists(e.name, file) {
 		var err error
 		if file, err = e.download(ctx, r.ID, ref); err != nil {
 			e.log.Warn("download media", "id", r.ID, "err", err)
-			media.Error = &engines.MediaError{Message: err.Error()}
-			m.Media = media
+			m.Media = mediaInfo(ref, nil, err)
 			return m
 		}
 		if err := e.chats.SetMediaFile(ctx, e.name, r.Chat, r.ID, file); err != nil {
 			e.log.Warn("record media file", "id", r.ID, "err", err)
 		}
 	}
-	url := strings.TrimRight(e.f.opts.BaseURL, "/") + "/api/files/" + e.name + "/" + file
-	media.URL = &url
-	m.Media, m.MediaURL = media, &url
+	url := files.URL(e.name, file)
+	m.Media, m.MediaURL = mediaInfo(ref, &url, nil), &url
 	return m
 }
 
+// mediaInfo is WAHA's media object: the file's url once downloaded, or why not.
+func mediaInfo(ref mediaRef, url *string, err error) *engines.Media {
+	out := &engines.Media{URL: url}
+	if ref.Mimetype != "" {
+		out.Mimetype = strPtr(ref.Mimetype)
+	}
+	if ref.Filename != "" {
+		out.Filename = strPtr(ref.Filename)
+	}
+	if err != nil {
+		out.Error = &engines.MediaError{Message: err.Error()}
+	}
+	return out
+}
+
+// fileName is the name a message's media file is kept under.
+func fileName(id string, ref mediaRef) string {
+	return id + "." + media.Extension(ref.Mimetype, ref.Filename)
+}
+
 // download fetches and decrypts a message's media into the session's media
-// directory and returns the file's name.
+// directory, streaming it to the file, and returns the file's name.
 func (e *Engine) download(ctx context.Context, id string, ref mediaRef) (string, error) {
-	if e.f.opts.MediaDir == "" {
-		return "", fmt.Errorf("no media directory configured")
+	files := e.f.opts.Media
+	if files == nil {
+		return "", errors.New("the gateway keeps no media files")
+	}
+	if ref.FileLength > 0 && int64(ref.FileLength) > files.MaxBytes() {
+		return "", &media.TooLargeError{Limit: files.MaxBytes()}
 	}
 	cli, err := e.client()
 	if err != nil {
 		return "", err
 	}
-	data, err := cli.DownloadMediaWithPath(ctx, ref.DirectPath, ref.FileEncSHA256, ref.FileSHA256, ref.MediaKey,
-		ref.FileLength, whatsmeow.MediaType(ref.Type), "")
+	file := fileName(id, ref)
+	p, err := files.Create(e.name, file)
 	if err != nil {
+		return "", err
+	}
+	defer p.Abort()
+	if err := cli.DownloadMediaWithPathToFile(ctx, ref.DirectPath, ref.FileEncSHA256, ref.FileSHA256, ref.MediaKey,
+		ref.FileLength, whatsmeow.MediaType(ref.Type), "", p.File); err != nil {
 		return "", fmt.Errorf("download: %w", err)
 	}
-	ext := ".bin"
-	if exts, _ := mime.ExtensionsByType(strings.Split(ref.Mimetype, ";")[0]); len(exts) > 0 {
-		ext = exts[0]
-	}
-	file := id + ext
-	path := MediaPath(e.f.opts.MediaDir, e.name, file)
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return "", fmt.Errorf("create media directory: %w", err)
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		return "", fmt.Errorf("write media: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return "", fmt.Errorf("write media: %w", err)
+	if err := p.Commit(); err != nil {
+		return "", err
 	}
 	return file, nil
 }

@@ -199,15 +199,22 @@ func (e *Engine) SendText(ctx context.Context, req engines.SendText) (*engines.M
 // finds the message stored, so no ack is lost. A send that fails leaves the
 // message at ERROR, with its message.ack.
 func (e *Engine) send(ctx context.Context, cli *whatsmeow.Client, to types.JID, msg *waE2E.Message) (*engines.Message, error) {
-	id := cli.GenerateMessageID()
+	return e.sendStored(ctx, cli, to, cli.GenerateMessageID(), msg, "")
+}
+
+// sendStored is send of a message whose id is chosen, with the media file it
+// was sent from (kept already under that name, "" for none) recorded with it.
+func (e *Engine) sendStored(ctx context.Context, cli *whatsmeow.Client, to types.JID, id types.MessageID, msg *waE2E.Message, mediaFile string) (*engines.Message, error) {
 	m := e.stored(own(cli, to, id, msg, time.Now()), canonical(ctx, cli, to), cli.Store.ID.ToNonAD(), me(cli), engines.AckPending, "api")
+	m.MediaFile = mediaFile
+	payload := e.sentMedia(m)
 	err := e.host.Record(ctx, func(tx chatstore.Store) ([]sessions.Emission, error) {
 		if e.chats != nil {
 			if _, err := tx.SaveMessages(ctx, e.name, []chatstore.Message{m}, true); err != nil {
 				return nil, err
 			}
 		}
-		return []sessions.Emission{{Event: "message.any", Payload: m.Message}}, nil
+		return []sessions.Emission{{Event: "message.any", Payload: payload}}, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store message before sending: %w", err)
@@ -223,7 +230,7 @@ func (e *Engine) send(ctx context.Context, cli *whatsmeow.Client, to types.JID, 
 	if sendErr != nil {
 		return nil, fmt.Errorf("send message: %w", sendErr)
 	}
-	out := m.Message
+	out := payload
 	out.Ack, out.AckName = ack, ack.Name()
 	return &out, nil
 }

@@ -229,10 +229,10 @@ func TestMediaDownload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
+	files := testFiles(t, "http://gw.example")
 	f, err := NewFactory(ctx, Options{
 		DB: e.db.SQL(), Dialect: string(e.db.Dialect()), Log: e.log, StoreEnabled: true, Chats: e.db.ChatStore(),
-		MediaDir: dir, BaseURL: "http://gw.example", ConfigureClient: simnetClient(e.srv.Addr()),
+		Media: files, ConfigureClient: simnetClient(e.srv.Addr()),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -256,7 +256,7 @@ func TestMediaDownload(t *testing.T) {
 			t.Fatalf("media: %+v, want url %s", m.Media, want)
 		}
 	}
-	got, err := os.ReadFile(MediaPath(dir, "media", string(id)+".png"))
+	got, err := os.ReadFile(files.Path("media", string(id)+".png"))
 	if err != nil || string(got) != string(png) {
 		t.Fatalf("file: %q, %v", got, err)
 	}
