@@ -115,7 +115,8 @@ func (f *Files) convert(ctx context.Context, in *File, what, mimetype, filename 
 		if errors.As(err, &mt) || ctx.Err() != nil {
 			return nil, err
 		}
-		return nil, &ConvertError{What: what, Detail: err.Error()}
+		// ffmpeg names its input by path: ours is the gateway's business.
+		return nil, &ConvertError{What: what, Detail: strings.ReplaceAll(err.Error(), in.Path, "the file")}
 	}
 	st, err := os.Stat(out)
 	if err != nil {

@@ -74,6 +74,11 @@ func (f *Files) Path(session, file string) string {
 	return filepath.Join(f.o.Dir, session, filepath.Base(file))
 }
 
+// SessionDir is the directory of a session's files.
+func (f *Files) SessionDir(session string) string {
+	return filepath.Join(f.o.Dir, filepath.Base(session))
+}
+
 // URL is where clients fetch a session's file (media.url).
 func (f *Files) URL(session, file string) string {
 	return f.o.BaseURL + "/api/files/" + url.PathEscape(session) + "/" + url.PathEscape(file)
@@ -178,6 +183,11 @@ func (f *Files) Keep(session, file, spooled string) error {
 		return fmt.Errorf("keep sent file: %w", err)
 	}
 	return nil
+}
+
+// Remove deletes a session's file (a kept file whose message failed to send).
+func (f *Files) Remove(session, file string) {
+	_ = os.Remove(f.Path(session, file))
 }
 
 // spoolDir holds files on their way in or out.

@@ -55,9 +55,10 @@ func newAPI(t *testing.T, d store.Dialect, o apiOptions) *api {
 	if o.net == nil {
 		o.net = memnet.New()
 	}
-	f := o.net.Factory()
+	files := enginetest.NewMediaFiles(t)
+	f := o.net.Factory(files)
 	g := enginetest.NewGateway(t, enginetest.GatewayOptions{
-		Dialect: d, Store: o.store, Matrix: allSupported(t), APIKey: o.configuredKey,
+		Dialect: d, Store: o.store, Matrix: allSupported(t), APIKey: o.configuredKey, Media: files,
 		BodyLimitMB: o.bodyLimitMB, WorkingWait: 500 * time.Millisecond, Limits: o.limits,
 		Factories: map[engines.Name]sessions.Factory{engines.WEBJS: f, engines.NOWEB: f},
 	})

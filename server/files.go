@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -20,10 +19,6 @@ var fileNotFound = map[string]any{"error": map[string]any{
 	"code": 404, "key": "FILE_NOT_FOUND", "message": "File not found",
 	"details": "File not found or no longer available",
 }}
-
-// MediaDir is where engines put downloaded media: one directory per session under
-// the data directory.
-func MediaDir(dataDir string) string { return filepath.Join(dataDir, "media") }
 
 // maxFileName is the longest file name a file system takes (NAME_MAX).
 const maxFileName = 255
@@ -39,7 +34,7 @@ func (s *Server) getFile(c echo.Context) error {
 	if err := validFileName(file); err != nil {
 		return err
 	}
-	dir := filepath.Join(MediaDir(s.cfg.Data.Dir), session)
+	dir := s.media.SessionDir(session)
 	if st, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) || err == nil && !st.IsDir() {
 		return c.JSON(http.StatusNotFound, fileNotFound)
 	} else if err != nil {

@@ -6,13 +6,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wagate/wagate/server"
 	"github.com/wagate/wagate/store"
 )
 
 func TestGetFile(t *testing.T) {
 	a := newAPI(t, store.SQLite, apiOptions{})
-	dir := filepath.Join(server.MediaDir(a.DataDir), "s1")
+	dir := filepath.Dir(a.Media.Path("s1", "x"))
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +36,7 @@ func TestGetFile(t *testing.T) {
 // point.
 func TestGetFileRefuses(t *testing.T) {
 	a := newAPI(t, store.SQLite, apiOptions{})
-	media := server.MediaDir(a.DataDir)
+	media := a.Media.Dir()
 	dir := filepath.Join(media, "s1")
 	if err := os.MkdirAll(filepath.Join(dir, "sub.jpg"), 0o700); err != nil {
 		t.Fatal(err)

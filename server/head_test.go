@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wagate/wagate/server"
 	"github.com/wagate/wagate/store"
 )
 
@@ -17,7 +16,7 @@ import (
 func TestHeadAndWebsocketWithoutUpgrade(t *testing.T) {
 	a := newAPI(t, store.SQLite, apiOptions{})
 	a.Expect(a.Do("POST", "/api/sessions", map[string]any{"name": "ok", "config": paired()}), 201)
-	dir := filepath.Join(server.MediaDir(a.DataDir), "ok")
+	dir := a.Media.SessionDir("ok")
 	os.MkdirAll(dir, 0o700)
 	os.WriteFile(filepath.Join(dir, "3EB0AB.jpg"), []byte("jpeg bytes"), 0o600)
 	for _, c := range []struct {

@@ -72,7 +72,8 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 // for the engine, which applies the rest of the matrix's row.
 func (s *Server) gate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		name, err := sessionName(c)
+		name, cleanup, err := s.requestSession(c)
+		defer cleanup()
 		if err != nil {
 			return err
 		}

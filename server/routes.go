@@ -7,6 +7,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/wagate/wagate/engines"
+
 	"github.com/wagate/wagate/server/apidocs"
 )
 
@@ -61,6 +63,12 @@ func (s *Server) routes() error {
 		{"chats.unread", s.unreadChat()},
 
 		{"messages.sendText", s.sendText},
+		{"messages.sendImage", s.sendMedia(engines.MediaImage)},
+		{"messages.sendFile", s.sendMedia(engines.MediaDocument)},
+		{"messages.sendVoice", s.sendMedia(engines.MediaVoice)},
+		{"messages.sendVideo", s.sendMedia(engines.MediaVideo)},
+		{"media.convertVoice", s.convertMedia(engines.MediaVoice)},
+		{"media.convertVideo", s.convertMedia(engines.MediaVideo)},
 		{"files.get", s.getFile},
 
 		{"contacts.getAll", s.listContacts},

@@ -20,6 +20,7 @@ import (
 
 	"github.com/wagate/wagate/capabilities"
 	"github.com/wagate/wagate/configs"
+	"github.com/wagate/wagate/media"
 	"github.com/wagate/wagate/netguard"
 	"github.com/wagate/wagate/webhooks"
 )
@@ -42,6 +43,13 @@ type Deps struct {
 	Events   *webhooks.Service // webhook deliveries and the websocket stream; nil, those routes answer 503
 	Guard    *netguard.Guard   // which webhook receivers sessions may name; nil, the config's (Config.Guard)
 	Limits   Limits            // timeouts and connections per client; zero fields are DefaultLimits'
+	// Media keeps the files sessions download and clients send (media.*); nil: a
+	// directory under Config.Data.Dir with the configured limits.
+	Media *media.Files
+	// MediaClient fetches the files clients send by url. It is the one place where
+	// the addresses a client may not make the gateway reach are refused (the wiring
+	// in cmd/wagate builds it); nil: http.DefaultClient.
+	MediaClient *http.Client
 }
 
 // Server is the HTTP API.
@@ -58,6 +66,8 @@ type Server struct {
 	events  *webhooks.Service
 	guard   *netguard.Guard
 	limits  Limits
+	media   *media.Files
+	fetch   *http.Client
 	started time.Time
 	ops     map[string]string // "METHOD /route/:path" → operation id, written only by New
 }
@@ -75,7 +85,7 @@ func New(d Deps) (*Server, error) {
 	s := &Server{
 		echo: e, cfg: d.Config, manager: d.Manager, matrix: d.Matrix, store: d.Store,
 		key: d.Key, log: d.Log, version: d.Version, events: d.Events, started: time.Now(),
-		ops: map[string]string{}, limits: d.Limits.withDefaults(),
+		ops: map[string]string{}, limits: d.Limits.withDefaults(), media: d.Media, fetch: d.MediaClient,
 	}
 	if s.guard = d.Guard; s.guard == nil {
 		g, err := d.Config.Guard()
@@ -83,6 +93,17 @@ func New(d Deps) (*Server, error) {
 			return nil, fmt.Errorf("webhook.allowedHosts: %w", err)
 		}
 		s.guard = g
+	}
+	if s.media == nil {
+		files, err := media.NewFiles(media.Options{Dir: d.Config.MediaDir(), BaseURL: d.Config.PublicURL(),
+			MaxBytes: int64(d.Config.Media.MaxBytes), Download: d.Config.Media.Download, Mimetypes: d.Config.Media.Mimetypes})
+		if err != nil {
+			return nil, err
+		}
+		s.media = files
+	}
+	if s.fetch == nil {
+		s.fetch = MediaClient(s.guard)
 	}
 	m, err := newMetrics(d.Registry, d.Manager)
 	if err != nil {
@@ -103,7 +124,9 @@ func New(d Deps) (*Server, error) {
 		// Authentication first: a client without the key gets its 401 before any
 		// of its body is read, and a 413 tells it nothing.
 		s.authenticate,
-		middleware.BodyLimit(fmt.Sprintf("%dM", d.Config.Server.BodyLimitMB)),
+		// A file sent as base64 may be larger than other bodies: media.maxBytes.
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: fmt.Sprintf("%dM", d.Config.Server.BodyLimitMB), Skipper: carriesFile}),
+		s.fileBodyLimit,
 	)
 	if err := s.routes(); err != nil {
 		return nil, err

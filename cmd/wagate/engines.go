@@ -11,7 +11,7 @@ import (
 	"github.com/wagate/wagate/engines/noweb"
 	"github.com/wagate/wagate/engines/noweb/simnet"
 	"github.com/wagate/wagate/engines/webjs"
-	"github.com/wagate/wagate/server"
+	"github.com/wagate/wagate/media"
 	"github.com/wagate/wagate/sessions"
 	"github.com/wagate/wagate/store"
 	"go.mau.fi/whatsmeow"
@@ -19,12 +19,12 @@ import (
 
 // engineFactories are the engines this build runs. An engine missing here leaves its
 // sessions FAILED with a reason that says so.
-func engineFactories(ctx context.Context, cfg configs.Config, st *store.Store, log *slog.Logger) (map[engines.Name]sessions.Factory, error) {
+func engineFactories(ctx context.Context, cfg configs.Config, st *store.Store, files *media.Files, log *slog.Logger) (map[engines.Name]sessions.Factory, error) {
 	opts := noweb.Options{
 		DB: st.SQL(), Dialect: string(st.Dialect()), Log: log,
 		PrintQR: cfg.Engines.NOWEB.PrintQR, StoreEnabled: cfg.Engines.NOWEB.StoreEnabled, FullSync: cfg.Engines.NOWEB.FullSync,
-		Chats:    st.ChatStore(),
-		MediaDir: server.MediaDir(cfg.Data.Dir), BaseURL: cfg.PublicURL(),
+		Chats: st.ChatStore(),
+		Media: files,
 	}
 	if sn := cfg.Engines.NOWEB.Simnet; sn.Addr != "" {
 		// Validated by configs: 32 bytes of hex.
@@ -51,7 +51,7 @@ func engineFactories(ctx context.Context, cfg configs.Config, st *store.Store, l
 	// WEBJS starts nothing here: each session launches its own Chromium.
 	wj, err := webjs.NewFactory(ctx, webjs.Options{
 		BrowserPath: cfg.Engines.WEBJS.BrowserPath, URL: cfg.Engines.WEBJS.URL,
-		DataDir: cfg.Data.Dir, PublicURL: cfg.PublicURL(), Log: log,
+		DataDir: cfg.Data.Dir, Media: files, Log: log,
 		NoSandbox: !cfg.Engines.WEBJS.Sandbox, ExtraFlags: cfg.Engines.WEBJS.ChromiumFlags.Map(),
 	})
 	if err != nil {

@@ -77,7 +77,12 @@ func runGateway(ctx context.Context, cfg configs.Config, stdout, stderr io.Write
 		return err
 	}
 
-	factories, err := engineFactories(ctx, cfg, st, log)
+	files, err := mediaFiles(cfg, log)
+	if err != nil {
+		return err
+	}
+	go files.Run(ctx)
+	factories, err := engineFactories(ctx, cfg, st, files, log)
 	if err != nil {
 		return err
 	}
@@ -109,6 +114,7 @@ func runGateway(ctx context.Context, cfg configs.Config, stdout, stderr io.Write
 	srv, err := server.New(server.Deps{
 		Config: cfg, Manager: manager, Matrix: matrix, Store: st, Key: key, Log: log,
 		Registry: reg, Version: version(), Events: events, Guard: guard,
+		Media: files, MediaClient: server.MediaClient(guard),
 	})
 	if err != nil {
 		return fmt.Errorf("build server: %w", err)

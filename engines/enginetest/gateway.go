@@ -29,6 +29,7 @@ import (
 	"github.com/wagate/wagate/capabilities"
 	"github.com/wagate/wagate/configs"
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/media"
 	"github.com/wagate/wagate/server"
 	"github.com/wagate/wagate/server/apidocs"
 	"github.com/wagate/wagate/store"
@@ -49,6 +50,26 @@ type GatewayOptions struct {
 	BodyLimitMB int
 	WorkingWait time.Duration
 	Limits      server.Limits // the HTTP server's, for tests that serve on a real listener
+	// Media is the gateway's media directory, shared with its engines (so the
+	// files they save are the ones /api/files serves); nil: a new one
+	// (NewMediaFiles). MediaClient fetches file URLs; nil: a plain client,
+	// which reaches the tests' loopback servers.
+	Media       *media.Files
+	MediaClient *http.Client
+}
+
+// MediaBaseURL is the public URL of test gateways: media.url starts with it.
+const MediaBaseURL = "http://gateway.test"
+
+// NewMediaFiles is a media directory for a test gateway and its engines, files
+// up to MediaMaxBytes.
+func NewMediaFiles(t testing.TB) *media.Files {
+	t.Helper()
+	f, err := media.NewFiles(media.Options{Dir: t.TempDir(), BaseURL: MediaBaseURL, Download: true, MaxBytes: MediaMaxBytes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
 
 // Gateway is a gateway under test: the real server, manager and store.
@@ -60,7 +81,8 @@ type Gateway struct {
 	Manager *sessions.Manager
 	Matrix  *capabilities.Matrix
 	Store   *store.Store
-	DataDir string // the gateway's data directory (media under DataDir/media)
+	DataDir string // the gateway's data directory
+	Media   *media.Files
 	spec    *apidocs.Validator
 	key     string
 }
@@ -83,6 +105,9 @@ func NewGateway(t testing.TB, o GatewayOptions) *Gateway {
 	}
 	if o.BodyLimitMB > 0 {
 		cfg.Server.BodyLimitMB = o.BodyLimitMB
+	}
+	if o.Media == nil {
+		o.Media = NewMediaFiles(t)
 	}
 	if o.APIKey == "" {
 		o.APIKey = APIKey
@@ -123,11 +148,12 @@ func NewGateway(t testing.TB, o GatewayOptions) *Gateway {
 	srv, err := server.New(server.Deps{
 		Config: cfg, Manager: m, Matrix: o.Matrix, Store: st, Key: key, Log: log,
 		Registry: prometheus.NewRegistry(), Version: "test", Events: outbox, Limits: o.Limits,
+		Media: o.Media, MediaClient: o.MediaClient,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Gateway{t: t, events: events, Handler: srv.Handler(), Server: srv, Manager: m, Matrix: o.Matrix, Store: st, DataDir: cfg.Data.Dir, spec: spec, key: APIKey}
+	return &Gateway{t: t, events: events, Handler: srv.Handler(), Server: srv, Manager: m, Matrix: o.Matrix, Store: st, DataDir: cfg.Data.Dir, Media: o.Media, spec: spec, key: APIKey}
 }
 
 // loggingRecorder records through the outbox and logs what was committed.
@@ -212,6 +238,15 @@ func (g *Gateway) WaitEvent(session, name string, match func(map[string]any) boo
 		case <-timeout:
 			g.t.Fatalf("no %s event of session %s came (it had: %v)", name, session, seen)
 		}
+	}
+}
+
+// CheckSchema fails the test unless v matches the spec's schema name (an event
+// payload: WAMessage for message and message.any).
+func (g *Gateway) CheckSchema(name string, v any) {
+	g.t.Helper()
+	if err := g.spec.ValidateSchema(name, v); err != nil {
+		g.t.Errorf("does not match the OpenAPI spec: %v\nvalue: %.800v", err, v)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/wagate/wagate/capabilities"
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/media"
 	"github.com/wagate/wagate/sessions"
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/store/storetest"
@@ -20,11 +21,17 @@ import (
 type Harness interface {
 	// Engine names the engine under test.
 	Engine() engines.Name
-	// Factory makes the engine's sessions for a gateway on st.
-	Factory(t *testing.T, st *store.Store) sessions.Factory
+	// Factory makes the engine's sessions for a gateway.
+	Factory(t *testing.T, env Env) sessions.Factory
 	// Account creates a WhatsApp account (its phone) on the network the engine talks to.
 	// phone is digits only.
 	Account(t *testing.T, phone, name string) Phone
+}
+
+// Env is what a gateway under test shares with its engines.
+type Env struct {
+	Store *store.Store
+	Media *media.Files // where the engines keep media files, which the gateway serves
 }
 
 // Phone is an account's primary device, the other side of a session, driven by the test.
@@ -42,6 +49,12 @@ type Phone interface {
 	Archive(ctx context.Context, chat string, archived bool) error
 	// WaitText waits for a text message from a phone number and returns its raw id.
 	WaitText(ctx context.Context, from, text string) (string, error)
+	// SendMedia sends a file to a chat (a phone number) as m.Type says and returns
+	// the message's raw id.
+	SendMedia(ctx context.Context, to string, m Media) (string, error)
+	// WaitMedia waits for the media message id from a phone number and returns
+	// what arrived, the file downloaded and decrypted as the phone does.
+	WaitMedia(ctx context.Context, from, id string) (Media, error)
 }
 
 // Timeouts of the suite: generous, since CI machines are small and WEBJS runs a browser.
@@ -71,6 +84,10 @@ func RunWithMatrix(t *testing.T, h Harness, m *capabilities.Matrix) {
 	t.Run("PinMessage", s.pinMessage)
 	t.Run("ClearAndDeleteChat", s.clearAndDeleteChat)
 	t.Run("ChatPicture", s.chatPicture)
+	t.Run("SendMedia", s.sendMedia)
+	t.Run("ReceiveMedia", s.receiveMedia)
+	t.Run("MediaBadInput", s.mediaBadInput)
+	t.Run("ConvertMedia", s.convertMedia)
 	t.Run("Screenshot", s.screenshot)
 	t.Run("CheckExists", s.checkExists)
 	t.Run("ContactsAndLIDs", s.contactsAndLIDs)
@@ -101,8 +118,9 @@ func (s *suite) gateway(t *testing.T, st *store.Store) *Gateway {
 	if st == nil {
 		st, _ = storetest.Open(t, store.SQLite)
 	}
-	return NewGateway(t, GatewayOptions{Store: st, Matrix: s.matrix, Factories: map[engines.Name]sessions.Factory{
-		s.engine: s.h.Factory(t, st),
+	files := NewMediaFiles(t)
+	return NewGateway(t, GatewayOptions{Store: st, Matrix: s.matrix, Media: files, Factories: map[engines.Name]sessions.Factory{
+		s.engine: s.h.Factory(t, Env{Store: st, Media: files}),
 	}})
 }
 
@@ -221,6 +239,13 @@ func probe(op, session, contact string) (method, path string, body any) {
 		return "POST", chat + "/unread", nil
 	case "messages.sendText":
 		return "POST", "/api/sendText", map[string]string{"session": session, "chatId": contact + "@c.us", "text": "probe"}
+	case "messages.sendImage", "messages.sendFile", "messages.sendVoice", "messages.sendVideo":
+		return "POST", "/api/" + strings.TrimPrefix(op, "messages."), map[string]any{"session": session, "chatId": contact + "@c.us",
+			"file": map[string]string{"mimetype": "image/png", "url": "https://example.com/probe.png"}}
+	case "media.convertVoice":
+		return "POST", "/api/" + session + "/media/convert/voice", map[string]string{"url": "https://example.com/probe.mp3"}
+	case "media.convertVideo":
+		return "POST", "/api/" + session + "/media/convert/video", map[string]string{"url": "https://example.com/probe.mp4"}
 	}
 	if method, path, body, ok := peopleProbe(op, session, contact); ok {
 		return method, path, body

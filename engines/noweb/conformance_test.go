@@ -3,6 +3,7 @@ package noweb
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -14,7 +15,6 @@ import (
 	"github.com/wagate/wagate/engines/enginetest"
 	"github.com/wagate/wagate/engines/noweb/simnet"
 	"github.com/wagate/wagate/sessions"
-	"github.com/wagate/wagate/store"
 )
 
 // simnetHarness runs the conformance suite with real whatsmeow clients on a simnet.
@@ -25,7 +25,8 @@ type simnetHarness struct {
 
 func (h *simnetHarness) Engine() engines.Name { return engines.NOWEB }
 
-func (h *simnetHarness) Factory(t *testing.T, st *store.Store) sessions.Factory {
+func (h *simnetHarness) Factory(t *testing.T, env enginetest.Env) sessions.Factory {
+	st := env.Store
 	// This cleanup runs after the gateway has shut down and before its database
 	// closes: what whatsmeow goroutines still in flight log after that is teardown,
 	// not protocol.
@@ -33,7 +34,7 @@ func (h *simnetHarness) Factory(t *testing.T, st *store.Store) sessions.Factory 
 	t.Cleanup(func() { log.closed.Store(true) })
 	f, err := NewFactory(t.Context(), Options{
 		DB: st.SQL(), Dialect: string(st.Dialect()), Log: slog.New(log),
-		StoreEnabled: true, Chats: st.ChatStore(), ConfigureClient: simnetClient(h.srv.Addr()),
+		StoreEnabled: true, Chats: st.ChatStore(), Media: env.Media, ConfigureClient: simnetClient(h.srv.Addr()),
 	})
 	if err != nil {
 		t.Fatalf("NewFactory: %v", err)
@@ -179,3 +180,39 @@ func (v *errorView) WithAttrs(attrs []slog.Attr) slog.Handler {
 }
 
 func (v *errorView) WithGroup(string) slog.Handler { return v }
+
+func (s simnetPhone) SendMedia(ctx context.Context, to string, m enginetest.Media) (string, error) {
+	id, err := s.p.SendMedia(ctx, to, simnet.Media{Data: m.Data, Mimetype: m.Mimetype, Filename: m.Filename, Caption: m.Caption, Type: m.Type})
+	return string(id), err
+}
+
+// WaitMedia waits for the media message and reads the file the phone
+// downloaded and decrypted from simnet's media host.
+func (s simnetPhone) WaitMedia(ctx context.Context, from, id string) (enginetest.Media, error) {
+	ev, err := s.p.WaitFor(ctx, func(e simnet.Event) bool {
+		return e.Type == "message" && e.ID == id && !e.FromMe && e.Media != nil &&
+			(strings.HasPrefix(e.Sender, from+"@") || strings.HasPrefix(e.Chat, from+"@"))
+	})
+	if err != nil {
+		return enginetest.Media{}, err
+	}
+	r := ev.Media
+	if r.Error != "" {
+		return enginetest.Media{}, fmt.Errorf("the phone could not download it: %s", r.Error)
+	}
+	f, err := s.p.ReceivedFile(id)
+	if err != nil {
+		return enginetest.Media{}, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return enginetest.Media{}, err
+	}
+	typ := r.Type
+	if typ == "ptv" {
+		typ = "video"
+	}
+	return enginetest.Media{Type: typ, Mimetype: r.Mimetype, Filename: r.Filename, Caption: r.Caption, Data: data,
+		Seconds: r.Seconds, Waveform: r.Waveform, Thumbnail: len(r.Thumbnail) > 0}, nil
+}

@@ -94,7 +94,7 @@ func (e *Engine) incomingMedia(ctx context.Context, m *chatstore.Message) (*engi
 			return nil, nil
 		}
 		info := mediaInfo(ref, nil, nil)
-		info.Error = &reason
+		info.Error = &engines.MediaError{Message: reason}
 		return info, nil
 	}
 	if e.chats != nil {

@@ -140,8 +140,8 @@ func (e *Engine) contextInfo(ctx context.Context, cli *whatsmeow.Client, chat en
 			ci.Participant = proto.String(s.String())
 		}
 		if e.chats != nil {
-			if q, err := e.chats.GetMessage(ctx, e.name, chat.String(), r.ID); err == nil && q.Message.Body != nil {
-				ci.QuotedMessage = &waE2E.Message{Conversation: q.Message.Body}
+			if q, err := e.chats.GetMessage(ctx, e.name, chat.String(), r.ID); err == nil && q.Message.Body != "" {
+				ci.QuotedMessage = &waE2E.Message{Conversation: proto.String(q.Message.Body)}
 			}
 		}
 	}

@@ -184,7 +184,7 @@ func TestIncomingMedia(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := h.waitEmitted(t, ctx, "message", func(p any) bool { m, ok := p.(engines.Message); return ok && strings.HasSuffix(m.ID, string(big)) }).(engines.Message)
-	if p.Media == nil || p.Media.URL != nil || p.Media.Error == nil || !strings.Contains(*p.Media.Error, "media.maxBytes") {
+	if p.Media == nil || p.Media.URL != nil || p.Media.Error == nil || !strings.Contains(p.Media.Error.Message, "media.maxBytes") {
 		t.Fatalf("over the limit: %+v", p.Media)
 	}
 

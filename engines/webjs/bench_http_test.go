@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/wagate/wagate/engines"
 	"github.com/wagate/wagate/engines/enginetest"
 	"github.com/wagate/wagate/engines/webjs/fakeweb"
+	"github.com/wagate/wagate/media"
 	"github.com/wagate/wagate/sessions"
 )
 
@@ -20,11 +22,15 @@ import (
 func gatewaySession(b testing.TB, acc fakeweb.Account, dataDir string) (*enginetest.Gateway, *fakeweb.Server) {
 	b.Helper()
 	fw := startFake(b, fakeweb.Options{}, acc)
-	f, err := NewFactory(context.Background(), Options{BrowserPath: browserPath(b), URL: fw.URL(), DataDir: dataDir, PublicURL: "http://gw.test", Log: testLogger()})
+	files, err := media.NewFiles(media.Options{Dir: filepath.Join(dataDir, "media"), BaseURL: "http://gw.test", Download: true})
 	if err != nil {
 		b.Fatal(err)
 	}
-	g := enginetest.NewGateway(b, enginetest.GatewayOptions{Factories: map[engines.Name]sessions.Factory{engines.WEBJS: f}})
+	f, err := NewFactory(context.Background(), Options{BrowserPath: browserPath(b), URL: fw.URL(), DataDir: dataDir, Media: files, Log: testLogger()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	g := enginetest.NewGateway(b, enginetest.GatewayOptions{Media: files, Factories: map[engines.Name]sessions.Factory{engines.WEBJS: f}})
 	g.Expect(g.Do("POST", "/api/sessions", map[string]any{"name": "b", "engine": "WEBJS"}), 201)
 	g.WaitStatus("b", engines.StatusScanQRCode, 30*time.Second)
 	var qr map[string]string

@@ -12,8 +12,8 @@ import (
 	"github.com/wagate/wagate/engines"
 	"github.com/wagate/wagate/engines/enginetest"
 	"github.com/wagate/wagate/engines/webjs/fakeweb"
+	"github.com/wagate/wagate/media"
 	"github.com/wagate/wagate/sessions"
-	"github.com/wagate/wagate/store"
 )
 
 // fakewebNet is the WhatsApp the conformance suite's sessions talk to. A
@@ -68,14 +68,14 @@ func (n *fakewebNet) tab(session string) (*fakeweb.Server, error) {
 
 // Factory makes the sessions' engines: the real WEBJS Factory, pointed at
 // each session's own fake tab.
-func (n *fakewebNet) factory(publicURL string) sessions.Factory {
+func (n *fakewebNet) factory(files *media.Files) sessions.Factory {
 	return sessions.FactoryFunc(func(ctx context.Context, spec sessions.Spec, host sessions.Host) (engines.Engine, error) {
 		tab, err := n.tab(spec.Name)
 		if err != nil {
 			return nil, err
 		}
 		f, err := NewFactory(ctx, Options{
-			BrowserPath: n.browser, URL: tab.URL(), DataDir: n.dataDir, PublicURL: publicURL,
+			BrowserPath: n.browser, URL: tab.URL(), DataDir: n.dataDir, Media: files,
 			CallTimeout: 10 * time.Second, Log: testLogger(),
 		})
 		if err != nil {
@@ -251,8 +251,8 @@ type webjsHarness struct{ n *fakewebNet }
 
 func (h webjsHarness) Engine() engines.Name { return engines.WEBJS }
 
-func (h webjsHarness) Factory(t *testing.T, _ *store.Store) sessions.Factory {
-	return h.n.factory("http://gateway.test")
+func (h webjsHarness) Factory(t *testing.T, env enginetest.Env) sessions.Factory {
+	return h.n.factory(env.Media)
 }
 
 func (h webjsHarness) Account(t *testing.T, phone, name string) enginetest.Phone {
@@ -266,4 +266,46 @@ func (h webjsHarness) Account(t *testing.T, phone, name string) enginetest.Phone
 // headless Chromium through the HTTP API against fakeweb.
 func TestConformance(t *testing.T) {
 	enginetest.Run(t, webjsHarness{n: newFakewebNet(t)})
+}
+
+// SendMedia delivers a media message from this phone to the account `to`,
+// encrypted on the fake media host as WhatsApp's servers hold it.
+func (p fakePhone) SendMedia(ctx context.Context, to string, m enginetest.Media) (string, error) {
+	tab, err := p.n.tabOf(to)
+	if err != nil {
+		return "", err
+	}
+	id, err := tab.ReceiveMessage(ctx, fakeweb.IncomingMessage{ChatID: p.number + "@c.us", Body: m.Caption, NotifyName: p.name,
+		Media: &fakeweb.Media{Type: m.Type, Mimetype: m.Mimetype, Filename: m.Filename, Data: m.Data}})
+	if err != nil {
+		return "", err
+	}
+	return rawID(id), nil
+}
+
+// WaitMedia waits until the account `from` has sent this phone the media
+// message id, then downloads and decrypts its file from the fake media host,
+// as this phone would.
+func (p fakePhone) WaitMedia(ctx context.Context, from, id string) (enginetest.Media, error) {
+	tab, err := p.n.tabOf(from)
+	if err != nil {
+		return enginetest.Media{}, err
+	}
+	full := "true_" + p.number + "@c.us_" + id
+	for {
+		m, err := tab.Message(ctx, full)
+		if err == nil && m != nil && m.Ack >= 1 {
+			f, err := tab.SentFile(ctx, full)
+			if err != nil {
+				return enginetest.Media{}, err
+			}
+			return enginetest.Media{Type: f.Type, Mimetype: f.Mimetype, Filename: f.Filename, Caption: f.Caption, Data: f.Data,
+				Seconds: f.Seconds, Waveform: f.Waveform, Thumbnail: len(f.Preview) > 0}, nil
+		}
+		select {
+		case <-ctx.Done():
+			return enginetest.Media{}, fmt.Errorf("%s never got media %s from %s: %w", p.number, id, from, errors.Join(ctx.Err(), err))
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }

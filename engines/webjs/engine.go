@@ -47,6 +47,7 @@ type browserPage interface {
 	UnpinMessage(ctx context.Context, msgID string) error
 	SendText(ctx context.Context, req SendTextRequest) (Message, error)
 	DownloadMedia(ctx context.Context, msgID string) (Media, error)
+	SendMedia(ctx context.Context, req SendMediaRequest, beforeSend func(messageID string)) (Message, error)
 }
 
 var _ browserPage = (*Driver)(nil)
@@ -62,7 +63,6 @@ type Engine struct {
 	host    sessions.Host
 	log     *slog.Logger
 	profile string // Chromium user data dir: the pairing lives here
-	media   string // downloaded media of this session
 
 	mu         sync.Mutex
 	pg         browserPage

@@ -74,11 +74,11 @@ func (e *Engine) onEvent(gen int, pg browserPage, ev Event) {
 		go e.teardown(gen)
 	case EventMessage:
 		if ev.Message != nil {
-			e.emit(ctx, gen, "message", toMessage(*ev.Message))
+			e.emit(ctx, gen, "message", e.incoming(ctx, pg, *ev.Message))
 		}
 	case EventMessageCreate:
 		if ev.Message != nil {
-			e.emit(ctx, gen, "message.any", toMessage(*ev.Message))
+			e.emit(ctx, gen, "message.any", e.incoming(ctx, pg, *ev.Message))
 		}
 	case EventAck:
 		if ev.Ack != nil {

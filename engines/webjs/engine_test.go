@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/media"
 	"github.com/wagate/wagate/sessions"
 )
 
@@ -147,6 +147,14 @@ func (p *fakePage) SendText(_ context.Context, r SendTextRequest) (Message, erro
 func (p *fakePage) DownloadMedia(_ context.Context, id string) (Media, error) {
 	return p.media, p.call("download %s", id)
 }
+func (p *fakePage) SendMedia(_ context.Context, r SendMediaRequest, beforeSend func(string)) (Message, error) {
+	if err := p.call("sendMedia %s %s", r.Kind, r.ChatID); err != nil {
+		return Message{}, err
+	}
+	beforeSend("3EB0M")
+	return Message{ID: "true_" + r.ChatID + "_3EB0M", Body: r.Caption, FromMe: true, HasMedia: true,
+		Media: &MediaInfo{Mimetype: r.Mimetype, Filename: r.Filename}}, nil
+}
 
 // recHost records what the engine reports.
 type recHost struct {
@@ -200,7 +208,11 @@ func (h *recHost) snapshot() hostLog {
 // started makes an engine on a fake page, started.
 func started(t *testing.T) (*Engine, *fakePage, *recHost) {
 	t.Helper()
-	f, err := NewFactory(context.Background(), Options{DataDir: t.TempDir(), PublicURL: "http://gw.test/"})
+	files, err := media.NewFiles(media.Options{Dir: t.TempDir(), BaseURL: "http://gw.test/", Download: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := NewFactory(context.Background(), Options{DataDir: t.TempDir(), Media: files})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -433,7 +445,7 @@ func TestMediaSavedAndServed(t *testing.T) {
 	if m.Media == nil || m.Media.URL == nil || *m.Media.URL != "http://gw.test/api/files/s1/ABC.jpeg" || *m.MediaURL != *m.Media.URL || *m.Media.Mimetype != "image/jpeg" {
 		t.Fatalf("media %+v", m.Media)
 	}
-	if b, err := os.ReadFile(filepath.Join(e.media, "ABC.jpeg")); err != nil || string(b) != "jpeg" {
+	if b, err := os.ReadFile(e.f.opts.Media.Path("s1", "ABC.jpeg")); err != nil || string(b) != "jpeg" {
 		t.Fatalf("saved file: %q %v", b, err)
 	}
 	// Saved once: a second read does not download again.
@@ -458,20 +470,6 @@ func TestMediaSavedAndServed(t *testing.T) {
 	for _, m := range ms {
 		if m.ID == id2 && (m.Media == nil || m.Media.URL == nil) {
 			t.Fatalf("empty media should still save: %+v", m.Media)
-		}
-	}
-}
-
-func TestMediaExt(t *testing.T) {
-	for _, tc := range []struct{ mime, file, want string }{
-		{"image/jpeg", "", "jpeg"},
-		{"application/pdf", "report.PDF", "pdf"},
-		{"audio/ogg; codecs=opus", "", "oga"},
-		{"", "", "bin"},
-		{"x/unknown", "evil.../../x", "bin"},
-	} {
-		if got := mediaExt(tc.mime, tc.file); got != tc.want {
-			t.Errorf("mediaExt(%q, %q) = %q, want %q", tc.mime, tc.file, got, tc.want)
 		}
 	}
 }

@@ -7,10 +7,10 @@ import (
 	"log/slog"
 	"maps"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/media"
 	"github.com/wagate/wagate/sessions"
 )
 
@@ -20,12 +20,11 @@ type Options struct {
 	URL         string // WhatsApp Web, or a fakeweb server in tests [DefaultURL]
 	// DataDir is the gateway's data dir: each session's Chromium profile is
 	// DataDir/webjs/<session> (WhatsApp Web keeps its keys there, so a
-	// paired session survives a restart) and downloaded media goes to
-	// DataDir/media/<session>.
+	// paired session survives a restart).
 	DataDir string
-	// PublicURL is the base URL clients reach the gateway at; media URLs are
-	// {PublicURL}/api/files/{session}/{file}.
-	PublicURL string
+	// Media keeps the files sessions download (media.url points there) and
+	// send; nil: media is neither downloaded nor kept.
+	Media *media.Files
 	// CallTimeout bounds each page operation [DefaultCallTimeout].
 	CallTimeout time.Duration
 	// SingleProcess trades crash isolation for less memory (see Config).
@@ -70,7 +69,6 @@ func NewFactory(_ context.Context, opts Options) (*Factory, error) {
 	if opts.URL == "" {
 		opts.URL = DefaultURL
 	}
-	opts.PublicURL = strings.TrimSuffix(opts.PublicURL, "/")
 	log := opts.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -90,7 +88,6 @@ func (f *Factory) New(_ context.Context, spec sessions.Spec, host sessions.Host)
 		host:    host,
 		log:     f.log.With("session", spec.Name),
 		profile: filepath.Join(f.opts.DataDir, "webjs", spec.Name),
-		media:   filepath.Join(f.opts.DataDir, "media", spec.Name),
 	}, nil
 }
 

@@ -174,6 +174,27 @@ func (v *Validator) Validate(req *http.Request, status int, header http.Header, 
 	return nil
 }
 
+// ValidateSchema checks that v, encoded as JSON, matches the document's schema
+// name (components/schemas): an event's payload, which no response carries.
+func (v *Validator) ValidateSchema(name string, value any) error {
+	ref, ok := v.doc.Components.Schemas[name]
+	if !ok || ref.Value == nil {
+		return fmt.Errorf("no schema %q in the spec", name)
+	}
+	raw, err := json.Marshal(value)
+	if err != nil {
+		return fmt.Errorf("encode value: %w", err)
+	}
+	var decoded any
+	if err := json.Unmarshal(raw, &decoded); err != nil {
+		return fmt.Errorf("decode value: %w", err)
+	}
+	if err := ref.Value.VisitJSON(decoded, openapi3.MultiErrors()); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}
+
 // find returns the document's operation for req: the path whose literal segments
 // match most (literals win over parameters, left to right) among those that have
 // req's method.

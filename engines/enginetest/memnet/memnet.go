@@ -17,6 +17,7 @@ import (
 
 	"github.com/wagate/wagate/capabilities"
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/media"
 	"github.com/wagate/wagate/sessions"
 )
 
@@ -44,7 +45,8 @@ type account struct {
 type message struct {
 	chat string
 	engines.Message
-	raw string
+	raw  string
+	file *file // a media message's file
 }
 
 // Account creates an account, or returns the one with that number.
@@ -81,10 +83,11 @@ func Supported(m *capabilities.Matrix) []string {
 	return out
 }
 
-// Factory makes engines on the network.
-func (n *Network) Factory() sessions.Factory {
+// Factory makes engines on the network; files (may be nil) keeps the media
+// files they receive and send.
+func (n *Network) Factory(files *media.Files) sessions.Factory {
 	return sessions.FactoryFunc(func(_ context.Context, spec sessions.Spec, host sessions.Host) (engines.Engine, error) {
-		e := &Engine{n: n, session: spec.Name, host: host, autoPair: spec.Config.Metadata[MetaPair]}
+		e := &Engine{n: n, session: spec.Name, host: host, autoPair: spec.Config.Metadata[MetaPair], files: files}
 		if d := spec.Config.Metadata[MetaStartDelay]; d != "" {
 			var err error
 			if e.startDelay, err = time.ParseDuration(d); err != nil {
@@ -303,6 +306,7 @@ type Engine struct {
 	qr         string
 	autoPair   string
 	startDelay time.Duration
+	files      *media.Files
 }
 
 // emit records an event; the network keeps its state in memory, so the change is
@@ -575,6 +579,10 @@ func (e *Engine) ListMessages(_ context.Context, q engines.MessageQuery) (out []
 				(q.Ack != nil && m.Ack != *q.Ack) {
 				continue
 			}
+			if q.DownloadMedia && m.file != nil {
+				out = append(out, e.withFile(m.Message, m.raw, m.file))
+				continue
+			}
 			out = append(out, m.Message)
 		}
 		if q.Order == engines.SortAsc {
@@ -597,11 +605,14 @@ func find(a *account, id engines.MessageID) (*message, error) {
 	return nil, fmt.Errorf("message %s: %w", id, engines.ErrNotFound)
 }
 
-func (e *Engine) GetMessage(_ context.Context, _ engines.ChatID, id engines.MessageID, _ bool) (out *engines.Message, err error) {
+func (e *Engine) GetMessage(_ context.Context, _ engines.ChatID, id engines.MessageID, download bool) (out *engines.Message, err error) {
 	err = e.locked(func(a *account) error {
 		m, err := find(a, id)
 		if err == nil {
 			cp := m.Message
+			if download && m.file != nil {
+				cp = e.withFile(cp, m.raw, m.file)
+			}
 			out = &cp
 		}
 		return err

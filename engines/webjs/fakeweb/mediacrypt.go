@@ -65,3 +65,37 @@ func encryptMedia(mediaType string, plain []byte) (encryptedMedia, error) {
 	encSum := sha256.Sum256(blob)
 	return encryptedMedia{mediaKey: mediaKey, blob: blob, fileSHA256: fileSum[:], encSHA256: encSum[:], mediaTypeID: mediaType}, nil
 }
+
+// decryptMedia opens a blob the page encrypted and uploaded, checking its MAC.
+func decryptMedia(mediaType string, mediaKey, blob []byte) ([]byte, error) {
+	info, ok := mediaInfo[mediaType]
+	if !ok {
+		return nil, fmt.Errorf("fakeweb: unknown media type %q", mediaType)
+	}
+	if len(blob) < 10+aes.BlockSize || (len(blob)-10)%aes.BlockSize != 0 {
+		return nil, fmt.Errorf("fakeweb: media blob of %d bytes is not AES-CBC plus a MAC", len(blob))
+	}
+	keys, err := hkdf.Key(sha256.New, mediaKey, nil, info, 112)
+	if err != nil {
+		return nil, fmt.Errorf("fakeweb: deriving media keys: %w", err)
+	}
+	iv, cipherKey, macKey := keys[:16], keys[16:48], keys[48:80]
+	enc, mac := blob[:len(blob)-10], blob[len(blob)-10:]
+	h := hmac.New(sha256.New, macKey)
+	h.Write(iv)
+	h.Write(enc)
+	if !hmac.Equal(h.Sum(nil)[:10], mac) {
+		return nil, fmt.Errorf("fakeweb: media MAC mismatch")
+	}
+	block, err := aes.NewCipher(cipherKey)
+	if err != nil {
+		return nil, err
+	}
+	plain := make([]byte, len(enc))
+	cipher.NewCBCDecrypter(block, iv).CryptBlocks(plain, enc)
+	pad := int(plain[len(plain)-1])
+	if pad < 1 || pad > aes.BlockSize || !bytes.Equal(plain[len(plain)-pad:], bytes.Repeat([]byte{byte(pad)}, pad)) {
+		return nil, fmt.Errorf("fakeweb: bad media padding")
+	}
+	return plain[:len(plain)-pad], nil
+}

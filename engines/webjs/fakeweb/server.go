@@ -318,6 +318,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /__fakeweb/control", s.serveControl)
 	mux.HandleFunc("POST /__fakeweb/result", s.serveResult)
 	mux.HandleFunc("GET /__fakeweb/mms/{token}", s.serveMedia)
+	mux.HandleFunc("POST /__fakeweb/upload/{type}/{token}", s.serveUpload)
 	mux.HandleFunc("GET /__fakeweb/pp/{name}", s.servePicture)
 	mux.HandleFunc("GET /favicon.ico", s.serveFavicon)
 	s.registerPeople(mux)

@@ -197,10 +197,22 @@
     messages: ({ chatId }) => FW.findChat(chatId).msgs.getModelsArray().map(msgState),
   };
   function msgState(m) {
-    return {
+    const out = {
       id: String(m.id), type: m.type, body: m.body || '', caption: m.caption || '', ack: m.ack, star: !!m.star, t: m.t,
       fromMe: !!m.id.fromMe, edited: !!m.latestEditMsgKey, hasReaction: !!m.hasReaction,
     };
+    // What the other side receives of a media message: where the file is
+    // and how it is encrypted, and what shows before it is downloaded.
+    if (m.directPath) {
+      out.media = {
+        directPath: m.directPath, mediaKey: m.mediaKey || '', filehash: m.filehash || '', encFilehash: m.encFilehash || '',
+        mimetype: m.mimetype || '', filename: m.filename || '', size: m.size || 0, duration: Number(m.duration) || 0,
+        width: m.width || 0, height: m.height || 0, waveform: m.waveform ? Array.from(m.waveform) : [],
+        preview: m.body || '', quotedStanzaID: m.quotedStanzaID ? String(m.quotedStanzaID) : '',
+        mentions: (m.mentionedJidList || []).map(String),
+      };
+    }
+    return out;
   }
   Object.assign(hooks, FW.peopleHooks);
   window.__fakeweb = hooks;

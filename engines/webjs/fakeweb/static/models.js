@@ -36,7 +36,8 @@
     'quotedParticipant', 'quotedRemoteJid', 'latestEditMsgKey', 'latestEditSenderTimestampMs',
     'protocolMessageKey', 'isEphemeral', 'isStatusV3', 'directPath', 'mimetype', 'filename', 'size',
     'mediaKey', 'mediaKeyTimestamp', 'filehash', 'encFilehash', 'notifyName', 'self', 'local', 'subtype',
-    'broadcast', 'recvFresh', 'pendingAckUpdate',
+    'broadcast', 'recvFresh', 'pendingAckUpdate', 'duration', 'width', 'height', 'isGif', 'waveform', 'clientUrl',
+    'deprecatedMms3Url', 'uploadhash', 'isViewOnce',
   ], ['mediaData']);
 
   class MsgCollection extends Collection {
