@@ -21,10 +21,11 @@ RUN CGO_ENABLED=1 go build -trimpath -ldflags="-s -w -X main.buildVersion=${VERS
 
 # What both images share. The user has a fixed UID and GID, 10001, so a bind-mounted
 # data dir can be given to it: chown 10001:10001 ./data. tini is PID 1: it reaps the
-# processes Chromium leaves behind and passes signals on.
+# processes Chromium leaves behind and passes signals on. ffmpeg converts voice notes
+# and videos (convert: true, /api/{session}/media/convert/*) and measures them.
 FROM ${DEBIAN_IMAGE} AS runtime
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates tini \
+ && apt-get install -y --no-install-recommends ca-certificates tini ffmpeg \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 wagate \
  && useradd --system --uid 10001 --gid 10001 --home-dir /app --create-home --shell /usr/sbin/nologin wagate \
