@@ -17,7 +17,7 @@
 'use strict';
 
 const readline = require('readline');
-const { Client, LocalAuth } = require('whatsapp-web.js');
+const { Client, LocalAuth, MessageMedia } = require('whatsapp-web.js');
 
 const env = (k, d) => {
   const v = process.env[k];
@@ -327,6 +327,27 @@ const fidelity = [
     await waitEvent('call', (e) => e.args[0].id === id);
     await calls.get(id).reject();
     return true;
+  }],
+  // Files sent as MessageMedia: whatsapp-web.js prepares, encrypts and
+  // uploads each through fakeweb's media modules; the Go side downloads and
+  // decrypts them from fakeweb's media host as the recipient would.
+  ['sendMedia', async ({ chatId, files }) => {
+    const sent = [];
+    for (const f of files) {
+      const from = events.length;
+      const media = new MessageMedia(f.mimetype, f.data, f.filename);
+      const msg = await client.sendMessage(chatId, media, { caption: f.caption, sendAudioAsVoice: !!f.asVoice, sendMediaAsDocument: !!f.asDocument });
+      await waitEvent('message_ack', (e) => e.args[0].id === sid(msg.id) && e.args[1] >= 1, from);
+      sent.push(msgJSON(msg));
+    }
+    return { sent };
+  }],
+  // A media message the Go side delivered, downloaded with downloadMedia().
+  ['incomingMedia', async ({ id }) => {
+    const ev = await waitEvent('message', (e) => e.args[0].id === id);
+    const msg = await client.getMessageById(id);
+    const media = await msg.downloadMedia();
+    return { message: ev.args[0], media: media && { mimetype: media.mimetype, data: media.data, filename: media.filename, filesize: media.filesize } };
   }],
 ];
 

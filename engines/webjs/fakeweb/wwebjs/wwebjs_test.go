@@ -54,6 +54,7 @@ type (
 		Ack         int    `json:"ack"`
 		Timestamp   int64  `json:"timestamp"`
 		HasReaction bool   `json:"hasReaction"`
+		HasMedia    bool   `json:"hasMedia"`
 	}
 	wChat struct {
 		ID           string   `json:"id"`
@@ -575,6 +576,59 @@ func TestStockWhatsAppWebJS(t *testing.T) {
 	rejected, err := fw.RejectedCalls(ctx)
 	if err != nil || !slices.ContainsFunc(rejected, func(c fakeweb.RejectedCall) bool { return c.ID == callID && c.To == chatB }) {
 		t.Fatalf("fakeweb's rejected calls: %+v, %v (want %s from %s)", rejected, err, callID, chatB)
+	}
+
+	// --- media sent as MessageMedia, checked on the recipient's side ---
+	png := testPNG(t, 40, 30)
+	pdf := []byte("%PDF-1.4 sent by whatsapp-web.js")
+	files := []map[string]any{
+		{"mimetype": "image/png", "data": base64.StdEncoding.EncodeToString(png), "filename": "pic.png", "caption": "an image"},
+		{"mimetype": "application/pdf", "data": base64.StdEncoding.EncodeToString(pdf), "filename": "terms.pdf", "caption": "a document", "asDocument": true},
+		{"mimetype": "audio/ogg; codecs=opus", "data": base64.StdEncoding.EncodeToString([]byte("OggS a voice note")), "filename": "voice.ogg", "asVoice": true},
+	}
+	next(map[string]any{"chatId": chatA, "files": files})
+	var media struct {
+		Sent []wMsg `json:"sent"`
+	}
+	step("sendMedia", &media)
+	if len(media.Sent) != 3 {
+		t.Fatalf("sendMedia sent %d", len(media.Sent))
+	}
+	for i, want := range []struct {
+		typ, mimetype, caption string
+		data                   []byte
+	}{{"image", "image/png", "an image", png}, {"document", "application/pdf", "a document", pdf}, {"ptt", "audio/ogg; codecs=opus", "", []byte("OggS a voice note")}} {
+		m := media.Sent[i]
+		f, err := fw.SentFile(ctx, m.ID)
+		if err != nil {
+			t.Fatalf("%s: %v", want.typ, err)
+		}
+		if !m.HasMedia || m.Type != want.typ || f.Type != want.typ || f.Mimetype != want.mimetype || f.Caption != want.caption || !bytes.Equal(f.Data, want.data) {
+			t.Fatalf("sent %s: wwebjs %+v, recipient got %s %q %q (%d bytes)", want.typ, m, f.Type, f.Mimetype, f.Caption, len(f.Data))
+		}
+		if want.typ == "image" && (len(f.Preview) == 0 || f.Width != 40 || f.Height != 30) {
+			t.Fatalf("image without its preview or size: %dx%d, %d bytes of preview", f.Width, f.Height, len(f.Preview))
+		}
+		if want.typ == "document" && f.Filename != "terms.pdf" {
+			t.Fatalf("document file name %q", f.Filename)
+		}
+	}
+
+	// --- an incoming image, downloaded with downloadMedia() ---
+	inMediaID, err := fw.ReceiveMessage(ctx, fakeweb.IncomingMessage{ChatID: chatB, Body: "look", Media: &fakeweb.Media{Type: "image", Mimetype: "image/png", Data: png}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next(map[string]any{"id": inMediaID})
+	var inMedia struct {
+		Message wMsg `json:"message"`
+		Media   *struct {
+			Mimetype, Data string
+		} `json:"media"`
+	}
+	step("incomingMedia", &inMedia)
+	if !inMedia.Message.HasMedia || inMedia.Media == nil || inMedia.Media.Mimetype != "image/png" || inMedia.Media.Data != base64.StdEncoding.EncodeToString(png) {
+		t.Fatalf("incoming media: %+v", inMedia)
 	}
 
 	// --- the end: nothing failed in the page or in node ---
