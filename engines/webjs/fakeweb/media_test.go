@@ -33,7 +33,7 @@ func TestUploadChecksItsToken(t *testing.T) {
 	blob := []byte("encrypted")
 	sum := sha256.Sum256(blob)
 	for token, want := range map[string]int{
-		base64.URLEncoding.EncodeToString(sum[:]):            200,
+		base64.URLEncoding.EncodeToString(sum[:]):           200,
 		base64.URLEncoding.EncodeToString(make([]byte, 32)): 400,
 	} {
 		rec := httptest.NewRecorder()
