@@ -268,6 +268,9 @@ func (s *jsonStream) valueFrom(c byte, w io.Writer, depth int) error {
 	}
 	switch {
 	case c == '"':
+		if w == io.Discard {
+			return s.str(w) // skipped: nothing to escape again
+		}
 		if _, err := w.Write([]byte{'"'}); err != nil {
 			return err
 		}
