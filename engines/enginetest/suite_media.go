@@ -116,7 +116,8 @@ func testClip(t *testing.T) []byte {
 }
 
 // fileHost serves files for file.url: /name answers files[name], /missing 404,
-// anything else 500; /big a file one byte over MediaMaxBytes.
+// anything else 500; /big a file one byte over MediaMaxBytes; /to-metadata
+// redirects to the cloud metadata address, which the gateway never reaches.
 func fileHost(t *testing.T, files map[string][]byte) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimPrefix(r.URL.Path, "/")
@@ -125,6 +126,8 @@ func fileHost(t *testing.T, files map[string][]byte) *httptest.Server {
 			http.NotFound(w, r)
 		case name == "big":
 			w.Write(make([]byte, MediaMaxBytes+1))
+		case name == "to-metadata":
+			http.Redirect(w, r, "http://169.254.169.254/latest/meta-data/", http.StatusFound)
 		case files[name] != nil:
 			w.Write(files[name])
 		default:
@@ -332,6 +335,8 @@ func (s *suite) mediaBadInput(t *testing.T) {
 		{"sendImage", map[string]any{"reply_to": "maybe_x", "file": map[string]any{"mimetype": "image/png", "data": png}}, 400, "reply_to"},
 		{"sendVideo", map[string]any{"convert": "yes", "file": map[string]any{"mimetype": "video/mp4", "data": png}}, 400, "convert"},
 		{"sendFile", map[string]any{"file": map[string]any{"mimetype": "application/pdf", "url": "ftp://example.com/x.pdf"}}, 400, "file.url"},
+		{"sendFile", map[string]any{"file": map[string]any{"mimetype": "application/pdf", "url": "http://169.254.169.254/latest/meta-data/"}}, 400, "file.url"},
+		{"sendFile", map[string]any{"file": map[string]any{"mimetype": "application/pdf", "url": host.URL + "/to-metadata"}}, 400, "file.url"},
 		{"sendFile", map[string]any{"file": map[string]any{"mimetype": "application/pdf", "url": host.URL + "/missing"}}, 422, "404"},
 		{"sendFile", map[string]any{"file": map[string]any{"mimetype": "application/pdf", "url": host.URL + "/broken"}}, 422, "500"},
 		{"sendFile", map[string]any{"file": map[string]any{"mimetype": "application/pdf", "url": deadURL + "/x.pdf"}}, 422, "file.url"},

@@ -53,7 +53,7 @@ func TestIncomingMediaByConfig(t *testing.T) {
 	}
 	big := Message{ID: "false_1@c.us_BIG", HasMedia: true, Media: &MediaInfo{Mimetype: "image/png", Size: e.f.opts.Media.MaxBytes() + 1}}
 	out = e.incoming(context.Background(), pg, big)
-	if out.Media == nil || out.Media.URL != nil || out.Media.Error == nil || !strings.Contains(*out.Media.Error, "media.maxBytes") {
+	if out.Media == nil || out.Media.URL != nil || out.Media.Error == nil || !strings.Contains(out.Media.Error.Message, "media.maxBytes") {
 		t.Fatalf("over the limit: %+v", out.Media)
 	}
 	for _, c := range pg.Calls() {
