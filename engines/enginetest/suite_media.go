@@ -54,8 +54,8 @@ func rawOf(id string) string {
 	return parts[2]
 }
 
-// testPNG is a w×h PNG: red left, blue right.
-func testPNG(t testing.TB, w, h int) []byte {
+// mediaPNG is a w×h PNG: red left, blue right.
+func mediaPNG(t testing.TB, w, h int) []byte {
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	for y := range h {
 		for x := range w {
@@ -171,7 +171,7 @@ func (s *suite) sendMedia(t *testing.T) {
 	}
 	_, theirs := s.converse(t, p)
 	chat := p.cNum + "@c.us"
-	img := testPNG(t, 120, 80)
+	img := mediaPNG(t, 120, 80)
 	pdf := append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte("report "), 3000)...)
 	host := fileHost(t, map[string][]byte{"report.pdf": pdf, "clip.webm": testClip(t)})
 
@@ -251,7 +251,7 @@ func (s *suite) receiveMedia(t *testing.T) {
 	}
 	chat := p.cNum + "@c.us"
 	for _, m := range []Media{
-		{Type: "image", Mimetype: "image/png", Caption: "look", Data: testPNG(t, 30, 20)},
+		{Type: "image", Mimetype: "image/png", Caption: "look", Data: mediaPNG(t, 30, 20)},
 		{Type: "video", Mimetype: "video/mp4", Caption: "watch", Data: append([]byte("\x00\x00\x00\x18ftypmp42"), bytes.Repeat([]byte{1}, 5000)...)},
 		{Type: "audio", Mimetype: "audio/mpeg", Data: append([]byte("ID3"), bytes.Repeat([]byte{2}, 4000)...)},
 		{Type: "ptt", Mimetype: "audio/ogg; codecs=opus", Data: append([]byte("OggS"), bytes.Repeat([]byte{3}, 3000)...)},
@@ -314,7 +314,7 @@ func (s *suite) mediaBadInput(t *testing.T) {
 	dead := httptest.NewServer(http.NotFoundHandler())
 	deadURL := dead.URL
 	dead.Close()
-	png := b64(testPNG(t, 4, 4))
+	png := b64(mediaPNG(t, 4, 4))
 	for _, c := range []struct {
 		op     string
 		body   map[string]any
