@@ -46,6 +46,9 @@ type Operation struct {
 	// (engines.Interfaces); "" is the core Engine.
 	Interface string                   `yaml:"interface"`
 	By        map[engines.Name]Support `yaml:"engines"`
+	// Why says, per unsupported engine, why the engine cannot do it at all (as
+	// opposed to not yet).
+	Why map[engines.Name]string `yaml:"why"`
 }
 
 // Matrix is the capability matrix.
@@ -118,6 +121,11 @@ func (op *Operation) check() error {
 	if len(op.By) != len(engines.Names) {
 		return fmt.Errorf("names an unknown engine")
 	}
+	for n, why := range op.Why {
+		if op.By[n] != Unsupported || why == "" {
+			return fmt.Errorf("why is for the engines that do not support it, with a reason; %s is %q", n, op.By[n])
+		}
+	}
 	for _, st := range op.Needs {
 		if !slices.Contains(statuses, st) {
 			return fmt.Errorf("needs unknown status %q", st)
@@ -170,6 +178,15 @@ func (m *Matrix) Set(id string, e engines.Name, s Support) {
 	if op, ok := m.byID[id]; ok && op.Session {
 		op.By[e] = s
 	}
+}
+
+// Why is the reason engine e cannot do operation id at all, "" when it is
+// simply not built yet.
+func (m *Matrix) Why(id string, e engines.Name) string {
+	if op, ok := m.byID[id]; ok {
+		return op.Why[e]
+	}
+	return ""
 }
 
 // FeatureRequest is the link where users ask for operation id on engine e; e is

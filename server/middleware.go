@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -151,6 +152,9 @@ func (s *Server) notImplementedFor(op string, engine engines.Name) *APIError {
 		return e
 	}
 	e := newError(http.StatusNotImplemented, "%s is not implemented by the %s engine yet. Ask for it, or vote for it, at the feature request link.", op, engine)
+	if why := s.matrix.Why(op, engine); why != "" {
+		e.Message = fmt.Sprintf("%s is not available on the %s engine: %s.", op, engine, why)
+	}
 	e.Engine, e.Operation, e.FeatureRequest = engine, op, s.matrix.FeatureRequest(op, engine)
 	return e
 }
