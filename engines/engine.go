@@ -188,34 +188,103 @@ type CallRejecter interface {
 	RejectCall(ctx context.Context, from ChatID, id string) error
 }
 
+// MessageIDMaker makes message ids as the engine's WhatsApp client does, for a
+// client to send with later (GET /api/{session}/new-message-id).
+type MessageIDMaker interface {
+	NewMessageID(ctx context.Context) (string, error)
+}
+
+// LocationSender sends locations.
+type LocationSender interface {
+	SendLocation(ctx context.Context, req SendLocation) (*Message, error)
+}
+
+// ContactSender sends contact cards (vCards).
+type ContactSender interface {
+	SendContacts(ctx context.Context, req SendContacts) (*Message, error)
+}
+
+// PollSender sends polls and votes on them.
+type PollSender interface {
+	SendPoll(ctx context.Context, req SendPoll) (*Message, error)
+	// SendPollVote votes; engines.ErrNotFound when the poll is unknown, ErrInvalid
+	// when a vote names no option of the poll.
+	SendPollVote(ctx context.Context, req SendPollVote) error
+}
+
+// MessageForwarder forwards messages to another chat.
+type MessageForwarder interface {
+	ForwardMessage(ctx context.Context, req Forward) (*Message, error)
+}
+
+// MessageReactor reacts to messages with an emoji; "" takes the reaction back.
+// engines.ErrNotFound when the message is unknown.
+type MessageReactor interface {
+	React(ctx context.Context, msg MessageID, emoji string) error
+}
+
+// MessageStarrer stars and unstars messages.
+type MessageStarrer interface {
+	StarMessage(ctx context.Context, chat ChatID, msg MessageID, star bool) error
+}
+
+// SeenSender sends read receipts (POST /api/sendSeen); it returns the ids of
+// the messages it marked read.
+type SeenSender interface {
+	SendSeen(ctx context.Context, req SendSeen) ([]string, error)
+}
+
+// TypingSender shows and hides "typing…" in a chat.
+type TypingSender interface {
+	SetTyping(ctx context.Context, chat ChatID, typing bool) error
+}
+
+// InteractiveSender sends the interactive messages WhatsApp restricts: buttons,
+// lists and the reply to a buttons message.
+type InteractiveSender interface {
+	SendButtons(ctx context.Context, req SendButtons) (*Message, error)
+	SendList(ctx context.Context, req SendList) (*Message, error)
+	SendButtonReply(ctx context.Context, req SendButtonReply) (*Message, error)
+}
+
 // Interfaces maps the name of every optional interface, as the capability matrix
 // writes it, to its type.
 func Interfaces() map[string]reflect.Type {
 	return map[string]reflect.Type{
-		"Screenshotter":   reflect.TypeFor[Screenshotter](),
-		"ChatLister":      reflect.TypeFor[ChatLister](),
-		"ChatPictures":    reflect.TypeFor[ChatPictures](),
-		"ChatArchiver":    reflect.TypeFor[ChatArchiver](),
-		"ChatUnreader":    reflect.TypeFor[ChatUnreader](),
-		"ChatDeleter":     reflect.TypeFor[ChatDeleter](),
-		"ChatClearer":     reflect.TypeFor[ChatClearer](),
-		"MessageReader":   reflect.TypeFor[MessageReader](),
-		"MessageLister":   reflect.TypeFor[MessageLister](),
-		"MessageEditor":   reflect.TypeFor[MessageEditor](),
-		"MessageDeleter":  reflect.TypeFor[MessageDeleter](),
-		"MessagePinner":   reflect.TypeFor[MessagePinner](),
-		"TextSender":      reflect.TypeFor[TextSender](),
-		"NumberChecker":   reflect.TypeFor[NumberChecker](),
-		"ContactLister":   reflect.TypeFor[ContactLister](),
-		"ContactAbout":    reflect.TypeFor[ContactAbout](),
-		"ContactBlocker":  reflect.TypeFor[ContactBlocker](),
-		"ContactSaver":    reflect.TypeFor[ContactSaver](),
-		"LIDResolver":     reflect.TypeFor[LIDResolver](),
-		"PresenceSender":  reflect.TypeFor[PresenceSender](),
-		"PresenceWatcher": reflect.TypeFor[PresenceWatcher](),
-		"ProfileEditor":   reflect.TypeFor[ProfileEditor](),
-		"CallRejecter":    reflect.TypeFor[CallRejecter](),
-		"MediaSender":     reflect.TypeFor[MediaSender](),
+		"Screenshotter":     reflect.TypeFor[Screenshotter](),
+		"ChatLister":        reflect.TypeFor[ChatLister](),
+		"ChatPictures":      reflect.TypeFor[ChatPictures](),
+		"ChatArchiver":      reflect.TypeFor[ChatArchiver](),
+		"ChatUnreader":      reflect.TypeFor[ChatUnreader](),
+		"ChatDeleter":       reflect.TypeFor[ChatDeleter](),
+		"ChatClearer":       reflect.TypeFor[ChatClearer](),
+		"MessageReader":     reflect.TypeFor[MessageReader](),
+		"MessageLister":     reflect.TypeFor[MessageLister](),
+		"MessageEditor":     reflect.TypeFor[MessageEditor](),
+		"MessageDeleter":    reflect.TypeFor[MessageDeleter](),
+		"MessagePinner":     reflect.TypeFor[MessagePinner](),
+		"TextSender":        reflect.TypeFor[TextSender](),
+		"NumberChecker":     reflect.TypeFor[NumberChecker](),
+		"ContactLister":     reflect.TypeFor[ContactLister](),
+		"ContactAbout":      reflect.TypeFor[ContactAbout](),
+		"ContactBlocker":    reflect.TypeFor[ContactBlocker](),
+		"ContactSaver":      reflect.TypeFor[ContactSaver](),
+		"LIDResolver":       reflect.TypeFor[LIDResolver](),
+		"PresenceSender":    reflect.TypeFor[PresenceSender](),
+		"PresenceWatcher":   reflect.TypeFor[PresenceWatcher](),
+		"ProfileEditor":     reflect.TypeFor[ProfileEditor](),
+		"CallRejecter":      reflect.TypeFor[CallRejecter](),
+		"MediaSender":       reflect.TypeFor[MediaSender](),
+		"MessageIDMaker":    reflect.TypeFor[MessageIDMaker](),
+		"LocationSender":    reflect.TypeFor[LocationSender](),
+		"ContactSender":     reflect.TypeFor[ContactSender](),
+		"PollSender":        reflect.TypeFor[PollSender](),
+		"MessageForwarder":  reflect.TypeFor[MessageForwarder](),
+		"MessageReactor":    reflect.TypeFor[MessageReactor](),
+		"MessageStarrer":    reflect.TypeFor[MessageStarrer](),
+		"SeenSender":        reflect.TypeFor[SeenSender](),
+		"TypingSender":      reflect.TypeFor[TypingSender](),
+		"InteractiveSender": reflect.TypeFor[InteractiveSender](),
 	}
 }
 
@@ -267,9 +336,23 @@ type MessageQuery struct {
 	DownloadMedia bool
 }
 
-// SendText is POST /api/sendText.
+// SendText is POST /api/sendText (and its deprecated forms, and the link
+// preview sends).
 type SendText struct {
 	Chat    ChatID
 	Text    string
 	ReplyTo *MessageID
+	// ID is a pre-generated message id (NewMessageID); "" makes one.
+	ID string
+	// LinkPreview fetches a preview of the text's first link;
+	// LinkPreviewHighQuality uploads its image at full size.
+	LinkPreview            bool
+	LinkPreviewHighQuality bool
+	// Preview is a preview the client gave (send/link-custom-preview); it wins
+	// over LinkPreview.
+	Preview *LinkPreview
+	// Mentions are the people the text mentions; MentionAll mentions every
+	// member of the group.
+	Mentions   []ChatID
+	MentionAll bool
 }

@@ -148,6 +148,8 @@ type Message struct {
 	AckName     string          `json:"ackName"`
 	ReplyTo     *ReplyTo        `json:"replyTo,omitempty"`
 	Edited      bool            `json:"edited,omitempty"`
+	Location    *Location       `json:"location,omitempty"`
+	VCards      []string        `json:"vCards,omitempty"`
 	Data        json.RawMessage `json:"_data,omitempty"`
 }
 

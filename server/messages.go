@@ -14,14 +14,21 @@ import (
 
 // listMessages serves GET /chats/{chatId}/messages; chatId "all" lists every chat.
 func (s *Server) listMessages(c echo.Context) error {
-	var q engines.MessageQuery
-	if raw, _ := url.PathUnescape(c.Param("chatId")); raw != "all" {
-		chat, err := chatParam(c)
-		if err != nil {
+	raw, _ := url.PathUnescape(c.Param("chatId"))
+	var chat engines.ChatID
+	if raw != "all" {
+		var err error
+		if chat, err = chatParam(c); err != nil {
 			return err
 		}
-		q.Chat = chat
 	}
+	return s.serveMessages(c, chat)
+}
+
+// serveMessages answers a page of chat's messages (every chat's when chat is
+// zero), filtered and ordered by the query.
+func (s *Server) serveMessages(c echo.Context, chat engines.ChatID) error {
+	q := engines.MessageQuery{Chat: chat}
 	var err error
 	if q.Limit, err = queryInt(c, "limit", 10, 1, maxPage); err != nil {
 		return err
@@ -187,45 +194,4 @@ func (s *Server) pinMessage(c echo.Context) error {
 		return fmt.Errorf("pin message %s: %w", id, err)
 	}
 	return c.JSON(http.StatusCreated, success)
-}
-
-type sendTextRequest struct {
-	Session string  `json:"session"`
-	ChatID  *string `json:"chatId"`
-	Text    *string `json:"text"`
-	ReplyTo *string `json:"reply_to"`
-}
-
-func (s *Server) sendText(c echo.Context) error {
-	var req sendTextRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
-	if req.ChatID == nil {
-		return badRequest("chatId: required field is missing")
-	}
-	chat, err := engines.ParseChatID(*req.ChatID)
-	if err != nil {
-		return badRequest("chatId: %s", err.Error())
-	}
-	if req.Text == nil || *req.Text == "" {
-		return badRequest("text: required, and must not be empty")
-	}
-	send := engines.SendText{Chat: chat, Text: *req.Text}
-	if req.ReplyTo != nil && *req.ReplyTo != "" {
-		id, err := engines.ParseMessageID(*req.ReplyTo)
-		if err != nil {
-			return badRequest("reply_to: %s", err.Error())
-		}
-		send.ReplyTo = &id
-	}
-	e, err := engineAs[engines.TextSender](s, c)
-	if err != nil {
-		return err
-	}
-	m, err := e.SendText(c.Request().Context(), send)
-	if err != nil {
-		return fmt.Errorf("send text to %s: %w", chat, err)
-	}
-	return c.JSON(http.StatusCreated, m)
 }

@@ -55,6 +55,8 @@ type Phone interface {
 	// WaitMedia waits for the media message id from a phone number and returns
 	// what arrived, the file downloaded and decrypted as the phone does.
 	WaitMedia(ctx context.Context, from, id string) (Media, error)
+	// ChattingPhone is what the Chatting scenarios need (suite_chatting.go).
+	ChattingPhone
 }
 
 // Timeouts of the suite: generous, since CI machines are small and WEBJS runs a browser.
@@ -97,6 +99,7 @@ func RunWithMatrix(t *testing.T, h Harness, m *capabilities.Matrix) {
 	t.Run("Profile", s.profile)
 	t.Run("Calls", s.calls)
 	t.Run("SaveContact", s.saveContact)
+	s.runChatting(t)
 	t.Run("Logout", s.logout)
 }
 
@@ -188,6 +191,9 @@ func (s *suite) supports(t *testing.T, p paired, ops ...string) bool {
 		if e["operation"] != op || e["engine"] != string(s.engine) || r.Header.Get("Link") == "" {
 			t.Fatalf("501 for %s: %s, Link %q", op, r.Body, r.Header.Get("Link"))
 		}
+		if why := p.g.Matrix.Why(op, s.engine); why != "" && !strings.Contains(fmt.Sprint(e["message"]), why) {
+			t.Fatalf("501 for %s does not say why WhatsApp refuses it (%q): %s", op, why, r.Body)
+		}
 		t.Logf("%s is unsupported on %s per the capability matrix: 501 checked", op, s.engine)
 		return false
 	}
@@ -248,6 +254,9 @@ func probe(op, session, contact string) (method, path string, body any) {
 		return "POST", "/api/" + session + "/media/convert/video", map[string]string{"url": "https://example.com/probe.mp4"}
 	}
 	if method, path, body, ok := peopleProbe(op, session, contact); ok {
+		return method, path, body
+	}
+	if method, path, body, ok := chattingProbe(op, session, contact); ok {
 		return method, path, body
 	}
 	panic("enginetest: no probe for operation " + op)

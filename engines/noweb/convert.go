@@ -16,9 +16,11 @@ import (
 
 // content is what the API shows of a message's content.
 type content struct {
-	body  *string
-	media *mediaRef
-	reply *engines.ReplyTo
+	body     *string
+	media    *mediaRef
+	reply    *engines.ReplyTo
+	location *engines.Location
+	vcards   []string
 }
 
 func strPtr(s string) *string { return &s }
@@ -50,6 +52,8 @@ func contentOf(m *waE2E.Message) content {
 			if caption != "" {
 				c.body = strPtr(caption)
 			}
+		} else {
+			ctx = chattingContent(m, &c)
 		}
 	}
 	if id := ctx.GetStanzaID(); id != "" {
@@ -69,7 +73,7 @@ func contentOf(m *waE2E.Message) content {
 // message.any.
 func isContent(m *waE2E.Message) bool {
 	c := contentOf(m)
-	return c.body != nil || c.media != nil
+	return c.body != nil || c.media != nil || c.location != nil || c.vcards != nil
 }
 
 // ackOfStatus maps a history message's WebMessageInfo status to an ack.
@@ -119,6 +123,7 @@ func (e *Engine) stored(evt *events.Message, chat, participant types.JID, me str
 		ID:        messageID(info.IsFromMe, chat, info.ID, participant),
 		Timestamp: info.Timestamp.Unix(), FromMe: info.IsFromMe, Source: source,
 		Body: deref(c.body), HasMedia: c.media != nil, Ack: ack, AckName: ack.Name(), ReplyTo: c.reply,
+		Location: c.location, VCards: c.vcards,
 		Data: rawData(info, evt.Message),
 	}
 	switch {

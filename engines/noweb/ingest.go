@@ -31,6 +31,8 @@ func (e *Engine) ingest(cli *whatsmeow.Client, evt any) error {
 		return e.onMessage(ctx, cli, v)
 	case *events.Receipt:
 		return e.onReceipt(ctx, cli, v)
+	case *events.UndecryptableMessage:
+		return e.onWaiting(ctx, cli, v)
 	case *events.PushName:
 		if e.chats == nil || v.JID.Server != types.DefaultUserServer && v.JID.Server != types.HiddenUserServer {
 			return nil
@@ -96,6 +98,9 @@ func (e *Engine) place(ctx context.Context, cli *whatsmeow.Client, info types.Me
 func (e *Engine) onMessage(ctx context.Context, cli *whatsmeow.Client, evt *events.Message) error {
 	chat, participant, err := e.place(ctx, cli, evt.Info)
 	if err != nil {
+		return err
+	}
+	if handled, err := e.onChattingMessage(ctx, cli, evt, chat, participant); handled {
 		return err
 	}
 	if pm := evt.Message.GetProtocolMessage(); pm != nil {

@@ -171,47 +171,38 @@ func (e *Engine) UnpinMessage(ctx context.Context, chat engines.ChatID, id engin
 	return e.pin(ctx, chat, id, waE2E.PinInChatMessage_UNPIN_FOR_ALL, 0)
 }
 
-func (e *Engine) SendText(ctx context.Context, req engines.SendText) (*engines.Message, error) {
-	cli, err := e.client()
-	if err != nil {
-		return nil, err
-	}
-	to := toJID(req.Chat)
-	msg := &waE2E.Message{Conversation: proto.String(req.Text)}
-	if r := req.ReplyTo; r != nil {
-		ci := &waE2E.ContextInfo{StanzaID: proto.String(r.ID)}
-		if s := sender(cli, *r, to); !r.Bare {
-			ci.Participant = proto.String(s.String())
-		}
-		if e.chats != nil {
-			if q, err := e.chats.GetMessage(ctx, e.name, req.Chat.String(), r.ID); err == nil && q.Message.Body != "" {
-				ci.QuotedMessage = &waE2E.Message{Conversation: proto.String(q.Message.Body)}
-			}
-		}
-		msg = &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String(req.Text), ContextInfo: ci}}
-	}
-	return e.send(ctx, cli, to, msg)
-}
-
 // send stores an outgoing message as PENDING with its message.any, then sends it
 // and moves its ack on: a receipt from the contact can arrive before SendMessage
 // returns (on a fast network, in the same millisecond as the server's ack), and
 // finds the message stored, so no ack is lost. A send that fails leaves the
 // message at ERROR, with its message.ack.
-func (e *Engine) send(ctx context.Context, cli *whatsmeow.Client, to types.JID, msg *waE2E.Message) (*engines.Message, error) {
-	return e.sendStored(ctx, cli, to, cli.GenerateMessageID(), msg, "")
+// id is a pre-generated message id, "" to make one; one already used is refused.
+func (e *Engine) send(ctx context.Context, cli *whatsmeow.Client, to types.JID, msg *waE2E.Message, id types.MessageID) (*engines.Message, error) {
+	return e.sendWith(ctx, cli, to, id, msg, "", whatsmeow.SendRequestExtra{})
 }
 
 // sendStored is send of a message whose id is chosen, with the media file it
 // was sent from (kept already under that name, "" for none) recorded with it.
 func (e *Engine) sendStored(ctx context.Context, cli *whatsmeow.Client, to types.JID, id types.MessageID, msg *waE2E.Message, mediaFile string) (*engines.Message, error) {
+	return e.sendWith(ctx, cli, to, id, msg, mediaFile, whatsmeow.SendRequestExtra{})
+}
+
+// sendWith is sendStored with whatsmeow's extra parameters (their ID is id's).
+func (e *Engine) sendWith(ctx context.Context, cli *whatsmeow.Client, to types.JID, id types.MessageID, msg *waE2E.Message, mediaFile string, extra whatsmeow.SendRequestExtra) (*engines.Message, error) {
+	if id == "" {
+		id = cli.GenerateMessageID()
+	}
 	m := e.stored(own(cli, to, id, msg, time.Now()), canonical(ctx, cli, to), cli.Store.ID.ToNonAD(), me(cli), engines.AckPending, "api")
 	m.MediaFile = mediaFile
 	payload := e.sentMedia(m)
 	err := e.host.Record(ctx, func(tx chatstore.Store) ([]sessions.Emission, error) {
 		if e.chats != nil {
-			if _, err := tx.SaveMessages(ctx, e.name, []chatstore.Message{m}, true); err != nil {
+			n, err := tx.SaveMessages(ctx, e.name, []chatstore.Message{m}, true)
+			if err != nil {
 				return nil, err
+			}
+			if n == 0 {
+				return nil, fmt.Errorf("message id %s is already used: %w", id, engines.ErrNotAllowed)
 			}
 		}
 		return []sessions.Emission{{Event: "message.any", Payload: payload}}, nil
@@ -219,7 +210,8 @@ func (e *Engine) sendStored(ctx context.Context, cli *whatsmeow.Client, to types
 	if err != nil {
 		return nil, fmt.Errorf("store message before sending: %w", err)
 	}
-	_, sendErr := cli.SendMessage(ctx, to, msg, whatsmeow.SendRequestExtra{ID: id})
+	extra.ID = id
+	_, sendErr := cli.SendMessage(ctx, to, msg, extra)
 	ack := engines.AckServer
 	if sendErr != nil {
 		ack = engines.AckError

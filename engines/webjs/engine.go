@@ -48,6 +48,22 @@ type browserPage interface {
 	SendText(ctx context.Context, req SendTextRequest) (Message, error)
 	DownloadMedia(ctx context.Context, msgID string) (Media, error)
 	SendMedia(ctx context.Context, req SendMediaRequest, beforeSend func(messageID string)) (Message, error)
+
+	chattingPage
+}
+
+// chattingPage is the page's part of the Chatting tag beyond text (ops_chatting.go).
+type chattingPage interface {
+	NewMessageID(ctx context.Context) (string, error)
+	SendLocation(ctx context.Context, req LocationRequest) (Message, error)
+	SendContacts(ctx context.Context, req ContactsRequest) (Message, error)
+	SendPoll(ctx context.Context, req PollRequest) (Message, error)
+	VotePoll(ctx context.Context, pollID string, votes []string) error
+	ForwardMessage(ctx context.Context, chatID, msgID string) (Message, error)
+	React(ctx context.Context, msgID, emoji string) error
+	StarMessage(ctx context.Context, msgID string, star bool) error
+	SendSeen(ctx context.Context, chatID string) ([]string, error)
+	SetTyping(ctx context.Context, chatID string, typing bool) error
 }
 
 var _ browserPage = (*Driver)(nil)

@@ -107,6 +107,24 @@ func (e *Engine) onEvent(gen int, pg browserPage, ev Event) {
 				ID: c.ID, From: c.From, Timestamp: c.Timestamp, IsVideo: c.IsVideo, IsGroup: c.IsGroup, Data: c.Raw,
 			})
 		}
+	case EventWaiting:
+		if ev.Message != nil {
+			m := toMessage(*ev.Message)
+			m.Body = "" // nothing readable yet
+			e.emit(ctx, gen, "message.waiting", m)
+		}
+	case EventReaction:
+		if ev.Reaction != nil {
+			e.emit(ctx, gen, "message.reaction", *ev.Reaction)
+		}
+	case EventPollVote:
+		if v := ev.Vote; v != nil {
+			name := "poll.vote"
+			if v.Failed {
+				name = "poll.vote.failed"
+			}
+			e.emit(ctx, gen, name, engines.PollVotePayload{Vote: v.Vote, Poll: v.Poll})
+		}
 	}
 }
 

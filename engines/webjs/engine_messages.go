@@ -127,27 +127,3 @@ func (e *Engine) UnpinMessage(ctx context.Context, chat engines.ChatID, id engin
 	}
 	return e.mapErr("unpin message "+m.ID, pg.UnpinMessage(ctx, m.ID))
 }
-
-// SendText sends a text, optionally as a reply; the answer is the message
-// as added to the chat, marked as sent through the API.
-func (e *Engine) SendText(ctx context.Context, req engines.SendText) (*engines.Message, error) {
-	pg, err := e.running()
-	if err != nil {
-		return nil, err
-	}
-	r := SendTextRequest{ChatID: req.Chat.String(), Text: req.Text}
-	if req.ReplyTo != nil {
-		q, err := e.find(ctx, pg, req.Chat, *req.ReplyTo)
-		if err != nil {
-			return nil, err
-		}
-		r.ReplyTo = q.ID
-	}
-	m, err := pg.SendText(ctx, r)
-	if err != nil {
-		return nil, e.mapErr("send text", err)
-	}
-	m.Source = "api"
-	out := toMessage(m)
-	return &out, nil
-}

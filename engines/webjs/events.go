@@ -25,27 +25,40 @@ const (
 	EventChatArchive   EventType = "chat_archive"   // a chat was (un)archived, by us or the phone: Archive
 	EventPresence      EventType = "presence"       // a watched person's presence or chat state changed: Presence
 	EventCall          EventType = "call"           // a call was offered to the account: Call
+	EventWaiting       EventType = "waiting"        // a new message not decrypted yet: Message
+	EventReaction      EventType = "reaction"       // a reaction was added or taken back: Reaction
+	EventPollVote      EventType = "poll_vote"      // a poll vote: Vote
 )
 
 // Event is one page event; the field for its Type is set.
 type Event struct {
-	Type           EventType              `json:"type"`
-	At             int64                  `json:"at"` // page clock, unix ms
-	Version        string                 `json:"version,omitempty"`
-	MissingModules []string               `json:"missingModules,omitempty"`
-	State          string                 `json:"state,omitempty"`
-	QR             string                 `json:"qr,omitempty"`
-	Code           string                 `json:"code,omitempty"`
-	Percent        *int                   `json:"percent,omitempty"`
-	Reason         string                 `json:"reason,omitempty"`
-	Me             *Me                    `json:"me,omitempty"`
-	Message        *Message               `json:"message,omitempty"`
-	Ack            *AckEvent              `json:"ack,omitempty"`
-	Edit           *EditEvent             `json:"edit,omitempty"`
-	Revoke         *RevokeEvent           `json:"revoke,omitempty"`
-	Archive        *ChatArchiveEvent      `json:"archive,omitempty"`
-	Presence       *engines.ChatPresences `json:"presence,omitempty"`
-	Call           *CallEvent             `json:"call,omitempty"`
+	Type           EventType                `json:"type"`
+	At             int64                    `json:"at"` // page clock, unix ms
+	Version        string                   `json:"version,omitempty"`
+	MissingModules []string                 `json:"missingModules,omitempty"`
+	State          string                   `json:"state,omitempty"`
+	QR             string                   `json:"qr,omitempty"`
+	Code           string                   `json:"code,omitempty"`
+	Percent        *int                     `json:"percent,omitempty"`
+	Reason         string                   `json:"reason,omitempty"`
+	Me             *Me                      `json:"me,omitempty"`
+	Message        *Message                 `json:"message,omitempty"`
+	Ack            *AckEvent                `json:"ack,omitempty"`
+	Edit           *EditEvent               `json:"edit,omitempty"`
+	Revoke         *RevokeEvent             `json:"revoke,omitempty"`
+	Archive        *ChatArchiveEvent        `json:"archive,omitempty"`
+	Presence       *engines.ChatPresences   `json:"presence,omitempty"`
+	Call           *CallEvent               `json:"call,omitempty"`
+	Reaction       *engines.ReactionPayload `json:"reaction,omitempty"`
+	Vote           *PollVoteEvent           `json:"vote,omitempty"`
+}
+
+// PollVoteEvent is a vote; Failed when the poll or its options are unknown to
+// the page.
+type PollVoteEvent struct {
+	Failed bool                       `json:"failed"`
+	Vote   engines.PollVote           `json:"vote"`
+	Poll   engines.MessageDestination `json:"poll"`
 }
 
 // AckEvent is WAHA's WAMessageAckBody (without _data).

@@ -88,6 +88,12 @@ func toMessage(m Message) engines.Message {
 	if m.To != nil {
 		out.To = *m.To
 	}
+	if l := m.Location; l != nil {
+		out.Location = &engines.Location{Latitude: l.Latitude, Longitude: l.Longitude, Live: l.Live, Name: l.Name, Address: l.Address, URL: l.URL}
+	}
+	if len(m.VCards) > 0 {
+		out.VCards = m.VCards
+	}
 	if m.ReplyTo != nil {
 		r := &engines.ReplyTo{ID: m.ReplyTo.ID, HasMedia: m.ReplyTo.HasMedia}
 		if m.ReplyTo.Participant != nil {

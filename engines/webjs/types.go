@@ -159,6 +159,22 @@ type SendTextRequest struct {
 	Text     string   `json:"text"`
 	ReplyTo  string   `json:"replyTo,omitempty"`  // serialized message id
 	Mentions []string `json:"mentions,omitempty"` // chat ids
+	// ID is a pre-generated key id (NewMessageID); "" makes one.
+	ID string `json:"id,omitempty"`
+	// LinkPreview asks WhatsApp Web for the card of the text's first link;
+	// Preview is a card given instead.
+	LinkPreview bool         `json:"linkPreview,omitempty"`
+	Preview     *LinkPreview `json:"preview,omitempty"`
+	// MentionAll mentions every member of the group.
+	MentionAll bool `json:"mentionAll,omitempty"`
+}
+
+// LinkPreview is a link's card as a text carries it.
+type LinkPreview struct {
+	URL         string `json:"url"`
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+	Thumbnail   string `json:"thumbnail,omitempty"` // base64 JPEG
 }
 
 // Ack names by value, as WAHA spells them.

@@ -8,6 +8,7 @@ package memnet
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"reflect"
 	"slices"
 	"sort"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/wagate/wagate/capabilities"
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/engines/linkpreview"
 	"github.com/wagate/wagate/media"
 	"github.com/wagate/wagate/sessions"
 )
@@ -47,6 +49,9 @@ type message struct {
 	engines.Message
 	raw  string
 	file *file // a media message's file
+	// What a text carried beyond its body: its link card and whom it mentions.
+	preview  *engines.LinkPreview
+	mentions []string
 }
 
 // Account creates an account, or returns the one with that number.
@@ -132,7 +137,11 @@ func run(emits []emit) {
 // returns the message as the sender sees it and the events to emit. Called with
 // n.mu held.
 func (n *Network) deliver(from, to *account, text string, replyTo *engines.ReplyTo) (sent engines.Message, emits []emit) {
-	raw := n.nextID()
+	return n.deliverID(from, to, n.nextID(), text, replyTo)
+}
+
+// deliverID is deliver with the message's raw id given.
+func (n *Network) deliverID(from, to *account, raw, text string, replyTo *engines.ReplyTo) (sent engines.Message, emits []emit) {
 	now := time.Now().Unix()
 	for _, side := range []struct {
 		acct, peer *account
@@ -684,10 +693,11 @@ func (e *Engine) UnpinMessage(ctx context.Context, c engines.ChatID, id engines.
 	return e.PinMessage(ctx, c, id, 0)
 }
 
-func (e *Engine) SendText(_ context.Context, req engines.SendText) (out *engines.Message, err error) {
+func (e *Engine) SendText(ctx context.Context, req engines.SendText) (out *engines.Message, err error) {
 	if req.Text == "panic!" {
 		panic("memnet: asked to panic") // lets the API tests prove panics are recovered
 	}
+	preview := linkCard(ctx, req)
 	var emits []emit
 	err = e.locked(func(a *account) error {
 		peer, ok := e.n.accounts[req.Chat.User]
@@ -698,11 +708,38 @@ func (e *Engine) SendText(_ context.Context, req engines.SendText) (out *engines
 		if req.ReplyTo != nil {
 			reply = &engines.ReplyTo{ID: req.ReplyTo.ID}
 		}
+		raw := req.ID
+		if raw == "" {
+			raw = e.n.nextID()
+		}
 		var m engines.Message
-		m, emits = e.n.deliver(a, peer, req.Text, reply)
+		m, emits = e.n.deliverID(a, peer, raw, req.Text, reply)
+		for _, acct := range []*account{a, peer} {
+			last := &acct.messages[len(acct.messages)-1]
+			last.preview = preview
+			for _, who := range req.Mentions {
+				last.mentions = append(last.mentions, who.User)
+			}
+		}
 		out = &m
 		return nil
 	})
 	run(emits)
 	return out, err
+}
+
+// linkCard is the card a text goes with: the one given, or its link's.
+func linkCard(ctx context.Context, req engines.SendText) *engines.LinkPreview {
+	if req.Preview != nil || !req.LinkPreview {
+		return req.Preview
+	}
+	link := linkpreview.FindLink(req.Text)
+	if link == "" {
+		return nil
+	}
+	p, err := linkpreview.Fetch(ctx, http.DefaultClient, link)
+	if err != nil {
+		return nil
+	}
+	return &engines.LinkPreview{URL: p.URL, Title: p.Title, Description: p.Description, Image: p.Image}
 }

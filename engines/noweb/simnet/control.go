@@ -30,6 +30,7 @@ func (s *Server) registerControlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /simnet/api/accounts/{phone}/echo", s.apiEcho)
 	mux.HandleFunc("GET /simnet/api/accounts/{phone}/events", s.apiEvents)
 	s.registerPeopleControl(mux)
+	s.registerChattingRoutes(mux)
 }
 
 type apiError struct {

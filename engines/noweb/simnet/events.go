@@ -18,7 +18,8 @@ import (
 // archive, pin, mark_read, delete_chat, clear_chat, mute, history_sync,
 // call_offer (Value: video), call_accept, call_reject, call_terminate,
 // presence (Value: online), chat_state (Text: composing, composingaudio,
-// paused), push_name, contact (Text: the full name saved).
+// paused), push_name, contact (Text: the full name saved),
+// reaction, poll_vote, star (events_chatting.go).
 type Event struct {
 	Seq    int       `json:"seq"`
 	Type   string    `json:"type"`
@@ -32,12 +33,13 @@ type Event struct {
 	IDs         []string `json:"ids,omitempty"`
 	Text        string   `json:"text,omitempty"`
 	ReceiptType string   `json:"receiptType,omitempty"`
-	// Value is the new state for archive, pin, mark_read and mute, whether a
-	// call is a video call, and whether a presence is online.
+	// Value is the new state for archive, pin, mark_read, mute and star,
+	// whether a call is a video call, and whether a presence is online.
 	Value bool `json:"value,omitempty"`
 	// Media is the file of a media message, downloaded and decrypted as the
 	// phone received it.
 	Media *ReceivedMedia `json:"media,omitempty"`
+	Chatting
 	// Raw is the whatsmeow event, for Go tests.
 	Raw any `json:"-"`
 }
@@ -111,6 +113,10 @@ func (p *Phone) onEvent(evt any) {
 	case *events.Mute:
 		p.record(Event{Type: "mute", Chat: v.JID.String(), Value: v.Action.GetMuted(), Raw: v})
 	default:
+		if e, ok := chattingEvent(evt); ok {
+			p.record(e)
+			return
+		}
 		p.onCall(evt)
 	}
 }
@@ -127,6 +133,8 @@ func (p *Phone) onMessage(v *events.Message) {
 		default:
 			e.Type = "protocol"
 		}
+	} else {
+		p.describeChatting(v, &e)
 	}
 	if e.Type == "message" {
 		e.Media = p.receiveMedia(v)

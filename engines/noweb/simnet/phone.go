@@ -38,6 +38,8 @@ type Phone struct {
 	// history is what the phone will put in a new companion's history
 	// sync: every message it sent or received, per chat.
 	history map[types.JID][]*waWeb.WebMessageInfo
+	// polls are the options of the polls the phone sent or got, by chat/id.
+	polls map[string][]string
 }
 
 // AccountInfo describes an account for the control API and tests.

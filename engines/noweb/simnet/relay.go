@@ -68,7 +68,7 @@ func (s *Server) handleMessage(c *conn, node *waBinary.Node) {
 		} else {
 			attrs["sender_lid"] = sender.acc.lid
 		}
-		content := append(append([]waBinary.Node{}, t.enc...), extra...)
+		content := append(s.garbled(id, sender, dev, t.enc), extra...)
 		dev.deliver(waBinary.Node{Tag: "message", Attrs: attrs, Content: content})
 	}
 	ack := waBinary.Attrs{"class": "message", "id": id, "t": now()}

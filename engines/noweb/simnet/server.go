@@ -65,7 +65,8 @@ type Server struct {
 	codePairs map[string]*codePair
 	iqWaits   map[string]chan iqReply
 	heldAcks  map[heldAckKey]*heldAck
-	dir       string // DataDir, or the temporary one: the phones' store and the media host's files
+	dir       string                      // DataDir, or the temporary one: the phones' store and the media host's files
+	garble    map[string]map[*device]bool // garble.go
 
 	db        *sql.DB
 	container *sqlstore.Container

@@ -322,6 +322,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /__fakeweb/pp/{name}", s.servePicture)
 	mux.HandleFunc("GET /favicon.ico", s.serveFavicon)
 	s.registerPeople(mux)
+	mux.HandleFunc("GET /__fakeweb/linkpreview", s.serveLinkPreview)
 	return mux
 }
 

@@ -1,6 +1,6 @@
 // Message operations: list (with loadEarlierMsgs paging and filters), get,
-// edit, revoke for everyone, pin/unpin, send text (with reply), and media
-// download through WA's own download-and-decrypt.
+// edit, revoke for everyone, pin/unpin, and media download through WA's own
+// download-and-decrypt.
 (function () {
   'use strict';
   const W = window.WAGATE;
@@ -124,44 +124,7 @@
 
   W.apiSent = new Set();
 
-  W.ops.sendText = async ({ chatId, text, replyTo, mentions }) => {
-    const S = W.S;
-    const chat = await W.getChat(chatId, true);
-    const newId = await S.MsgKey.newId();
-    const me = W.need(S.MeUser, 'WAWebUserPrefsMeUser');
-    const pn = me.getMaybeMePnUser(), lid = me.getMaybeMeLidUser();
-    let from = chat.id.isLid() ? lid : pn;
-    let participant;
-    if (chat.id.isGroup()) {
-      from = chat.groupMetadata && chat.groupMetadata.isLidAddressingMode ? lid : pn;
-      participant = S.WidFactory.asUserWidOrThrow(from);
-    }
-    const key = new S.MsgKey({ from, to: chat.id, id: newId, participant, selfDir: 'out' });
-    let quoted = {};
-    if (replyTo) {
-      const q = await W.findMsg(replyTo);
-      if (S.Reply && !S.Reply.canReplyMsg(q.unsafe ? q.unsafe() : q)) W.fail('not_allowed', 'cannot reply to ' + replyTo);
-      quoted = q.msgContextInfo(chat);
-    }
-    const msg = Object.assign({
-      id: key, ack: 0, body: String(text), from, to: chat.id, local: true, self: 'out',
-      t: Math.floor(Date.now() / 1000), isNewMsg: true, type: 'chat',
-    }, S.Ephemeral ? S.Ephemeral.getEphemeralFields(chat) : {}, quoted);
-    if (mentions && mentions.length) msg.mentionedJidList = mentions.map(W.wid);
-    // Marked before sending: the Msg `add` event fires inside the call.
-    W.apiSent.add(String(key));
-    let added;
-    try {
-      [added] = W.need(S.SendMsg, 'WAWebSendMsgChatAction').addAndSendMsgToChat(chat, msg);
-      await added;
-    } catch (e) {
-      W.apiSent.delete(String(key));
-      throw e;
-    }
-    const sent = S.Msg.get(String(key));
-    if (!sent) W.fail('unavailable', 'message ' + String(key) + ' was not added');
-    return W.msgJSON(sent);
-  };
+  // sendText is in 65_chatting.js, with the other sends.
 
   function toBase64(buf) {
     return new Promise((resolve, reject) => {

@@ -28,8 +28,13 @@
     };
     Msg.on('add', (msg) => {
       if (!msg.isNewMsg) return;
-      // Not decrypted yet: report it once it has its real type.
-      if (msg.type === 'ciphertext') { msg.once('change:type', () => onNew(msg)); return; }
+      // Not decrypted yet: message.waiting now, the message once it has its
+      // real type.
+      if (msg.type === 'ciphertext') {
+        W.emit('waiting', { message: W.msgJSON(msg) });
+        msg.once('change:type', () => onNew(msg));
+        return;
+      }
       onNew(msg);
     });
     Msg.on('change:ack', (msg, ack) => W.emit('ack', { ack: W.ackJSON(msg, ack) }));
@@ -48,5 +53,6 @@
       W.emit('chat_archive', { archive: { id: String(chat.id), archived: !!cur, timestamp: chat.t || 0 } });
     });
     W.attachPeopleEvents();
+    W.attachChattingEvents();
   };
 })();

@@ -160,6 +160,8 @@
       });
     }
     if (a.quotedId) Object.assign(attrs, findMsg(a.quotedId).msgContextInfo(chat));
+    // What other kinds of message carry (a location, cards, a poll: chatting.js).
+    if (a.extra) Object.assign(attrs, a.extra);
     // Not decryptable yet: it waits as a placeholder for the sender's resend.
     if (a.ciphertext) {
       FW.ciphertexts.set(String(key), attrs.body);

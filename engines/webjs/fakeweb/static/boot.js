@@ -215,6 +215,8 @@
     return out;
   }
   Object.assign(hooks, FW.peopleHooks);
+  // Hooks of the other static files (chatting.js).
+  Object.assign(hooks, FW.moreHooks || {});
   window.__fakeweb = hooks;
 
   function control() {

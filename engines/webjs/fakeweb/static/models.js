@@ -38,6 +38,10 @@
     'mediaKey', 'mediaKeyTimestamp', 'filehash', 'encFilehash', 'notifyName', 'self', 'local', 'subtype',
     'broadcast', 'recvFresh', 'pendingAckUpdate', 'duration', 'width', 'height', 'isGif', 'waveform', 'clientUrl',
     'deprecatedMms3Url', 'uploadhash', 'isViewOnce',
+    // locations, contact cards, polls, link cards
+    'lat', 'lng', 'loc', 'isLive', 'vcardFormattedName', 'vcardList', 'kind', 'pollName', 'pollOptions',
+    'pollSelectableOptionsCount', 'messageSecret', 'title', 'description', 'canonicalUrl', 'matchedText', 'thumbnail',
+    'preview', 'richPreviewType', 'doNotPlayInline',
   ], ['mediaData']);
 
   class MsgCollection extends Collection {

@@ -158,6 +158,10 @@
       // Since 2026-01-30 the only form is an options object {chat, threadId}.
       if (!arg || !arg.chat) throw new TypeError("Cannot read properties of undefined (reading 'id')");
       requireChat(arg.chat);
+      // The read receipts the server gets: the unread messages others sent.
+      const n = arg.chat.unreadCount > 0 ? arg.chat.unreadCount : 0;
+      const unread = n ? arg.chat.msgs.getModelsArray().filter((m) => !m.id.fromMe && !m.isNotification).slice(-n) : [];
+      if (unread.length) FW.readReceipts.push({ chatId: String(arg.chat.id), ids: unread.map((m) => String(m.id)), t: Date.now() });
       arg.chat.set('unreadCount', 0);
     },
     markSeen: async (chat) => { requireChat(chat); chat.set('unreadCount', 0); },
