@@ -17,7 +17,7 @@
 'use strict';
 
 const readline = require('readline');
-const { Client, LocalAuth, MessageMedia } = require('whatsapp-web.js');
+const { Client, LocalAuth, Location, MessageMedia, Poll } = require('whatsapp-web.js');
 
 const env = (k, d) => {
   const v = process.env[k];
@@ -100,6 +100,12 @@ const sid = (id) => (id == null ? null : typeof id === 'string' ? id : id._seria
 const msgJSON = (m) => m && ({
   id: sid(m.id), body: m.body, type: m.type, from: sid(m.from), to: sid(m.to), author: sid(m.author) || null,
   fromMe: m.fromMe, ack: m.ack, timestamp: m.timestamp, hasReaction: !!m.hasReaction, hasMedia: !!m.hasMedia,
+  location: m.location ? { latitude: m.location.latitude, longitude: m.location.longitude, name: m.location.name, address: m.location.address } : null,
+  vCards: m.vCards || [], pollName: m.pollName, pollOptions: m.pollOptions ? m.pollOptions.map((o) => o.name) : undefined,
+  allowMultipleAnswers: m.allowMultipleAnswers, isForwarded: !!m.isForwarded, isStarred: !!m.isStarred,
+});
+const voteJSON = (v) => v && ({
+  voter: sid(v.voter), selectedOptions: (v.selectedOptions || []).map((o) => o.name), parent: sid(v.parentMsgKey) || sid(v.parentMessage && v.parentMessage.id),
 });
 const chatJSON = (c) => c && ({
   id: sid(c.id), name: c.name, isGroup: !!c.isGroup, archived: !!c.archived, pinned: !!c.pinned,
@@ -137,6 +143,7 @@ const EVENT_ARGS = {
   unread_count: (chat) => [chatJSON(chat)],
   call: (c) => [{ id: c.id, from: sid(c.from), isVideo: c.isVideo, isGroup: c.isGroup, fromMe: c.fromMe }],
   message_ciphertext: (m) => [msgJSON(m)],
+  vote_update: (v) => [voteJSON(v)],
 };
 
 // A LocalAuth that also reports the page's errors: the hook runs once the
@@ -351,6 +358,50 @@ const fidelity = [
   }],
 ];
 
+// The Chatting steps beyond text: what whatsapp-web.js sends and reads of
+// locations, contact cards, polls and votes, forwards, stars and read receipts.
+const chatting = [
+  ['location', async ({ chatId }) => {
+    const msg = await client.sendMessage(chatId, new Location(52.5163, 13.3777, { name: 'Brandenburger Tor', address: 'Pariser Platz, Berlin' }));
+    return { message: msgJSON(msg) };
+  }],
+  ['vcards', async ({ chatId, contactId, contactIds, vcard }) => {
+    const one = await client.sendMessage(chatId, await client.getContactById(contactId));
+    const raw = await client.sendMessage(chatId, vcard);
+    const several = await client.sendMessage(chatId, await Promise.all(contactIds.map((id) => client.getContactById(id))));
+    return { contact: msgJSON(one), raw: msgJSON(raw), several: msgJSON(several) };
+  }],
+  ['poll', async ({ chatId, name, options }) => {
+    const msg = await client.sendMessage(chatId, new Poll(name, options, { allowMultipleAnswers: true }));
+    return { message: msgJSON(msg) };
+  }],
+  // The Go side had the chat's user vote; whatsapp-web.js reports it, votes
+  // itself and reads every vote back.
+  ['pollVotes', async ({ id, voter, votes }) => {
+    const ev = await waitEvent('vote_update', (e) => e.args[0].parent === id && e.args[0].voter === voter);
+    const msg = await client.getMessageById(id);
+    await msg.vote(votes);
+    const all = await msg.getPollVotes();
+    return { update: ev.args[0], votes: all.map(voteJSON) };
+  }],
+  ['forward', async ({ id, chatId }) => {
+    const from = events.length;
+    const msg = await client.getMessageById(id);
+    await msg.forward(chatId);
+    const ev = await waitEvent('message_create', (e) => e.args[0].fromMe && e.args[0].to === chatId && e.args[0].isForwarded, from);
+    return { message: ev.args[0] };
+  }],
+  ['star', async ({ id }) => {
+    await (await client.getMessageById(id)).star();
+    return { isStarred: (await client.getMessageById(id)).isStarred };
+  }],
+  ['unstar', async ({ id }) => {
+    await (await client.getMessageById(id)).unstar();
+    return { isStarred: (await client.getMessageById(id)).isStarred };
+  }],
+  ['seen', async ({ chatId }) => ({ sent: await client.sendSeen(chatId) })],
+];
+
 const bench = [
   ['ready', ready],
   ['getChats', async () => {
@@ -366,7 +417,7 @@ const bench = [
 ];
 
 async function main() {
-  const steps = { fidelity, bench }[SCENARIO];
+  const steps = { fidelity: fidelity.concat(chatting), bench }[SCENARIO];
   if (!steps) fatal('unknown SCENARIO ' + SCENARIO);
   // initialize() resolves once the QR is registered; pairing goes on in events.
   const init = client.initialize().then(() => out({ type: 'initialized' }), (e) => fatal('initialize: ' + ((e && e.stack) || e)));

@@ -631,6 +631,8 @@ func TestStockWhatsAppWebJS(t *testing.T) {
 		t.Fatalf("incoming media: %+v", inMedia)
 	}
 
+	testChatting(ctx, t, fw, step, next)
+
 	// --- the end: nothing failed in the page or in node ---
 	next(nil)
 	done, err := r.Wait(ctx)
