@@ -207,8 +207,8 @@ type ContactSender interface {
 // PollSender sends polls and votes on them.
 type PollSender interface {
 	SendPoll(ctx context.Context, req SendPoll) (*Message, error)
-	// SendPollVote votes; engines.ErrNotFound when the poll is unknown, ErrInvalid
-	// when a vote names no option of the poll.
+	// SendPollVote votes; ErrNotFound when the poll is unknown, ErrInvalid when a
+	// vote names no option of the poll.
 	SendPollVote(ctx context.Context, req SendPollVote) error
 }
 
@@ -218,7 +218,7 @@ type MessageForwarder interface {
 }
 
 // MessageReactor reacts to messages with an emoji; "" takes the reaction back.
-// engines.ErrNotFound when the message is unknown.
+// ErrNotFound when the message is unknown.
 type MessageReactor interface {
 	React(ctx context.Context, msg MessageID, emoji string) error
 }
