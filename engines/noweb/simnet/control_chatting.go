@@ -15,10 +15,6 @@ func (s *Server) registerChattingRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /simnet/api/accounts/{phone}/undecryptable", s.apiSendUndecryptable)
 }
 
-func badField(w http.ResponseWriter, format string) {
-	writeJSON(w, http.StatusBadRequest, apiError{Error: format})
-}
-
 func sentID(w http.ResponseWriter, id string, err error) {
 	if err != nil {
 		writeErr(w, err)
@@ -33,15 +29,15 @@ func (s *Server) apiSendLocation(w http.ResponseWriter, r *http.Request) {
 		To string `json:"to"`
 		Location
 	}
-	if p == nil || !decode(w, r, &req) {
+	if p == nil || !decode(w, r, &req) || !chatField(w, p, "to", req.To) {
 		return
 	}
-	if req.To == "" {
-		badField(w, "to: required")
+	switch {
+	case req.Latitude < -90 || req.Latitude > 90:
+		badRequest(w, "latitude: must be between -90 and 90, got %g", req.Latitude)
 		return
-	}
-	if req.Latitude < -90 || req.Latitude > 90 || req.Longitude < -180 || req.Longitude > 180 {
-		badField(w, "latitude/longitude: out of range")
+	case req.Longitude < -180 || req.Longitude > 180:
+		badRequest(w, "longitude: must be between -180 and 180, got %g", req.Longitude)
 		return
 	}
 	id, err := p.SendLocation(r.Context(), req.To, req.Location)
@@ -54,16 +50,16 @@ func (s *Server) apiSendContacts(w http.ResponseWriter, r *http.Request) {
 		To       string `json:"to"`
 		Contacts []Card `json:"contacts"`
 	}
-	if p == nil || !decode(w, r, &req) {
+	if p == nil || !decode(w, r, &req) || !chatField(w, p, "to", req.To) {
 		return
 	}
-	if req.To == "" || len(req.Contacts) == 0 {
-		badField(w, "to and contacts: required")
+	if len(req.Contacts) == 0 {
+		badRequest(w, "contacts: required, at least one {name, vcard}")
 		return
 	}
-	for _, c := range req.Contacts {
+	for i, c := range req.Contacts {
 		if !strings.HasPrefix(c.VCard, "BEGIN:VCARD") {
-			badField(w, "contacts[].vcard: expected a vCard")
+			badRequest(w, "contacts[%d].vcard: expected a vCard (BEGIN:VCARD … END:VCARD)", i)
 			return
 		}
 	}
@@ -79,11 +75,15 @@ func (s *Server) apiSendPoll(w http.ResponseWriter, r *http.Request) {
 		Options         []string `json:"options"`
 		MultipleAnswers bool     `json:"multipleAnswers"`
 	}
-	if p == nil || !decode(w, r, &req) {
+	if p == nil || !decode(w, r, &req) || !chatField(w, p, "to", req.To) {
 		return
 	}
-	if req.To == "" || req.Name == "" || len(req.Options) < 2 {
-		badField(w, "to, name and at least two options: required")
+	switch {
+	case req.Name == "":
+		badRequest(w, "name: required, the poll's question")
+		return
+	case len(req.Options) < 2:
+		badRequest(w, "options: at least two, got %d", len(req.Options))
 		return
 	}
 	id, err := p.SendPoll(r.Context(), req.To, req.Name, req.Options, req.MultipleAnswers)
@@ -101,11 +101,11 @@ func (s *Server) apiVote(w http.ResponseWriter, r *http.Request) {
 	if p == nil || !decode(w, r, &req) {
 		return
 	}
-	if req.To == "" {
-		badField(w, "to: required")
+	poll, ok := messageTarget(w, p, r.PathValue("id"), &req.To)
+	if !ok || req.Sender != "" && !chatField(w, p, "sender", req.Sender) {
 		return
 	}
-	id, err := p.Vote(r.Context(), req.To, req.Sender, r.PathValue("id"), req.Options)
+	id, err := p.Vote(r.Context(), req.To, req.Sender, poll, req.Options)
 	sentID(w, id, err)
 }
 
@@ -120,22 +120,22 @@ func (s *Server) apiReact(w http.ResponseWriter, r *http.Request) {
 	if p == nil || !decode(w, r, &req) {
 		return
 	}
-	if req.To == "" {
-		badField(w, "to: required")
+	target, ok := messageTarget(w, p, r.PathValue("id"), &req.To)
+	if !ok || req.Sender != "" && !chatField(w, p, "sender", req.Sender) {
 		return
 	}
-	id, err := p.React(r.Context(), req.To, req.Sender, r.PathValue("id"), req.Reaction)
+	id, err := p.React(r.Context(), req.To, req.Sender, target, req.Reaction)
 	sentID(w, id, err)
 }
 
 func (s *Server) apiSendUndecryptable(w http.ResponseWriter, r *http.Request) {
 	p := s.phoneFor(w, r)
 	var req messageReq
-	if p == nil || !decode(w, r, &req) {
+	if p == nil || !decode(w, r, &req) || !chatField(w, p, "to", req.To) {
 		return
 	}
-	if req.To == "" || req.Text == "" {
-		badField(w, "to and text: required")
+	if req.Text == "" {
+		badRequest(w, "text: required")
 		return
 	}
 	id, err := p.SendUndecryptable(r.Context(), req.To, req.Text)

@@ -114,6 +114,12 @@
 //	POST /simnet/api/accounts/{phone}/read                  {chat, sender, ids}
 //	POST /simnet/api/accounts/{phone}/chats/{chat}/{action} action: archive|unarchive|pin|unpin|unread|read|delete|clear
 //	POST /simnet/api/accounts/{phone}/echo                  {enabled}
+//	POST /simnet/api/accounts/{phone}/locations             {to, latitude, longitude, name, address, url} → {id}
+//	POST /simnet/api/accounts/{phone}/contacts              {to, contacts: [{name, vcard}]} → {id}
+//	POST /simnet/api/accounts/{phone}/polls                 {to, name, options, multipleAnswers} → {id}
+//	POST /simnet/api/accounts/{phone}/messages/{id}/vote    {to, sender, options} → {id} (sender: who sent the poll, "" the chat)
+//	POST /simnet/api/accounts/{phone}/messages/{id}/react   {to, sender, reaction} → {id} ("" takes it back)
+//	POST /simnet/api/accounts/{phone}/undecryptable         {to, text} → {id} (linked devices get it on their retry)
 //	GET  /simnet/api/accounts/{phone}/events[?type=a,b]     [Event] the phone saw; a media message's event has
 //	                                                        media {type, mimetype, filename, caption, size, sha256,
 //	                                                        seconds, waveform, thumbnail, width, height, url}: the
@@ -160,4 +166,10 @@
 // callee, answers also to the sender's other devices, and are acked; a phone
 // places a call offer with Phone.Call. Each phone's critical_block starts
 // with its push name.
+//
+// Events (GET …/events) show what the phone decrypted: a message's
+// location, cards, poll and options, link card, mentions, forward flag and
+// quote; reactions (type reaction, id the message it is on), poll votes
+// (poll_vote, decrypted with the poll's secret and named) and stars synced
+// from the account's other devices (star).
 package simnet
