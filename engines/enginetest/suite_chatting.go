@@ -29,6 +29,9 @@ type ChattingPhone interface {
 	Vote(ctx context.Context, to, pollID string, own bool, options []string) error
 	// React reacts to message id of the chat with to (own: this phone's).
 	React(ctx context.Context, to, id string, own bool, emoji string) error
+	// SendReply sends text quoting message quoted of the chat with to (own:
+	// this phone's message).
+	SendReply(ctx context.Context, to, quoted string, own bool, text string) (string, error)
 	// SendUndecryptable sends text that reaches to's linked devices
 	// undecryptable at first, and readable once they ask for it again.
 	SendUndecryptable(ctx context.Context, to, text string) (string, error)
@@ -525,6 +528,21 @@ func (s *suite) idsRepliesMentions(t *testing.T) {
 	g.Expect(g.Do("GET", "/api/messages?session=ids&chatId="+p.cNum+"@c.us&limit=2&downloadMedia=false", nil), 200).JSON(t, &list)
 	if len(list) != 2 || list[0].ID != m.ID || list[1].ID != in {
 		t.Fatalf("GET /api/messages: %+v", list)
+	}
+	// The contact quotes ours: the reply says what it quotes.
+	replyRaw, err := p.contact.SendReply(ctx(t, stepWithin), p.meNum, raw(m.ID), false, "answering")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in = "false_" + p.cNum + "@c.us_" + replyRaw
+	ev := g.WaitEvent("ids", "message", idIs(in), stepWithin)
+	if rt, _ := ev.Payload["replyTo"].(map[string]any); ev.Payload["body"] != "answering" || rt == nil || rt["id"] != raw(m.ID) || rt["body"] != "quoted" {
+		t.Fatalf("message event of a reply: %v", ev.Payload)
+	}
+	var quoting engines.Message
+	g.Expect(g.Do("GET", "/api/ids/chats/"+p.cNum+"@c.us/messages/"+in, nil), 200).JSON(t, &quoting)
+	if quoting.ReplyTo == nil || quoting.ReplyTo.ID != raw(m.ID) {
+		t.Fatalf("the reply fetched by id: %+v", quoting)
 	}
 	// Mentions.
 	m = s.post(t, p, "/api/sendText", map[string]any{"text": "@" + p.cNum + " look", "mentions": []string{p.cNum + "@c.us"}})

@@ -45,6 +45,10 @@ func (s simnetPhone) React(ctx context.Context, to, id string, own bool, emoji s
 	return err
 }
 
+func (s simnetPhone) SendReply(ctx context.Context, to, quoted string, own bool, text string) (string, error) {
+	return s.p.SendReply(ctx, to, s.senderOf(own), quoted, text)
+}
+
 func (s simnetPhone) SendUndecryptable(ctx context.Context, to, text string) (string, error) {
 	return s.p.SendUndecryptable(ctx, to, text)
 }

@@ -73,6 +73,15 @@ func (p fakePhone) React(ctx context.Context, to, id string, own bool, emoji str
 	return tab.RemoteReact(ctx, p.msgIn(id, own), p.number+"@c.us", emoji)
 }
 
+func (p fakePhone) SendReply(ctx context.Context, to, quoted string, own bool, text string) (string, error) {
+	tab, err := p.n.tabOf(to)
+	if err != nil {
+		return "", err
+	}
+	id, err := tab.ReceiveMessage(ctx, fakeweb.IncomingMessage{ChatID: p.number + "@c.us", Body: text, NotifyName: p.name, QuotedID: p.msgIn(quoted, own)})
+	return rawID(id), err
+}
+
 func (p fakePhone) SendUndecryptable(ctx context.Context, to, text string) (string, error) {
 	tab, err := p.n.tabOf(to)
 	if err != nil {

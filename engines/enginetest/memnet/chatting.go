@@ -32,6 +32,27 @@ func (p *Phone) Vote(context.Context, string, string, bool, []string) error { re
 
 func (p *Phone) React(context.Context, string, string, bool, string) error { return errNotSimulated }
 
+// SendReply sends text quoting message quoted of the chat with to.
+func (p *Phone) SendReply(_ context.Context, to, quoted string, _ bool, text string) (string, error) {
+	p.n.mu.Lock()
+	peer, ok := p.n.accounts[strings.TrimSuffix(to, "@c.us")]
+	if !ok {
+		p.n.mu.Unlock()
+		return "", fmt.Errorf("memnet: no account %s", to)
+	}
+	reply := &engines.ReplyTo{ID: quoted}
+	for _, m := range peer.messages {
+		if m.raw == quoted {
+			body := m.Body
+			reply.Body = &body
+		}
+	}
+	m, emits := p.n.deliver(p.n.accounts[p.phone], peer, text, reply)
+	p.n.mu.Unlock()
+	run(emits)
+	return m.ID[strings.LastIndex(m.ID, "_")+1:], nil
+}
+
 // SendUndecryptable delivers text as WhatsApp does a message the recipient's
 // device cannot decrypt at first: message.waiting, then, on the sender's resend,
 // the message.

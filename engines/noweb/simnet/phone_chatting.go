@@ -141,6 +141,32 @@ func (p *Phone) React(ctx context.Context, chat, sender string, id types.Message
 	return resp.ID, nil
 }
 
+// SendReply sends text quoting message quoted of chat, sent by sender (as for
+// Vote), with the quoted text when the phone has it.
+func (p *Phone) SendReply(ctx context.Context, chat, sender string, quoted types.MessageID, text string) (types.MessageID, error) {
+	info, err := p.aboutMessage(chat, sender, quoted)
+	if err != nil {
+		return "", err
+	}
+	ci := &waE2E.ContextInfo{StanzaID: proto.String(quoted), Participant: proto.String(info.Sender.ToNonAD().String())}
+	if q := p.remembered(info.Chat, quoted); q != nil {
+		ci.QuotedMessage = q
+	}
+	return p.sendRemembered(ctx, chat, &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String(text), ContextInfo: ci}})
+}
+
+// remembered is a message of chat the phone sent or got, nil if it has none.
+func (p *Phone) remembered(chat types.JID, id types.MessageID) *waE2E.Message {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, m := range p.history[chat.ToNonAD()] {
+		if m.GetKey().GetID() == id {
+			return m.GetMessage()
+		}
+	}
+	return nil
+}
+
 // SendUndecryptable sends text whose first copy the other account's linked
 // devices cannot decrypt (as after a lost Signal session): they ask the phone to
 // send it again, and get it on that retry.
