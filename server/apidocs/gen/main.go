@@ -178,6 +178,11 @@ func build(m *capabilities.Matrix, waha, overlay obj) (obj, error) {
 	if len(hooks) == 0 {
 		return nil, fmt.Errorf("WAHA's spec has no webhooks section")
 	}
+	// Events WAHA sends but its spec leaves out (message.waiting) are the
+	// overlay's.
+	for name, ref := range sub(overlay, "x-webhooks") {
+		hooks[name] = ref
+	}
 	doc["x-webhooks"] = hooks
 
 	// Schemas: every one referenced, the overlay's where it has them, WAHA's
