@@ -27,8 +27,10 @@ const (
 	maxPollOptions = 12
 	maxListRows    = 10
 	maxButtons     = 10
-	// maxPreviewImage bounds a custom preview's image, given or fetched.
-	maxPreviewImage = 5 << 20
+	// maxPreviewImage bounds a custom preview's image, given or fetched;
+	// previewFetchTimeout the fetch.
+	maxPreviewImage     = 5 << 20
+	previewFetchTimeout = 15 * time.Second
 )
 
 // chatField parses a required chat id field.
@@ -275,13 +277,17 @@ func (s *Server) previewImage(ctx context.Context, f *fileRef) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	// The API key's holder names the URL: only hosts the network guard allows.
+	if err := s.guard.CheckURL(ctx, u); err != nil {
+		return nil, badRequest("preview.image.url: %s", err.Error())
+	}
+	ctx, cancel := context.WithTimeout(ctx, previewFetchTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, badRequest("preview.image.url: %s", err.Error())
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := s.guard.Client(previewFetchTimeout).Do(req)
 	if err != nil {
 		return nil, newError(http.StatusUnprocessableEntity, "preview.image.url: could not fetch %s: %s", u, err.Error())
 	}
@@ -880,6 +886,24 @@ func (s *Server) getMessages(c echo.Context) error {
 		return err
 	}
 	return s.serveMessages(c, chat)
+}
+
+// checkNumberStatus is the deprecated GET /api/checkNumberStatus?phone=: what
+// GET /api/contacts/check-exists answers.
+func (s *Server) checkNumberStatus(c echo.Context) error {
+	phone, err := phoneNumber("phone", c.QueryParam("phone"))
+	if err != nil {
+		return err
+	}
+	e, err := engineAs[engines.NumberChecker](s, c)
+	if err != nil {
+		return err
+	}
+	st, err := e.CheckNumber(c.Request().Context(), phone)
+	if err != nil {
+		return fmt.Errorf("check number %s: %w", phone, err)
+	}
+	return c.JSON(http.StatusOK, st)
 }
 
 func (s *Server) sendButtons(c echo.Context) error {

@@ -41,6 +41,8 @@ func TestChattingBadInput(t *testing.T) {
 			"preview": map[string]any{"url": "https://a.example/", "title": "t", "image": map[string]string{"data": "!!"}}}, "preview.image.data"},
 		{"POST", "/api/send/link-custom-preview", map[string]any{"chatId": chat, "text": "see https://a.example/",
 			"preview": map[string]any{"url": "https://a.example/", "title": "t", "image": map[string]string{"data": "aGVsbG8="}}}, "preview.image"},
+		{"POST", "/api/send/link-custom-preview", map[string]any{"chatId": chat, "text": "see https://a.example/",
+			"preview": map[string]any{"url": "https://a.example/", "title": "t", "image": map[string]string{"url": "http://169.254.169.254/latest/meta-data/"}}}, "preview.image.url"},
 		{"POST", "/api/sendLocation", map[string]any{"chatId": chat, "latitude": 10, "longitude": 200, "title": "x"}, "longitude"},
 		{"POST", "/api/sendLocation", map[string]any{"chatId": chat, "latitude": "north", "longitude": 2}, "latitude"},
 		{"POST", "/api/sendContactVcard", map[string]any{"chatId": chat}, "contacts"},
@@ -88,6 +90,7 @@ func TestChattingBadInput(t *testing.T) {
 		{"/api/sendText?session=c&phone=11111", "text"},
 		{"/api/messages?session=c", "chatId"},
 		{"/api/messages?session=c&chatId=11111&limit=0", "limit"},
+		{"/api/checkNumberStatus?session=c&phone=12ab", "phone"},
 	} {
 		e := a.Expect(a.Do("GET", c.path, nil), 400).Err(t)
 		if msg, _ := e["message"].(string); !strings.Contains(msg, c.names) {

@@ -85,6 +85,7 @@ func (s *Server) routes() error {
 		{"messages.startTyping", s.typing(true)},
 		{"messages.stopTyping", s.typing(false)},
 		{"messages.getMessages", s.getMessages},
+		{"messages.checkNumberStatus", s.checkNumberStatus},
 		{"messages.sendButtons", s.sendButtons},
 		{"messages.sendList", s.sendList},
 		{"messages.sendButtonsReply", s.sendButtonsReply},

@@ -20,8 +20,12 @@ import (
 // engineFactories are the engines this build runs. An engine missing here leaves its
 // sessions FAILED with a reason that says so.
 func engineFactories(ctx context.Context, cfg configs.Config, st *store.Store, files *media.Files, log *slog.Logger) (map[engines.Name]sessions.Factory, error) {
+	guard, err := cfg.Guard()
+	if err != nil {
+		return nil, err
+	}
 	opts := noweb.Options{
-		DB: st.SQL(), Dialect: string(st.Dialect()), Log: log,
+		DB: st.SQL(), Dialect: string(st.Dialect()), Log: log, Guard: guard,
 		PrintQR: cfg.Engines.NOWEB.PrintQR, StoreEnabled: cfg.Engines.NOWEB.StoreEnabled, FullSync: cfg.Engines.NOWEB.FullSync,
 		Chats: st.ChatStore(),
 		Media: files,

@@ -139,6 +139,8 @@ func chattingProbe(op, session, contact string) (method, path string, body any, 
 		return "POST", "/api/startTyping", b(), true
 	case "messages.stopTyping":
 		return "POST", "/api/stopTyping", b(), true
+	case "messages.checkNumberStatus":
+		return "GET", "/api/checkNumberStatus?session=" + session + "&phone=" + contact, nil, true
 	case "messages.getMessages":
 		return "GET", "/api/messages?session=" + session + "&chatId=" + chat + "&limit=5", nil, true
 	case "messages.sendButtons":
@@ -490,8 +492,23 @@ func (s *suite) linkPreviews(t *testing.T) {
 func (s *suite) idsRepliesMentions(t *testing.T) {
 	g := s.gateway(t, nil)
 	p, ok := s.pair(t, g, "ids")
-	if !ok || !s.supports(t, p, "messages.sendText", "messages.getNewMessageId", "messages.sendTextGet", "messages.reply", "messages.getMessages", "chats.messages") {
+	if !ok || !s.supports(t, p, "messages.sendText", "messages.getNewMessageId", "messages.sendTextGet", "messages.reply", "messages.getMessages", "messages.checkNumberStatus", "chats.messages") {
 		return
+	}
+	// The deprecated check-exists.
+	var st engines.NumberStatus
+	g.Expect(g.Do("GET", "/api/checkNumberStatus?session=ids&phone="+p.cNum, nil), 200).JSON(t, &st)
+	if !st.NumberExists || st.ChatID != p.cNum+"@c.us" {
+		t.Fatalf("checkNumberStatus of the contact: %+v", st)
+	}
+	st = engines.NumberStatus{}
+	g.Expect(g.Do("GET", "/api/checkNumberStatus?session=ids&phone=4915199999998", nil), 200).JSON(t, &st)
+	if st.NumberExists || st.ChatID != "" {
+		t.Fatalf("checkNumberStatus of a number nobody has: %+v", st)
+	}
+	e := g.Expect(g.Do("GET", "/api/checkNumberStatus?session=ids&phone=12ab", nil), 400).Err(t)
+	if !strings.Contains(fmt.Sprint(e["message"]), "phone") {
+		t.Fatalf("checkNumberStatus of a bad number: %v", e)
 	}
 	var nid map[string]string
 	g.Expect(g.Do("GET", "/api/ids/new-message-id", nil), 200).JSON(t, &nid)
@@ -503,7 +520,7 @@ func (s *suite) idsRepliesMentions(t *testing.T) {
 		t.Fatalf("sent %s, want the pre-generated id %s", m.ID, nid["id"])
 	}
 	s.got(t, p, "the message with the pre-generated id", func(r Received) bool { return r.ID == nid["id"] && r.Text == "with my id" })
-	e := g.Expect(g.Do("POST", "/api/sendText", map[string]any{"session": "ids", "chatId": p.cNum + "@c.us", "text": "x", "id": "not an id!"}), 400).Err(t)
+	e = g.Expect(g.Do("POST", "/api/sendText", map[string]any{"session": "ids", "chatId": p.cNum + "@c.us", "text": "x", "id": "not an id!"}), 400).Err(t)
 	if !strings.Contains(fmt.Sprint(e["message"]), "id") {
 		t.Fatalf("a malformed pre-generated id: %v", e)
 	}

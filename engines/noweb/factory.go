@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/store"
@@ -22,8 +23,12 @@ import (
 	"github.com/wagate/wagate/engines/chatstore"
 	"github.com/wagate/wagate/engines/noweb/walog"
 	"github.com/wagate/wagate/media"
+	"github.com/wagate/wagate/netguard"
 	"github.com/wagate/wagate/sessions"
 )
+
+// linkPreviewTimeout bounds the fetch of one link's preview (page and picture).
+const linkPreviewTimeout = 15 * time.Second
 
 // Options configure the NOWEB engine factory.
 type Options struct {
@@ -55,6 +60,10 @@ type Options struct {
 	// it connects: a development gateway points its clients at a simulated
 	// network with it (simnet.ConfigureClient). Nil in production.
 	ConfigureClient func(cli *whatsmeow.Client)
+	// Guard decides which hosts the URLs a user names (the links of a text, for
+	// their preview) may be fetched from; nil is the default policy (no cloud
+	// metadata, no link-local addresses).
+	Guard *netguard.Guard
 }
 
 // Factory makes NOWEB engines; all of them share one whatsmeow device container.
@@ -63,7 +72,9 @@ type Factory struct {
 	// http carries every session's media downloads and uploads: one pool of
 	// connections to WhatsApp's media hosts for all, and nothing a stopped client
 	// leaves open (whatsmeow gives each client a transport of its own otherwise).
-	http      *http.Client
+	http *http.Client
+	// fetch gets the URLs users name (link previews), through the network guard.
+	fetch     *http.Client
 	log       *slog.Logger
 	waLog     waLog.Logger
 	container *sqlstore.Container
@@ -92,8 +103,16 @@ func NewFactory(ctx context.Context, opts Options) (sessions.Factory, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = log.With("engine", "NOWEB")
+	guard := opts.Guard
+	if guard == nil {
+		var err error
+		if guard, err = netguard.New(netguard.Options{}); err != nil {
+			return nil, fmt.Errorf("network guard: %w", err)
+		}
+	}
 	f := &Factory{opts: opts, log: log, waLog: walog.New(log), dialect: opts.Dialect,
-		http: &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}}
+		http:  &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()},
+		fetch: guard.Client(linkPreviewTimeout)}
 	f.container = sqlstore.NewWithDB(opts.DB, waDialect, f.waLog.Sub("store"))
 	if waDialect == "postgres" {
 		// whatsmeow's migrator asks information_schema whether its version table

@@ -103,7 +103,7 @@ func (e *Engine) fetchPreview(ctx context.Context, text string, hq bool) *engine
 	if link == "" {
 		return nil
 	}
-	p, err := linkpreview.Fetch(ctx, e.f.http, link)
+	p, err := linkpreview.Fetch(ctx, e.f.fetch, link)
 	if err != nil {
 		e.log.Info("no link preview", "url", link, "err", err)
 		return nil
