@@ -74,7 +74,7 @@ func Open(ctx context.Context, dsn, dataDir string, log *slog.Logger) (*Store, e
 		}
 		s = Store{db: db, dialect: SQLite}
 	}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrate(ctx, log); err != nil {
 		s.Close()
 		return nil, err
 	}
