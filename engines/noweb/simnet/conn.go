@@ -33,6 +33,8 @@ type conn struct {
 	inBuf     []byte
 	gotHeader bool
 	header    []byte
+	// codec is the binary XML of the dictionary version the header named.
+	codec codec
 
 	readAEAD  cipher.AEAD
 	readN     uint32
@@ -138,6 +140,15 @@ func (c *conn) handshake(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("read client hello: %w", err)
 	}
+	if c.header[0] != 'W' || c.header[1] != 'A' {
+		return fmt.Errorf("noise header % x does not start with \"WA\"", c.header)
+	}
+	if c.codec, err = codecFor(c.header[3]); err != nil {
+		// The client cannot read anything we would say in a dictionary it
+		// does not speak, so the websocket's close reason says it.
+		c.close(websocket.StatusPolicyViolation, err.Error())
+		return fmt.Errorf("noise header % x: %w", c.header, err)
+	}
 	var hello waWa6.HandshakeMessage
 	if err := proto.Unmarshal(helloFrame, &hello); err != nil {
 		return fmt.Errorf("unmarshal client hello: %w", err)
@@ -221,7 +232,7 @@ func (c *conn) readNode(ctx context.Context) (*waBinary.Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("unpack frame: %w", err)
 	}
-	node, err := waBinary.Unmarshal(unpacked)
+	node, err := c.codec.unmarshal(unpacked)
 	if err != nil {
 		return nil, fmt.Errorf("unmarshal node: %w", err)
 	}
@@ -230,7 +241,7 @@ func (c *conn) readNode(ctx context.Context) (*waBinary.Node, error) {
 
 // send encrypts and writes one node. Safe for concurrent use.
 func (c *conn) send(node waBinary.Node) error {
-	data, err := waBinary.Marshal(node)
+	data, err := c.codec.marshal(node)
 	if err != nil {
 		return fmt.Errorf("marshal <%s>: %w", node.Tag, err)
 	}
