@@ -41,6 +41,9 @@ type conn struct {
 	writeMu   sync.Mutex
 	writeAEAD cipher.AEAD
 	writeN    uint32
+	// firstAt is when the first node after the handshake may go
+	// (Options.FirstResponseDelay); guarded by writeMu, zero once it went.
+	firstAt time.Time
 
 	clientStatic [32]byte
 	payload      *waWa6.ClientPayload
@@ -212,6 +215,9 @@ func (c *conn) handshake(ctx context.Context) error {
 	if c.readAEAD, c.writeAEAD, err = ns.split(); err != nil {
 		return err
 	}
+	if d := c.srv.opts.FirstResponseDelay; d > 0 {
+		c.firstAt = time.Now().Add(d)
+	}
 	c.clientStatic = [32]byte(clientStatic)
 	c.payload = &payload
 	return nil
@@ -247,6 +253,18 @@ func (c *conn) send(node waBinary.Node) error {
 	}
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
+	if !c.firstAt.IsZero() {
+		if wait := time.Until(c.firstAt); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-c.ctx.Done():
+				t.Stop()
+				return fmt.Errorf("write <%s>: %w", node.Tag, c.ctx.Err())
+			}
+		}
+		c.firstAt = time.Time{}
+	}
 	frame := c.writeAEAD.Seal(nil, noiseIV(c.writeN), data, nil)
 	c.writeN++
 	ctx, cancel := context.WithTimeout(c.ctx, 10*time.Second)
