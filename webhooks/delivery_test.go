@@ -20,6 +20,7 @@ import (
 	"github.com/wagate/wagate/configs"
 	"github.com/wagate/wagate/engines"
 	"github.com/wagate/wagate/engines/chatstore"
+	"github.com/wagate/wagate/internal/wait"
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/store/storetest"
 	"github.com/wagate/wagate/webhooks"
@@ -627,35 +628,54 @@ func TestReplicasShareOneDispatcher(t *testing.T) {
 
 // TestLateNotifyIsNotSentTwice: the dispatcher is told of a row after its commit
 // (Committed), so a sweep may read and send it first; being told then must not
-// send it again, nor hold up the rows after it.
+// send it again, nor hold up the rows after it: neither while the lane that sent
+// it still runs, nor once that lane has let go (and with it what it had taken).
 func TestLateNotifyIsNotSentTwice(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d store.Dialect) {
-		st, _ := storetest.Open(t, d)
-		rcv := newReceiver(t, "")
-		hook := engines.WebhookConfig{URL: rcv.url(), Events: []string{"*"}}
-		s := newService(t, st, nil, func(o *webhooks.Options) { o.SweepInterval = 20 * time.Millisecond })
-		first := event("default", "message", 0, hook)
-		p, err := s.Prepare(first)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := st.EnqueueDeliveries(context.Background(), p.Deliveries); err != nil {
-			t.Fatal(err)
-		}
-		rcv.waitDelivered(1, 10*time.Second) // found by a sweep
-		s.Committed(p)
-		second := event("default", "message", 1, hook)
-		if err := publish(s, context.Background(), second); err != nil {
-			t.Fatal(err)
-		}
-		rcv.waitDelivered(2, 10*time.Second)
-		time.Sleep(100 * time.Millisecond) // a second send of the first would be here by now
-		var ids []string
-		for _, h := range rcv.snapshot() {
-			ids = append(ids, h.eventID)
-		}
-		if !equal(ids, []string{first.ID, second.ID}) {
-			t.Fatalf("receiver got %v, want %v once each, in order", ids, []string{first.ID, second.ID})
+		for _, idle := range []bool{false, true} {
+			t.Run(map[bool]string{false: "lane running", true: "lane gone"}[idle], func(t *testing.T) {
+				st, _ := storetest.Open(t, d)
+				rcv := newReceiver(t, "")
+				hook := engines.WebhookConfig{URL: rcv.url(), Events: []string{"*"}}
+				if !idle {
+					// The lane keeps the first row in hand, waiting to retry it,
+					// when it is told of it.
+					hook.Retries = &engines.RetriesConfig{Policy: webhooks.PolicyConstant, DelaySeconds: 20, Attempts: 3}
+					rcv.setFail(func(n int) string { return map[bool]string{true: "500"}[n == 1] })
+				}
+				s := newService(t, st, nil, func(o *webhooks.Options) { o.SweepInterval = 20 * time.Millisecond })
+				first := event("default", "message", 0, hook)
+				p, err := s.Prepare(first)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := st.EnqueueDeliveries(context.Background(), p.Deliveries); err != nil {
+					t.Fatal(err)
+				}
+				if idle {
+					rcv.waitDelivered(1, 10*time.Second) // found by a sweep
+					wait.Until(t, 10*time.Second, "the lane to let go", func() bool { return s.Lanes() == 0 })
+				} else {
+					rcv.waitFor("the sweep's attempt", 10*time.Second, func(h []hit) bool { return len(h) == 1 })
+				}
+				s.Committed(p)
+				second := event("default", "message", 1, hook)
+				if err := publish(s, context.Background(), second); err != nil {
+					t.Fatal(err)
+				}
+				// A second send of the first would come before the second: one lane
+				// sends in order, and it was told of the first before the second.
+				rcv.waitDelivered(2, 10*time.Second)
+				var ids []string
+				for _, h := range rcv.snapshot() {
+					if h.ok {
+						ids = append(ids, h.eventID)
+					}
+				}
+				if !equal(ids, []string{first.ID, second.ID}) {
+					t.Fatalf("receiver got %v, want %v once each, in order", ids, []string{first.ID, second.ID})
+				}
+			})
 		}
 	})
 }
