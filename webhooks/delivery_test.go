@@ -46,13 +46,12 @@ type receiver struct {
 
 	mu      sync.Mutex
 	hits    []hit
-	fail    func(n int) string // "" answers 200; else "reset", "500" or "slow"
+	fail    func(n int) string // "" answers 200; else "reset", "500" or "slow" (no answer before the attempt times out)
 	changed chan struct{}      // closed and replaced on every hit
-	slow    time.Duration
 }
 
 func newReceiver(t testing.TB, key string) *receiver {
-	r := &receiver{t: t, key: key, changed: make(chan struct{}), slow: 300 * time.Millisecond}
+	r := &receiver{t: t, key: key, changed: make(chan struct{})}
 	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
 	t.Cleanup(r.srv.Close)
 	return r
@@ -107,8 +106,8 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	case "500":
 		http.Error(w, "receiver is down", http.StatusInternalServerError)
 	case "slow":
-		time.Sleep(r.slow)
-		w.WriteHeader(http.StatusOK) // too late: the attempt timed out
+		<-req.Context().Done() // the attempt timed out
+		w.WriteHeader(http.StatusOK)
 	default:
 		w.WriteHeader(http.StatusOK)
 	}
@@ -328,31 +327,28 @@ func TestDeliveryThroughOutages(t *testing.T) {
 		if v := counter(t, reg, "wagate_webhook_retried_total"); v < 8 {
 			t.Errorf("retried = %v", v)
 		}
-		for deadline := time.Now().Add(5 * time.Second); counter(t, reg, "wagate_webhook_pending") != 0; time.Sleep(10 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("pending gauge = %v, want 0", counter(t, reg, "wagate_webhook_pending"))
+		wait.For(t, 5*time.Second, func() error {
+			if v := counter(t, reg, "wagate_webhook_pending"); v != 0 {
+				return fmt.Errorf("pending gauge = %v, want 0", v)
 			}
-		}
+			return nil
+		})
 	})
 }
 
 // waitPending waits until the outbox has n pending rows.
 func waitPending(t testing.TB, s *webhooks.Service, n int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	wait.For(t, 10*time.Second, func() error {
 		ds, err := s.Deliveries(context.Background(), store.DeliveryFilter{Status: store.DeliveryPending, Limit: 10_000})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(ds) == n {
-			return
+		if len(ds) != n {
+			return fmt.Errorf("%d deliveries pending, want %d", len(ds), n)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d deliveries pending, want %d", len(ds), n)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 func equal(a, b []string) bool {
@@ -466,15 +462,13 @@ func TestFinalFailureAndRetry(t *testing.T) {
 			t.Fatal(err)
 		}
 		var failed []store.Delivery
-		for deadline := time.Now().Add(10 * time.Second); len(failed) == 0; time.Sleep(10 * time.Millisecond) {
+		wait.Until(t, 10*time.Second, "the delivery to fail", func() bool {
 			var err error
 			if failed, err = s.Deliveries(context.Background(), store.DeliveryFilter{Status: store.DeliveryFailed}); err != nil {
 				t.Fatal(err)
 			}
-			if time.Now().After(deadline) {
-				t.Fatal("delivery never failed")
-			}
-		}
+			return len(failed) > 0
+		})
 		if f := failed[0]; f.Attempts != 3 || f.LastCode != 500 || f.LastError == "" || f.EventID != ev.ID {
 			t.Fatalf("failed row = %+v", f)
 		}
@@ -550,16 +544,14 @@ func TestRetryPendingNow(t *testing.T) {
 		t.Fatal(err)
 	}
 	rcv.waitFor("the first attempt", 5*time.Second, func(h []hit) bool { return len(h) == 1 })
-	ds, err := s.Deliveries(context.Background(), store.DeliveryFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for deadline := time.Now().Add(5 * time.Second); ds[0].Attempts == 0; ds, _ = s.Deliveries(context.Background(), store.DeliveryFilter{}) {
-		if time.Now().After(deadline) {
-			t.Fatal("failed attempt never recorded")
+	var ds []store.Delivery
+	wait.Until(t, 5*time.Second, "the failed attempt to be recorded", func() bool {
+		var err error
+		if ds, err = s.Deliveries(context.Background(), store.DeliveryFilter{}); err != nil {
+			t.Fatal(err)
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return len(ds) == 1 && ds[0].Attempts == 1
+	})
 	if _, err := s.Retry(context.Background(), ds[0].ID); err != nil {
 		t.Fatal(err)
 	}
