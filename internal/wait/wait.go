@@ -9,6 +9,7 @@
 package wait
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -38,19 +39,46 @@ func Until(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 // Poll polls cond until it returns nil, or returns cond's last error after
 // timeout. It is For for goroutines other than the test's.
 func Poll(timeout time.Duration, cond func() error) error {
-	deadline := time.Now().Add(timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return poll(ctx, cond)
+}
+
+// Context polls cond until it returns nil, and fails t with cond's last error
+// when ctx ends: for tests whose steps share one deadline.
+func Context(t testing.TB, ctx context.Context, cond func() error) {
+	t.Helper()
+	if err := poll(ctx, cond); err != nil {
+		t.Fatalf("%v (%v)", err, ctx.Err())
+	}
+}
+
+// PollContext polls cond until it returns nil, or returns cond's last error
+// joined with ctx's once ctx ends.
+func PollContext(ctx context.Context, cond func() error) error {
+	if err := poll(ctx, cond); err != nil {
+		return errors.Join(err, ctx.Err())
+	}
+	return nil
+}
+
+func poll(ctx context.Context, cond func() error) error {
 	pause := time.Millisecond
+	t := time.NewTimer(0)
+	defer t.Stop()
 	for {
 		err := cond()
 		if err == nil {
 			return nil
 		}
-		if !time.Now().Before(deadline) {
-			return err
-		}
 		// Short pauses first (most waits are short), then at most 50 ms: a
 		// loaded machine is not made busier by polling.
-		time.Sleep(min(pause, time.Until(deadline)+time.Millisecond))
+		t.Reset(pause)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-t.C:
+		}
 		pause = min(pause*2, 50*time.Millisecond)
 	}
 }
