@@ -2,10 +2,11 @@ package noweb
 
 import (
 	"errors"
+	"fmt"
 	"testing"
-	"time"
 
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/internal/wait"
 	"github.com/wagate/wagate/store"
 )
 
@@ -28,20 +29,16 @@ func TestContactsFromHistory(t *testing.T) {
 		pairByQR(t, ctx, e, eng, h, me)
 		ks := e.db.ChatStore()
 		lid := bob.LID().User + "@lid"
-		for {
+		wait.Context(t, ctx, func() error {
 			k, err := ks.GetContact(ctx, "default", them+"@c.us")
 			if err == nil && k.LID == lid && k.PushName == "Bob" {
-				break
+				return nil
 			}
-			if err != nil && !errors.Is(err, engines.ErrNotFound) {
+			if err != nil && !errors.Is(err, engines.ErrNotFound) && ctx.Err() == nil {
 				t.Fatal(err)
 			}
-			select {
-			case <-ctx.Done():
-				t.Fatalf("contact of Bob never stored: %+v, %v", k, err)
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
+			return fmt.Errorf("contact of Bob never stored: %+v, %v", k, err)
+		})
 		if k, err := ks.GetContact(ctx, "default", lid); err != nil || k.ID != them+"@c.us" {
 			t.Errorf("GetContact(%s) = %+v, %v; want the phone-number contact", lid, k, err)
 		}
@@ -54,17 +51,13 @@ func TestContactsFromHistory(t *testing.T) {
 		if _, err := carol.SendText(ctx, me, "hello"); err != nil {
 			t.Fatal(err)
 		}
-		for {
+		wait.Context(t, ctx, func() error {
 			k, err := ks.GetContact(ctx, "default", third+"@c.us")
 			if err == nil && k.PushName == "Carol" {
-				break
+				return nil
 			}
-			select {
-			case <-ctx.Done():
-				t.Fatalf("contact of Carol never stored: %+v, %v", k, err)
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
+			return fmt.Errorf("contact of Carol never stored: %+v, %v", k, err)
+		})
 		waitChat(t, ctx, eng, third+"@c.us", func(c engines.Chat) bool { return c.Name != nil && *c.Name == "Carol" })
 		if err := eng.Logout(ctx); err != nil {
 			t.Fatalf("Logout: %v", err)
