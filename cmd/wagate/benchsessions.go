@@ -59,7 +59,7 @@ func runBenchSessions(ctx context.Context, args []string, stdout, stderr io.Writ
 	idle := fs.Duration("idle", 60*time.Second, "idle time before the sample (idle CPU is measured over it)")
 	msgs := fs.Int("messages", 1000, "messages sent end to end after the idle sample (0: none)")
 	contacts := fs.Int("contacts", 50, "contacts sending them, each to its own session")
-	keep := fs.Bool("keep", false, "keep each run's directory (logs, databases)")
+	keep := fs.Bool("keep", false, "keep each run's directory (logs, databases, the gateway's heap and goroutine profiles)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -143,6 +143,7 @@ type benchRun struct {
 	gwExited                chan error
 	gwEnv                   []string
 	gwURL, key              string
+	pprof                   string // the gateway's /debug/pprof
 	http                    *http.Client
 
 	hookMu   sync.Mutex
@@ -242,6 +243,10 @@ func benchSessionsOnce(ctx context.Context, exe string, cfg benchSessionsConfig,
 		return row, err
 	}
 	row.working = statuses["WORKING"]
+	if cfg.keep {
+		r.saveProfile(ctx, "heap", fmt.Sprintf("heap-idle-%d.pb.gz", n))
+		r.saveProfile(ctx, "goroutine", fmt.Sprintf("goroutine-idle-%d.pb.gz", n))
+	}
 	if row.working != n {
 		fmt.Fprintf(logs, "bench N=%d: after idle, statuses %v\n", n, statuses)
 	}
@@ -288,6 +293,9 @@ func benchSessionsOnce(ctx context.Context, exe string, cfg benchSessionsConfig,
 	case <-time.After(min(cfg.idle, 20*time.Second)):
 	}
 	row.rssRestart = procRSS(r.gw.Process.Pid)
+	if cfg.keep {
+		r.saveProfile(ctx, "heap", fmt.Sprintf("heap-restarted-%d.pb.gz", n))
+	}
 	return row, nil
 }
 
@@ -444,6 +452,11 @@ func (r *benchRun) startGateway(ctx context.Context, dsn, hookAddr string) error
 	if err != nil {
 		return err
 	}
+	pport, err := benchFreePort()
+	if err != nil {
+		return err
+	}
+	r.pprof = fmt.Sprintf("http://127.0.0.1:%d/debug/pprof", pport)
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	r.key = hex.EncodeToString(b)
@@ -455,6 +468,7 @@ func (r *benchRun) startGateway(ctx context.Context, dsn, hookAddr string) error
 		"WAGATE_STORE_DSN="+dsn,
 		"WAGATE_ENGINES_NOWEB_SIMNET_ADDR="+r.simAddr, "WAGATE_ENGINES_NOWEB_SIMNET_ROOT_PUBLIC_KEY="+r.simKey,
 		"WHATSAPP_HOOK_URL=http://"+hookAddr+"/hook", "WHATSAPP_HOOK_EVENTS=message",
+		fmt.Sprintf("WAGATE_DEBUG_PPROF=127.0.0.1:%d", pport),
 	)
 	return r.execGateway()
 }
@@ -704,4 +718,21 @@ func loadAverage() string {
 		return "?"
 	}
 	return strings.Join(f[:3], " ")
+}
+
+// saveProfile keeps one of the gateway's pprof profiles in the run's dir.
+func (r *benchRun) saveProfile(ctx context.Context, name, file string) {
+	req, _ := http.NewRequestWithContext(ctx, "GET", r.pprof+"/"+name, nil)
+	res, err := r.http.Do(req)
+	if err != nil {
+		fmt.Fprintf(r.logs, "bench: %s profile: %v\n", name, err)
+		return
+	}
+	defer res.Body.Close()
+	f, err := os.Create(filepath.Join(r.dir, file))
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	_, _ = io.Copy(f, res.Body)
 }
