@@ -99,6 +99,9 @@ func (e *stubEngine) Start(context.Context) error {
 	if e.spec.Config.Metadata["fail"] == "start" {
 		return errors.New("boom")
 	}
+	if e.spec.Config.Metadata["stay"] == "starting" {
+		return nil // on its way, until the test says
+	}
 	if e.paired {
 		e.host.SetMe(&engines.MeInfo{ID: "1@c.us", PushName: "me"})
 		e.host.SetStatus(engines.StatusWorking, "")
@@ -399,6 +402,7 @@ func TestBootRestartsRunningSessions(t *testing.T) {
 		if err := h2.m.Boot(ctx, restartAll); err != nil {
 			t.Fatal(err)
 		}
+		<-h2.m.BootDone()
 		on, _ := h2.m.Get(ctx, "on")
 		off, _ := h2.m.Get(ctx, "off")
 		if on.Status != engines.StatusWorking || on.Me == nil {
@@ -443,4 +447,44 @@ func TestNewQRIsEmittedEachTime(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("statuses %v, want %v", got, want)
 	}
+}
+
+// TestBootIsBackgroundAndBounded: Boot returns with every session loaded before
+// any has started (the API serves during a restart), and has at most
+// BootConcurrency sessions on their way at once: the next starts when one is
+// WORKING, or when one has taken BootSettle.
+func TestBootIsBackgroundAndBounded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		h := newHarness(t)
+		h.m.opts.BootConcurrency, h.m.opts.BootSettle = 2, 30*time.Second
+		for _, name := range []string{"a", "b", "c", "d", "e"} {
+			h.store.recs[name] = Record{Name: name, Engine: engines.NOWEB, Running: true,
+				Config: engines.SessionConfig{Metadata: map[string]string{"stay": "starting"}}}
+		}
+		if err := h.m.Boot(ctx, false); err != nil {
+			t.Fatal(err)
+		}
+		if got := len(h.m.Snapshot()); got != 5 {
+			t.Fatalf("Boot returned with %d sessions loaded, want 5", got)
+		}
+		synctest.Wait()
+		if got := h.count(); got != 2 {
+			t.Fatalf("%d engines started at once, want BootConcurrency (2)", got)
+		}
+		h.engines[0].host.SetStatus(engines.StatusWorking, "")
+		synctest.Wait()
+		if got := h.count(); got != 3 {
+			t.Fatalf("%d engines started after one became WORKING, want 3", got)
+		}
+		// The others never leave STARTING: each slot frees after BootSettle.
+		select {
+		case <-h.m.BootDone():
+		case <-time.After(2 * time.Minute):
+			t.Fatal("boot never done")
+		}
+		if got := h.count(); got != 5 {
+			t.Fatalf("%d engines started in all, want 5", got)
+		}
+	})
 }

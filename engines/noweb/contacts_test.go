@@ -7,6 +7,7 @@ import (
 
 	"github.com/wagate/wagate/engines"
 	"github.com/wagate/wagate/internal/wait"
+	"github.com/wagate/wagate/engines/noweb/simnet"
 	"github.com/wagate/wagate/store"
 )
 
@@ -18,11 +19,21 @@ func TestContactsFromHistory(t *testing.T) {
 		e := newEnv(t, d)
 		ctx := testCtx(t)
 		const me, them = "491510000041", "491510000042"
-		if _, err := e.srv.CreateAccount(ctx, me, "Alice"); err != nil {
+		alice, err := e.srv.CreateAccount(ctx, me, "Alice")
+		if err != nil {
 			t.Fatal(err)
 		}
 		bob, err := e.srv.CreateAccount(ctx, them, "Bob")
 		if err != nil {
+			t.Fatal(err)
+		}
+		// Bob wrote before the session paired: he is one of the account's contacts,
+		// whom the history sync maps (PN→LID) and names.
+		id, err := bob.SendText(ctx, me, "before you paired")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := alice.WaitFor(ctx, func(ev simnet.Event) bool { return ev.Type == "message" && ev.ID == id }); err != nil {
 			t.Fatal(err)
 		}
 		eng, h := newEngine(t, e.factory, "default")

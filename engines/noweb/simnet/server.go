@@ -78,6 +78,7 @@ type Server struct {
 	heldAcks  map[heldAckKey]*heldAck
 	dir       string                      // DataDir, or the temporary one: the phones' store and the media host's files
 	garble    map[string]map[*device]bool // garble.go
+	prekeys   prekeyPool                  // the phones' one-time prekeys (prekeys.go)
 
 	db        *sql.DB
 	container *sqlstore.Container
