@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/wagate/wagate/engines"
-	"github.com/wagate/wagate/internal/wait"
 	"github.com/wagate/wagate/engines/noweb/simnet"
+	"github.com/wagate/wagate/internal/wait"
 	"github.com/wagate/wagate/store"
 )
 
