@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/wagate/wagate/engines/noweb/simnet"
+	"github.com/wagate/wagate/internal/wait"
 )
 
 // Baileys' shapes, as much of them as the checks read.
@@ -381,19 +382,13 @@ func runScenario(t *testing.T, pkg string, n int) {
 	// requestPairingCode returns once its request is written, maybe before
 	// simnet has read it: the phone's user types the code when it is shown,
 	// here until simnet knows it.
-	for {
+	wait.Context(t, ctx, func() error {
 		_, err := srv.EnterPairingCode(ctx, codePN, code.Code)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, simnet.ErrNoPendingPair) || ctx.Err() != nil {
+		if err != nil && !errors.Is(err, simnet.ErrNoPendingPair) {
 			t.Fatalf("EnterPairingCode(%q): %v", code.Code, err)
 		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
+		return err
+	})
 	waitConn(t, ctx, p, "code", func(u connUpdate) bool { return u.Connection == "open" })
 	var meCode struct {
 		ID string `json:"id"`
