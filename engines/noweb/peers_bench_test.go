@@ -14,7 +14,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -25,9 +24,7 @@ import (
 	"github.com/wagate/wagate/engines/noweb/simnet"
 	"github.com/wagate/wagate/engines/noweb/simnet/baileys"
 	"github.com/wagate/wagate/internal/wait"
-	"github.com/wagate/wagate/sessions"
 	"github.com/wagate/wagate/store"
-	"github.com/wagate/wagate/store/storetest"
 	"go.mau.fi/whatsmeow/util/keys"
 )
 
@@ -200,23 +197,7 @@ func rssOf(pid string) float64 {
 }
 
 func benchNOWEBOurs(b *testing.B, ctx context.Context, sn *simnetProcess) peersFigures {
-	st, _ := storetest.Open(b, store.SQLite)
-	f, err := NewFactory(ctx, Options{
-		DB: st.SQL(), Devices: st.NOWEBDevices(), Dialect: string(st.Dialect()), Log: testLogger(), StoreEnabled: true,
-		Chats: st.ChatStore(), Media: testFiles(b, "http://gw.example"), ConfigureClient: simnetClient(sn.addr),
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	var received atomic.Int64
-	pub := storeRecorder{st: st, fn: func(evs []engines.Event) {
-		for _, ev := range evs {
-			if ev.Event == "message" {
-				received.Add(1)
-			}
-		}
-	}}
-	m := sessions.NewManager(st, map[engines.Name]sessions.Factory{engines.NOWEB: f}, pub, testLogger(), sessions.ManagerOptions{WorkingWait: time.Minute})
+	m, received := loadManager(b, ctx, store.SQLite, sn.addr)
 	defer m.Shutdown(context.Background())
 	phone := func(i int) string { return fmt.Sprintf("4915400%05d", i) }
 	name := func(i int) string { return fmt.Sprintf("peer%d", i) }
