@@ -81,13 +81,16 @@ func runBenchSessions(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err != nil {
 		return fmt.Errorf("find the wagate binary: %w", err)
 	}
+	// simnet holds three sockets an account (phone, its server side, the
+	// companion's server side): ten thousand need more than a usual 20,000.
+	limit := raiseFDLimit(1 << 20)
 	db := "SQLite"
 	if cfg.dsn != "" {
 		db = "PostgreSQL"
 	}
 	fmt.Fprintf(stdout, "wagate bench sessions: %s, %d CPUs (load average %s), pairing %d at a time, %s idle, %d messages from %d contacts\n",
 		db, runtime.NumCPU(), loadAverage(), cfg.concurrency, cfg.idle, cfg.messages, cfg.contacts)
-	fmt.Fprintln(stdout, "RSS, goroutines and CPU are the gateway process's alone (simnet runs in its own process)")
+	fmt.Fprintf(stdout, "RSS, goroutines and CPU are the gateway process's alone (simnet runs in its own process); open-file limit %d\n", limit)
 	var rows []benchRow
 	for _, n := range cfg.sizes {
 		r, err := benchSessionsOnce(ctx, exe, cfg, n, stderr)
@@ -426,6 +429,7 @@ func (r *benchRun) startSimnet(ctx context.Context) error {
 		return err
 	}
 	cmd.Stderr = logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlives the bench
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return err
@@ -488,6 +492,7 @@ func (r *benchRun) execGateway() error {
 	}
 	cmd := exec.Command(r.exe, "serve")
 	cmd.Env = r.gwEnv
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		logf.Close()
@@ -750,4 +755,21 @@ func (r *benchRun) saveProfile(ctx context.Context, name, file string) {
 	}
 	defer f.Close()
 	_, _ = io.Copy(f, res.Body)
+}
+
+// raiseFDLimit raises this process's open-file limit (its children inherit it)
+// to want where it may (root may raise the hard limit too) and returns it.
+func raiseFDLimit(want uint64) uint64 {
+	var r syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &r); err != nil {
+		return 0
+	}
+	if r.Max < want {
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: want, Max: want}); err == nil {
+			return want
+		}
+	}
+	r.Cur = r.Max
+	_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &r)
+	return r.Cur
 }
