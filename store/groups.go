@@ -344,3 +344,39 @@ func (c chatStore) GetGroup(ctx context.Context, session, id string) (*chatstore
 	g.Participants = nonNilParticipants(members[id])
 	return &g, nil
 }
+
+func (c chatStore) SetGroupAck(ctx context.Context, session, chat, id, participant string, ack engines.Ack) (bool, engines.Ack, error) {
+	var rose bool
+	var all engines.Ack
+	err := c.db(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Exec(`INSERT INTO wagate_group_receipts (session, chat, id, participant, ack) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (session, chat, id, participant) DO UPDATE SET ack = excluded.ack
+			WHERE excluded.ack > wagate_group_receipts.ack`, session, chat, clean(id), clean(participant), int(ack))
+		if res.Error != nil {
+			return res.Error
+		}
+		rose = res.RowsAffected > 0
+		var size int
+		if err := tx.Raw(`SELECT size FROM wagate_groups WHERE session = ? AND id = ?`, session, chat).Scan(&size).Error; err != nil {
+			return err
+		}
+		others := size - 1
+		if others <= 0 {
+			return nil
+		}
+		// The highest level that at least `others` receipts reach.
+		var acks []int
+		if err := tx.Raw(`SELECT ack FROM wagate_group_receipts WHERE session = ? AND chat = ? AND id = ? ORDER BY ack DESC`,
+			session, chat, clean(id)).Scan(&acks).Error; err != nil {
+			return err
+		}
+		if len(acks) >= others {
+			all = engines.Ack(acks[others-1])
+		}
+		return nil
+	})
+	if err != nil {
+		return false, 0, fmt.Errorf("group receipt of %s in %s of session %q: %w", id, chat, session, err)
+	}
+	return rose, all, nil
+}

@@ -100,6 +100,25 @@ func TestGroupStore(t *testing.T) {
 			t.Errorf("after refresh = %+v", g)
 		}
 
+		// Receipts per member: the message's ack is the one every other member reached.
+		for _, step := range []struct {
+			who  string
+			ack  engines.Ack
+			rose bool
+			all  engines.Ack
+		}{
+			{"4@c.us", engines.AckDevice, true, 0},
+			{"4@c.us", engines.AckDevice, false, 0},
+			{"22@lid", engines.AckRead, true, engines.AckDevice},
+			{"4@c.us", engines.AckRead, true, engines.AckRead},
+			{"4@c.us", engines.AckDevice, false, engines.AckRead},
+		} {
+			rose, all, err := gs.SetGroupAck(ctx, "s", "111@g.us", "M1", step.who, step.ack)
+			if err != nil || rose != step.rose || all != step.all {
+				t.Errorf("SetGroupAck(%s, %v) = %v, %v, %v; want %v, %v", step.who, step.ack, rose, all, err, step.rose, step.all)
+			}
+		}
+
 		if err := gs.DeleteGroup(ctx, "s", "111@g.us"); err != nil {
 			t.Fatal(err)
 		}

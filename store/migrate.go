@@ -173,6 +173,16 @@ var migrations = []migration{
 			role     TEXT NOT NULL,
 			PRIMARY KEY (session, group_id, id)
 		)`,
+		// Each member's receipt of the account's group messages: the message's
+		// own ack rises when every other member has reached it.
+		`CREATE TABLE wagate_group_receipts (
+			session     TEXT NOT NULL,
+			chat        TEXT NOT NULL,
+			id          TEXT NOT NULL,
+			participant TEXT NOT NULL,
+			ack         INTEGER NOT NULL,
+			PRIMARY KEY (session, chat, id, participant)
+		)`,
 	}},
 }
 

@@ -119,6 +119,11 @@ type Groups interface {
 	CountGroups(ctx context.Context, session string) (int, error)
 	// GetGroup is one group with its participants; engines.ErrNotFound when unknown.
 	GetGroup(ctx context.Context, session, id string) (*Group, error)
+	// SetGroupAck records a member's receipt of the account's message id in
+	// group chat (never lowering it): rose says whether this member's ack rose;
+	// all is the ack every other member of the group (members minus the
+	// account) has reached now, 0 when some have not delivered yet.
+	SetGroupAck(ctx context.Context, session, chat, id, participant string, ack engines.Ack) (rose bool, all engines.Ack, err error)
 }
 
 // DisabledError: the session runs without a message store, so the operation
