@@ -106,3 +106,47 @@ func TestGroupMessageTypes(t *testing.T) {
 		return ok && len(v.Vote.SelectedOptions) == 1 && v.Vote.SelectedOptions[0] == "yes"
 	})
 }
+
+// TestGroupsOfANewlyPairedAccount: groups the account was in before the
+// session paired are listed once it connects; one a contact adds it to later
+// arrives as group.v2.join, and the contact's rename as group.v2.update.
+func TestGroupsOfANewlyPairedAccount(t *testing.T) {
+	e := newEnv(t, store.SQLite)
+	ctx := testCtx(t)
+	const me, them = "491510000091", "491510000092"
+	if _, err := e.srv.CreateAccount(ctx, me, "Alice"); err != nil {
+		t.Fatal(err)
+	}
+	bob, err := e.srv.CreateAccount(ctx, them, "Bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := bob.CreateGroup(ctx, "Before pairing", []string{me})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, h := newEngine(t, e.factory, "oldgroups")
+	pairByQR(t, ctx, e, eng, h, me)
+	waitUntil(t, ctx, func() bool {
+		gs, err := eng.ListGroups(ctx, engines.GroupQuery{})
+		return err == nil && len(gs) == 1 && gs[0].ID == old.ID && gs[0].Subject == "Before pairing" && len(gs[0].Participants) == 2
+	})
+	later, err := bob.CreateGroup(ctx, "After pairing", []string{me})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.waitEmitted(t, ctx, engines.EventGroupV2Join, func(p any) bool {
+		j, ok := p.(engines.GroupJoinPayload)
+		return ok && j.Group.ID == later.ID && j.Group.Subject == "After pairing" && j.Group.MemberRole(them+"@c.us") == engines.RoleSuperAdmin
+	})
+	if err := bob.SetGroupSubject(ctx, later.ID, "Renamed"); err != nil {
+		t.Fatal(err)
+	}
+	h.waitEmitted(t, ctx, engines.EventGroupV2Update, func(p any) bool {
+		u, ok := p.(engines.GroupUpdatePayload)
+		return ok && u.Group.ID == later.ID && u.Group.Subject != nil && *u.Group.Subject == "Renamed" && u.Author != nil && *u.Author == them+"@c.us"
+	})
+	if n, err := eng.CountGroups(ctx); err != nil || n != 2 {
+		t.Errorf("CountGroups = %d, %v", n, err)
+	}
+}
