@@ -250,10 +250,8 @@ func (s *Server) handleGroupIQ(c *conn, node *waBinary.Node) {
 		return
 	}
 	if child.Tag == "query" && typ == "get" {
-		if add, ok := child.GetOptionalChildByTag("add_request"); ok {
-			// An invite (add_request) a non-member may read.
-			_ = add
-		} else if g.member(me) == nil {
+		// A non-member may read the group it holds an invite (add_request) to.
+		if _, invited := child.GetOptionalChildByTag("add_request"); !invited && g.member(me) == nil {
 			s.mu.Unlock()
 			s.replyError(c, node, 403, "forbidden")
 			return
