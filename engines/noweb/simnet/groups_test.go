@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"go.mau.fi/whatsmeow"
+	waBinary "go.mau.fi/whatsmeow/binary"
+	"go.mau.fi/whatsmeow/types"
 )
 
 // TestGroups: phones create a group, see each other's messages in it (sender
@@ -133,5 +135,20 @@ func TestGroups(t *testing.T) {
 	}
 	if code := apiCall(t, srv, "POST", "/simnet/api/accounts/491510000071/groups/x/participants", map[string]any{"action": "add", "participants": []string{"1"}}, nil); code != http.StatusBadRequest {
 		t.Errorf("bad group id: %d", code)
+	}
+}
+
+// TestGroupReceiptAcks: two members' read receipts of one group message share
+// id, group and type; the sender's ack of one settles that one only.
+func TestGroupReceiptAcks(t *testing.T) {
+	g := types.NewJID("120363000000000001", types.GroupServer)
+	receipt := func(reader string) waBinary.Node {
+		return waBinary.Node{Tag: "receipt", Attrs: waBinary.Attrs{"id": "M1", "from": g, "type": "read",
+			"participant": types.NewADJID(reader, 0, 0)}}
+	}
+	d := &device{kept: []waBinary.Node{receipt("491510000001"), receipt("491510000002")}}
+	d.acked("receipt", []string{"M1"}, g.String(), "read", types.NewADJID("491510000001", 0, 0).String())
+	if len(d.kept) != 1 || jidString(d.kept[0].Attrs["participant"]) != "491510000002@s.whatsapp.net" {
+		t.Fatalf("kept after one member's receipt was acked: %v", d.kept)
 	}
 }
