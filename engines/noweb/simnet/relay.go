@@ -14,6 +14,10 @@ import (
 func (s *Server) handleMessage(c *conn, node *waBinary.Node) {
 	id := strAttr(node, "id")
 	to, _ := jidAttr(node, "to")
+	if to.Server == types.GroupServer {
+		s.handleGroupMessage(c, node, to)
+		return
+	}
 	sender := c.dev
 	var extra []waBinary.Node
 	if di, ok := node.GetOptionalChildByTag("device-identity"); ok {
@@ -190,7 +194,7 @@ func (s *Server) handleAck(c *conn, node *waBinary.Node) {
 	if c.dev == nil {
 		return
 	}
-	c.dev.acked(class, []string{id}, jidString(node.Attrs["to"]), strAttr(node, "type"))
+	c.dev.acked(class, []string{id}, jidString(node.Attrs["to"]), strAttr(node, "type"), jidString(node.Attrs["participant"]))
 	if to, ok := jidAttr(node, "to"); ok && class == "receipt" {
 		if from := s.lookupAccount(to); from != nil {
 			s.receiptAcked(c.dev, from, id)
@@ -212,6 +216,10 @@ func (s *Server) handleReceipt(c *conn, node *waBinary.Node) {
 	defer s.mu.Unlock()
 	// A receipt from the device settles the messages it names.
 	sender.acked("message", ids, jidString(node.Attrs["to"]), "")
+	if to.Server == types.GroupServer {
+		s.receiptRelayed(sender.acc, ids, s.relayGroupReceipt(c, node, to))
+		return
+	}
 	acc := s.lookupAccount(to)
 	if acc == nil {
 		return
