@@ -76,8 +76,8 @@ func TestDriverGroups(t *testing.T) {
 		t.Fatalf("created group = %+v", c.Group)
 	}
 	for _, p := range c.Group.Participants {
-		if !strings.HasSuffix(p.ID, "@lid") || p.PN == nil {
-			t.Fatalf("a LID group's member has its LID and phone id: %+v", p)
+		if !strings.HasSuffix(p.ID, "@c.us") || p.PN == nil || *p.PN != p.ID {
+			t.Fatalf("a phone-number group's member: %+v", p)
 		}
 	}
 	sg := server(gid)
@@ -153,7 +153,7 @@ func TestDriverGroups(t *testing.T) {
 	if got := []int{rs[0].Code, rs[1].Code, rs[2].Code, rs[3].Code}; !slices.Equal(got, []int{200, 409, 404, 403}) || rs[3].InviteCode == nil {
 		t.Fatalf("add results = %+v", rs)
 	}
-	if ev := groupEvent(mark, "add", func(g *GroupEvent) bool { return g.Kind == "participants" && g.Type == engines.ParticipantsJoined }); len(ev.Participants) != 1 || ev.Participants[0].ID != peers["F"].LID {
+	if ev := groupEvent(mark, "add", func(g *GroupEvent) bool { return g.Kind == "participants" && g.Type == engines.ParticipantsJoined }); len(ev.Participants) != 1 || ev.Participants[0].ID != pn("F") {
 		t.Fatalf("participants join = %+v", ev)
 	}
 	mark = h.ev.mark()
@@ -188,7 +188,7 @@ func TestDriverGroups(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	members := []string{peers["A"].LID, peers["C"].LID, peers["F"].LID}
+	members := []string{pn("A"), pn("C"), pn("F")}
 	delivered := map[string]bool{}
 	h.ev.wait(t, mark, 10*time.Second, "delivery receipts", func(e Event) bool {
 		if e.Type == EventAck && e.Ack != nil && e.Ack.Ack == 2 && e.Ack.Participant != nil && strings.HasPrefix(e.Ack.ID, "true_"+gid) {
@@ -211,14 +211,14 @@ func TestDriverGroups(t *testing.T) {
 		}
 	}
 	h.ev.wait(t, mark, 5*time.Second, "read by F", func(e Event) bool {
-		return e.Type == EventAck && e.Ack != nil && e.Ack.Ack == 3 && e.Ack.Participant != nil && *e.Ack.Participant == peers["F"].LID
+		return e.Type == EventAck && e.Ack != nil && e.Ack.Ack == 3 && e.Ack.Participant != nil && *e.Ack.Participant == pn("F")
 	})
 	in, err := fw.ReceiveMessage(ctx, fakeweb.IncomingMessage{ChatID: gid, Author: pn("C"), Body: "hi all", NotifyName: "Cem"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := h.ev.wait(t, mark, 5*time.Second, "group message", func(e Event) bool { return e.Type == EventMessage && e.Message != nil && e.Message.ID == in })
-	if p := got.Message.Participant; p == nil || *p != peers["C"].LID || *got.Message.From != gid {
+	if p := got.Message.Participant; p == nil || *p != pn("C") || *got.Message.From != gid {
 		t.Fatalf("group message = %+v", got.Message)
 	}
 
@@ -258,7 +258,7 @@ func TestDriverGroups(t *testing.T) {
 		t.Fatal(err)
 	}
 	groupEvent(mark, "B joins", func(g *GroupEvent) bool {
-		return g.Kind == "participants" && g.Type == engines.ParticipantsJoined && g.Participants[0].ID == peers["B"].LID
+		return g.Kind == "participants" && g.Type == engines.ParticipantsJoined && g.Participants[0].ID == pn("B")
 	})
 
 	// --- a group someone else made: join by invite, be promoted, removed ---
@@ -275,7 +275,12 @@ func TestDriverGroups(t *testing.T) {
 	if err != nil || joined != other {
 		t.Fatalf("join = %q, %v", joined, err)
 	}
-	groupEvent(mark, "join by invite", func(g *GroupEvent) bool { return g.Kind == "join" && g.Group == other })
+	j := groupEvent(mark, "join by invite", func(g *GroupEvent) bool { return g.Kind == "join" && g.Group == other })
+	for _, p := range j.Info.Participants {
+		if !strings.HasSuffix(p.ID, "@lid") || p.PN == nil || !strings.HasSuffix(*p.PN, "@c.us") {
+			t.Fatalf("a LID group's member has its LID and phone id: %+v", p)
+		}
+	}
 	if _, err := d.UpdateParticipants(ctx, other, engines.ParticipantsAdd, []string{pn("F")}); err != nil {
 		t.Fatal(err)
 	} else if rs, _ := d.UpdateParticipants(ctx, other, engines.ParticipantsAdd, []string{pn("F")}); rs[0].Code != 401 {

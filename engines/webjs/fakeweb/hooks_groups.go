@@ -65,9 +65,12 @@ type GroupNotification struct {
 	Group      string   `json:"group"`
 	Subtype    string   `json:"subtype"` // create, add, remove, leave, invite, promote, demote, subject, description, announce, restrict, member_add_mode, picture
 	Author     string   `json:"author"`
+	AuthorPN   string   `json:"authorPn"` // the author's phone id, "" when unknown
 	Recipients []string `json:"recipients"`
-	Body       string   `json:"body"`
-	T          int64    `json:"t"`
+	// RecipientPNs are the recipients' phone ids, "" where unknown.
+	RecipientPNs []string `json:"recipientPns"`
+	Body         string   `json:"body"`
+	T            int64    `json:"t"`
 }
 
 // GroupLog lists the notifications sent for group id ("" for every group), oldest first.

@@ -114,8 +114,11 @@
   };
 
   // createGroup as wwebjs' createGroup: the participants WhatsApp knows,
-  // a LID-addressed group (WhatsApp's default since 2025), then the new
-  // group's metadata. Who was not added is in each participant's result.
+  // then the new group's metadata. Who was not added is in each
+  // participant's result. Unlike wwebjs we do not force LID addressing
+  // (addressingModeOverride 'lid'): WhatsApp picks the group's mode, and in
+  // a phone-number group members and senders keep their phone ids, as
+  // WAHA's other engines report them.
   W.ops.createGroup = async ({ subject, participants }) => {
     const wids = [], results = [];
     for (const p of participants || []) {
@@ -128,7 +131,7 @@
     let res;
     try {
       res = await W.mod('WAWebGroupCreateJob').createGroup({
-        addressingModeOverride: 'lid', memberAddMode: false, membershipApprovalMode: false, announce: false,
+        memberAddMode: false, membershipApprovalMode: false, announce: false,
         restrict: false, ephemeralDuration: 0, parentGroupId: undefined, title: String(subject),
       }, wids);
     } catch (e) { serverErr(e, 'creating the group'); }

@@ -75,6 +75,16 @@
     const row = FW.serverGroups.get(String(toWid(id)));
     return row && row.picture ? location.origin + '/__fakeweb/pp/' + row.picture + '.jpg' : null;
   };
+  // pnOf is a user's phone id as the server knows it ('' if it does not).
+  function pnOf(w) {
+    const x = toWid(w);
+    if (!x.isLid()) return String(x);
+    if (isMine(x)) return String(FW.me);
+    const alt = FW.alternateWid(x);
+    if (alt) return String(alt);
+    for (const p of FW.peers.values()) if (p.lid === String(x)) return p.pn;
+    return '';
+  }
   const registered = (w) => isMine(w) || FW.registered.has(String(w)) || !!FW.peerOf(w);
 
   // addCheck is what the server answers for adding user w: 200, 404 not on
@@ -94,7 +104,10 @@
   function deliver(row, subtype, author, recipients, body) {
     const t = FW.nowSec();
     recipients = (recipients || []).map(toWid);
-    FW.groupLog.push({ group: String(row.id), subtype, author: String(author), recipients: recipients.map(String), body: body || '', t });
+    FW.groupLog.push({
+      group: String(row.id), subtype, author: String(author), authorPn: pnOf(author), recipients: recipients.map(String),
+      recipientPns: recipients.map(pnOf), body: body || '', t,
+    });
     const member = !!memberOf(row, FW.me);
     if (!member && !recipients.some(isMine)) return null;
     const gm = FW.applyGroupRow(row);
@@ -440,7 +453,7 @@
 
   // --- test hooks: the other members, and what the server has ---
   function serverJSON(row) {
-    const pn = (w) => { const x = toWid(w); return x.isLid() ? String(FW.alternateWid(x) || '') : String(x); };
+    const pn = pnOf;
     return {
       id: String(row.id), owner: String(row.owner || ''), subject: row.subject, desc: row.desc || '', descId: row.descId || '',
       creation: row.creation, announce: !!row.announce, restrict: !!row.restrict, memberAddMode: row.memberAddMode,
