@@ -60,7 +60,7 @@ type GroupInfo struct {
 
 // MemberRole is the role of the member with any of ids (its LID or phone id),
 // RoleLeft when none of them is in the group.
-func (g *GroupInfo) MemberRole(ids ...string) GroupRole {
+func (g GroupInfo) MemberRole(ids ...string) GroupRole {
 	for _, p := range g.Participants {
 		for _, id := range ids {
 			if id == "" {

@@ -100,6 +100,7 @@ func RunWithMatrix(t *testing.T, h Harness, m *capabilities.Matrix) {
 	t.Run("Calls", s.calls)
 	t.Run("SaveContact", s.saveContact)
 	s.runChatting(t)
+	s.runGroups(t)
 	t.Run("Logout", s.logout)
 }
 
@@ -257,6 +258,9 @@ func probe(op, session, contact string) (method, path string, body any) {
 		return method, path, body
 	}
 	if method, path, body, ok := chattingProbe(op, session, contact); ok {
+		return method, path, body
+	}
+	if method, path, body, ok := groupsProbe(op, session, contact); ok {
 		return method, path, body
 	}
 	panic("enginetest: no probe for operation " + op)

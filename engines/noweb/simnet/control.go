@@ -31,6 +31,7 @@ func (s *Server) registerControlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /simnet/api/accounts/{phone}/events", s.apiEvents)
 	s.registerPeopleControl(mux)
 	s.registerChattingRoutes(mux)
+	s.registerGroupControl(mux)
 }
 
 type apiError struct {

@@ -104,6 +104,8 @@ func (s *Server) handleIQ(c *conn, node *waBinary.Node) {
 		s.handleBlocklistIQ(c, node)
 	case "status":
 		s.handleStatusIQ(c, node)
+	case "w:g2":
+		s.handleGroupIQ(c, node)
 	case "w:profile:picture":
 		s.handleProfilePictureIQ(c, node)
 	default:

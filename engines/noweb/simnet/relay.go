@@ -14,6 +14,10 @@ import (
 func (s *Server) handleMessage(c *conn, node *waBinary.Node) {
 	id := strAttr(node, "id")
 	to, _ := jidAttr(node, "to")
+	if to.Server == types.GroupServer {
+		s.handleGroupMessage(c, node, to)
+		return
+	}
 	sender := c.dev
 	var extra []waBinary.Node
 	if di, ok := node.GetOptionalChildByTag("device-identity"); ok {
@@ -204,6 +208,10 @@ func (s *Server) handleReceipt(c *conn, node *waBinary.Node) {
 	defer s.mu.Unlock()
 	// A receipt from the device settles the messages it names.
 	sender.acked("message", ids, jidString(node.Attrs["to"]), "")
+	if to.Server == types.GroupServer {
+		s.receiptRelayed(sender.acc, ids, s.relayGroupReceipt(c, node, to))
+		return
+	}
 	acc := s.lookupAccount(to)
 	if acc == nil {
 		return

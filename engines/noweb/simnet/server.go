@@ -67,6 +67,7 @@ type Server struct {
 	heldAcks  map[heldAckKey]*heldAck
 	dir       string                      // DataDir, or the temporary one: the phones' store and the media host's files
 	garble    map[string]map[*device]bool // garble.go
+	groups    map[string]*group           // groups.go, by the id's user part
 
 	db        *sql.DB
 	container *sqlstore.Container
@@ -108,6 +109,7 @@ func New(opts Options) (*Server, error) {
 		codePairs: map[string]*codePair{},
 		iqWaits:   map[string]chan iqReply{},
 		heldAcks:  map[heldAckKey]*heldAck{},
+		groups:    map[string]*group{},
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if err := s.openStore(); err != nil {
