@@ -300,6 +300,20 @@ func TestDriverGroups(t *testing.T) {
 		t.Fatalf("sending to a group the account was removed from: %v", err)
 	}
 
+	// --- the server keeps the groups: a reloaded tab has them back ---
+	mark = h.ev.mark()
+	if err := fw.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.ev.wait(t, mark, 20*time.Second, "ready after the reload", func(e Event) bool { return e.Type == EventReady })
+	again, err := d.Group(ctx, gid)
+	if err != nil || again.Subject != "Team 2" || len(again.Participants) != 5 || again.MemberRole(pn("A")) != engines.RoleParticipant {
+		t.Fatalf("after a reload: %+v, %v", again, err)
+	}
+	if _, err := d.Group(ctx, other); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("the group the account was removed from, after a reload: %v", err)
+	}
+
 	// --- leave, delete ---
 	mark = h.ev.mark()
 	if err := d.DeleteGroup(ctx, gid); err != nil {

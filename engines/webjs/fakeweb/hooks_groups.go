@@ -2,6 +2,9 @@ package fakeweb
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
+	"sync"
 )
 
 // The groups as WhatsApp's server keeps them (static/groups.js): what the
@@ -176,4 +179,46 @@ func (s *Server) MessageInfo(ctx context.Context, msgID string) (*MsgInfo, error
 	var mi *MsgInfo
 	err := s.Do(ctx, "msgInfo", map[string]any{"msgId": msgID}, &mi)
 	return mi, err
+}
+
+// groupStore is where the server keeps the groups made or changed since the
+// account was generated, so a tab that connects again (a reload, a restart
+// of the session) finds them, as WhatsApp's servers keep a group.
+type groupStore struct {
+	mu    sync.Mutex
+	order []string
+	rows  map[string]json.RawMessage
+}
+
+func (s *Server) registerGroups(mux *http.ServeMux) {
+	mux.HandleFunc("GET /__fakeweb/groups", func(w http.ResponseWriter, r *http.Request) {
+		g := &s.groups
+		g.mu.Lock()
+		out := make([]json.RawMessage, 0, len(g.order))
+		for _, id := range g.order {
+			out = append(out, g.rows[id])
+		}
+		g.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(out)
+	})
+	mux.HandleFunc("PUT /__fakeweb/groups/{id}", func(w http.ResponseWriter, r *http.Request) {
+		var row json.RawMessage
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<20)).Decode(&row); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		g := &s.groups
+		g.mu.Lock()
+		if g.rows == nil {
+			g.rows = map[string]json.RawMessage{}
+		}
+		id := r.PathValue("id")
+		if _, ok := g.rows[id]; !ok {
+			g.order = append(g.order, id)
+		}
+		g.rows[id] = row
+		g.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	})
 }

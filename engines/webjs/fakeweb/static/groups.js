@@ -21,11 +21,42 @@
 
   FW.groupLog = []; // every notification the server sent: {group, subtype, author, recipients, body, t}
   FW.msgInfo = new Map(); // own group message key -> {delivery, read, played}: Map member -> t
+  // The groups made since the account was generated are kept by the Go
+  // server (as WhatsApp's servers keep them): every change is saved there,
+  // and a tab that connects gets them back with the account.
   const load = FW.loadAccount;
   FW.loadAccount = function (spec) {
     FW.groupLog = []; FW.msgInfo.clear();
-    return load(spec);
+    const out = load(spec);
+    for (const saved of FW.savedGroups || []) restoreRow(saved);
+    return out;
   };
+  function rowToJSON(row) {
+    const out = Object.assign({}, row, { id: String(row.id), owner: row.owner ? String(row.owner) : null, subjectOwner: row.subjectOwner ? String(row.subjectOwner) : null, descOwner: row.descOwner ? String(row.descOwner) : undefined });
+    out.participants = row.participants.map((p) => ({ id: String(p.id), isAdmin: !!p.isAdmin, isSuperAdmin: !!p.isSuperAdmin }));
+    return out;
+  }
+  let saving = Promise.resolve();
+  function saveRow(row) {
+    const body = JSON.stringify(rowToJSON(row));
+    saving = saving.then(() => fetch('/__fakeweb/groups/' + encodeURIComponent(String(row.id)), { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body }))
+      .catch((e) => console.error('saving group failed', e));
+  }
+  function restoreRow(j) {
+    const w = (x) => (x ? toWid(x) : x);
+    const row = Object.assign({}, j, { id: toWid(j.id), owner: w(j.owner), subjectOwner: w(j.subjectOwner), descOwner: w(j.descOwner) });
+    row.participants = (j.participants || []).map((p) => ({ id: toWid(p.id), isAdmin: !!p.isAdmin, isSuperAdmin: !!p.isSuperAdmin }));
+    FW.serverGroups.set(String(row.id), row);
+    if (!memberOf(row, FW.me)) return;
+    const gm = FW.applyGroupRow(row);
+    if (!FW.Chat.get(row.id)) {
+      FW.Contact.add({ id: row.id, name: row.subject, type: 'in' }, { silent: true });
+      FW.Chat.add(new FW.ChatModel({
+        id: row.id, t: row.subjectTime || row.creation, unreadCount: 0, archive: false, pin: 0, muteExpiration: 0, notSpam: true,
+        isReadOnly: !!row.announce && !isAdmin(row, FW.me), name: row.subject, formattedTitle: row.subject, groupMetadata: gm,
+      }), { silent: true });
+    }
+  }
 
   function digits(n) { return Array.from({ length: n }, () => Math.floor(Math.random() * 10)).join(''); }
   const CODE_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -103,6 +134,7 @@
   // the new metadata first, then the system message.
   function deliver(row, subtype, author, recipients, body) {
     const t = FW.nowSec();
+    saveRow(row);
     recipients = (recipients || []).map(toWid);
     FW.groupLog.push({
       group: String(row.id), subtype, author: String(author), authorPn: pnOf(author), recipients: recipients.map(String),
@@ -241,7 +273,10 @@
   };
   S.inviteCode = function (row, actor, reset) {
     if (!isAdmin(row, actor)) throw statusError(401);
-    if (reset || !row.inviteCode) row.inviteCode = newInviteCode();
+    if (reset || !row.inviteCode) {
+      row.inviteCode = newInviteCode();
+      saveRow(row);
+    }
     return row.inviteCode;
   };
   FW.groupServer = S;
