@@ -5,6 +5,8 @@ import (
 	"errors"
 	"image"
 	"image/jpeg"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -213,6 +215,36 @@ func TestDriverGroups(t *testing.T) {
 	h.ev.wait(t, mark, 5*time.Second, "read by F", func(e Event) bool {
 		return e.Type == EventAck && e.Ack != nil && e.Ack.Ack == 3 && e.Ack.Participant != nil && *e.Ack.Participant == pn("F")
 	})
+	// Every kind of message goes to a group, and reaches every member.
+	sends := h.ev.mark()
+	loc, err := d.SendLocation(ctx, LocationRequest{SendOptions: SendOptions{ChatID: gid}, Latitude: 52.5, Longitude: 13.4, Name: "Here"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	poll, err := d.SendPoll(ctx, PollRequest{SendOptions: SendOptions{ChatID: gid}, Name: "Lunch?", Options: []string{"yes", "no"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := filepath.Join(t.TempDir(), "p.jpg")
+	if err := os.WriteFile(img, squareJPEG(t, 64), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pic, err := d.SendMedia(ctx, SendMediaRequest{ChatID: gid, Path: img, Mimetype: "image/jpeg", Filename: "p.jpg", Caption: "look", Kind: "image"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []Message{loc, poll, pic} {
+		got := map[string]bool{}
+		h.ev.wait(t, sends, 10*time.Second, m.Type+" delivered to every member", func(e Event) bool {
+			if e.Type == EventAck && e.Ack != nil && e.Ack.ID == m.ID && e.Ack.Ack == 2 && e.Ack.Participant != nil {
+				got[*e.Ack.Participant] = true
+			}
+			return len(got) == 3
+		})
+		if mi, err := fw.MessageInfo(ctx, m.ID); err != nil || mi == nil || len(mi.Delivery) != 3 || mi.DeliveryRemaining != 0 {
+			t.Fatalf("%s %s reached %+v (%v)", m.Type, m.ID, mi, err)
+		}
+	}
 	in, err := fw.ReceiveMessage(ctx, fakeweb.IncomingMessage{ChatID: gid, Author: pn("C"), Body: "hi all", NotifyName: "Cem"})
 	if err != nil {
 		t.Fatal(err)
