@@ -47,7 +47,15 @@
   }
   function list(ps) { return ps ? (Array.isArray(ps) ? ps : ps.getModelsArray ? ps.getModelsArray() : []) : []; }
   // myEntry is the account's member entry of a metadata model or answer.
-  function myEntry(gm) { return list(gm && gm.participants).find((p) => isMe(p.id)) || null; }
+  function myEntry(gm) {
+    const ps = gm && gm.participants;
+    const me = W.S.MeUser;
+    if (ps && typeof ps.get === 'function' && me) {
+      const hit = ps.get(String(me.getMaybeMePnUser())) || (me.getMaybeMeLidUser() && ps.get(String(me.getMaybeMeLidUser())));
+      if (hit) return hit;
+    }
+    return list(ps).find((p) => isMe(p.id)) || null;
+  }
 
   // groupJSON is WAHA's GroupInfo of a GroupMetadata model (or the plain
   // answer of an invite query).

@@ -92,7 +92,15 @@
     const alt = FW.alternateWid(a);
     return !!alt && String(alt) === String(b);
   }
-  function memberOf(row, who) { return row.participants.find((p) => sameUser(toWid(who), p.id)) || null; }
+  // memberOf is who's entry in the group, by either of their ids.
+  function memberOf(row, who) {
+    const w = toWid(who);
+    const ids = new Set([String(w)]);
+    const alt = FW.alternateWid(w);
+    if (alt) ids.add(String(alt));
+    if (isMine(w)) { ids.add(String(FW.me)); if (FW.meLid) ids.add(String(FW.meLid)); }
+    return row.participants.find((p) => ids.has(String(p.id))) || null;
+  }
   const isAdmin = (row, who) => { const p = memberOf(row, who); return !!(p && p.isAdmin); };
   // canEditInfo: members edit subject, description and picture unless the
   // group is locked to admins (restrict).
