@@ -52,6 +52,10 @@ func Open(ctx context.Context, dsn, dataDir string, log *slog.Logger) (*Store, e
 		// webhook dispatcher and the API writing at once, every other query would
 		// pay for a new connection.
 		sqlDB.SetMaxIdleConns(16)
+		// Unbounded, a burst (a hundred sends at once, ten thousand sessions
+		// starting) opens a connection per goroutine and runs into PostgreSQL's
+		// max_connections (100 by default, shared by every replica): queue instead.
+		sqlDB.SetMaxOpenConns(24)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 		s = Store{db: db, dialect: Postgres}
 	default:
@@ -70,7 +74,7 @@ func Open(ctx context.Context, dsn, dataDir string, log *slog.Logger) (*Store, e
 		}
 		s = Store{db: db, dialect: SQLite}
 	}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrate(ctx, log); err != nil {
 		s.Close()
 		return nil, err
 	}

@@ -136,7 +136,7 @@ func TestDockerSmoke(t *testing.T) {
 func smokeNOWEB(t *testing.T, image, version string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	srv, err := startSimnet(ctx, "127.0.0.1:0", t.TempDir(), slog.New(slog.DiscardHandler))
+	srv, err := startSimnet(ctx, "127.0.0.1:0", t.TempDir(), 0, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

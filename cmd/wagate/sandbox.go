@@ -50,7 +50,7 @@ func runSandbox(ctx context.Context, cfg configs.Config, fl sandboxFlags, stdout
 		return fmt.Errorf("create sandbox dir: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	srv, err := startSimnet(ctx, fl.simnetListen, dir, log)
+	srv, err := startSimnet(ctx, fl.simnetListen, dir, 0, log)
 	if err != nil {
 		return err
 	}

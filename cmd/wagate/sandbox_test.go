@@ -249,7 +249,7 @@ func TestSimnetCommandWithGateway(t *testing.T) {
 	snDone := make(chan error, 1)
 	dir := t.TempDir()
 	go func() {
-		snDone <- runSimnet(ctx, fmt.Sprintf("127.0.0.1:%d", snPort), filepath.Join(dir, "simnet"), &snOut, &bytes.Buffer{})
+		snDone <- runSimnet(ctx, fmt.Sprintf("127.0.0.1:%d", snPort), filepath.Join(dir, "simnet"), 0, &snOut, &bytes.Buffer{})
 	}()
 	var root string
 	deadline := time.Now().Add(20 * time.Second)

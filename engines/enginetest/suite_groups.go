@@ -43,6 +43,7 @@ type GroupsPhone interface {
 func (s *suite) runGroups(t *testing.T) {
 	t.Run("GroupsCreateAndMessage", s.groupsCreateAndMessage)
 	t.Run("GroupsAdmin", s.groupsAdmin)
+	t.Run("GroupsSettingsAndPicture", s.groupsSettingsAndPicture)
 	t.Run("GroupsBadInput", s.groupsBadInput)
 }
 
@@ -432,4 +433,102 @@ func (s *suite) groupsBadInput(t *testing.T) {
 	g.Expect(g.Do("PUT", "/api/gb/groups/"+info.ID+"/subject", map[string]string{"subject": " "}), 400)
 	g.Expect(g.Do("GET", "/api/gb/groups/join-info?code=", nil), 400)
 	g.Expect(g.Do("POST", "/api/gb/groups/join", map[string]string{"code": "https://chat.whatsapp.com/NoSuchCode1"}), 404)
+}
+
+// groupsSettingsAndPicture: the group picture set, read and removed;
+// info-admin-only enforced on a member renaming the group; a member removed
+// sees it; a refresh keeps the list; deleting the group removes everyone.
+func (s *suite) groupsSettingsAndPicture(t *testing.T) {
+	g := s.gateway(t, nil)
+	p, ok := s.pair(t, g, "gs")
+	if !ok || !s.supports(t, p, append(groupOps, "groups.setPicture", "groups.getChatPicture", "groups.deletePicture",
+		"groups.setInfoAdminOnly", "groups.getInfoAdminOnly", "groups.removeParticipants", "groups.refreshGroups",
+		"groups.deleteGroup", "groups.getGroupsCount")...) {
+		return
+	}
+	members, numbers := s.groupPhones(t, p, 2)
+	body := participantsBody(numbers...)
+	body["name"] = "Settings"
+	var info engines.GroupInfo
+	g.Expect(g.Do("POST", "/api/gs/groups", body), 201).JSON(t, &info)
+	gid := info.ID
+	for _, m := range members {
+		if _, err := m.WaitGroupJoin(ctx(t, stepWithin), gid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base := "/api/gs/groups/" + gid
+
+	pic := map[string]any{"file": map[string]string{"mimetype": "image/png", "data": base64.StdEncoding.EncodeToString(testPNG(64, 64))}}
+	g.Expect(g.Do("PUT", base+"/picture", pic), 200)
+	var url struct{ URL *string }
+	g.Expect(g.Do("GET", base+"/picture?refresh=true", nil), 200).JSON(t, &url)
+	if url.URL == nil || *url.URL == "" {
+		t.Fatalf("group picture after set: %+v", url)
+	}
+	g.WaitEvent("gs", engines.EventGroupV2Update, func(m map[string]any) bool {
+		gr, _ := m["group"].(map[string]any)
+		pid, _ := gr["picture"].(string)
+		return gr["id"] == gid && pid != ""
+	}, stepWithin)
+	g.Expect(g.Do("DELETE", base+"/picture", nil), 200)
+	url.URL = nil
+	g.Expect(g.Do("GET", base+"/picture?refresh=true", nil), 200).JSON(t, &url)
+	if url.URL != nil {
+		t.Errorf("group picture after delete: %q", *url.URL)
+	}
+
+	// Only admins edit the info: a member's rename is refused, then allowed again.
+	g.Expect(g.Do("PUT", base+"/settings/security/info-admin-only", map[string]bool{"adminsOnly": true}), 200)
+	var setting engines.SecuritySetting
+	g.Expect(g.Do("GET", base+"/settings/security/info-admin-only", nil), 200).JSON(t, &setting)
+	if !setting.AdminsOnly {
+		t.Errorf("info-admin-only after set: %+v", setting)
+	}
+	if err := members[0].SetGroupSubject(ctx(t, stepWithin), gid, "Not allowed"); err == nil {
+		t.Errorf("a member renamed an info-admin-only group")
+	}
+	g.Expect(g.Do("PUT", base+"/settings/security/info-admin-only", map[string]bool{"adminsOnly": false}), 200)
+	g.Expect(g.Do("GET", base+"/settings/security/info-admin-only", nil), 200).JSON(t, &setting)
+	if setting.AdminsOnly {
+		t.Errorf("info-admin-only after unset: %+v", setting)
+	}
+
+	// A member removed by the account sees it; the list follows.
+	var res []engines.ParticipantResult
+	g.Expect(g.Do("POST", base+"/participants/remove", participantsBody(numbers[2])), 200).JSON(t, &res)
+	if len(res) != 1 || res[0].Code != engines.ParticipantOK {
+		t.Fatalf("remove: %+v", res)
+	}
+	if err := members[2].WaitGroupChange(ctx(t, stepWithin), gid, "leave", numbers[2]); err != nil {
+		t.Fatalf("the removed member sees it: %v", err)
+	}
+	var ps []engines.GroupParticipant
+	g.Expect(g.Do("GET", base+"/participants/v2", nil), 200).JSON(t, &ps)
+	if len(ps) != 3 || roleOf(ps, numbers[2]) != engines.RoleLeft {
+		t.Errorf("participants after remove: %+v", ps)
+	}
+
+	g.Expect(g.Do("POST", "/api/gs/groups/refresh", nil), 200)
+	var count map[string]int
+	g.Expect(g.Do("GET", "/api/gs/groups/count", nil), 200).JSON(t, &count)
+	if count["count"] != 1 {
+		t.Errorf("count after refresh: %v", count)
+	}
+
+	// Deleting it: the other members are removed, the account leaves.
+	g.Expect(g.Do("DELETE", base, nil), 200)
+	for i, m := range members[:2] {
+		if err := m.WaitGroupChange(ctx(t, stepWithin), gid, "leave", numbers[i]); err != nil {
+			t.Fatalf("member %s is removed when the group is deleted: %v", numbers[i], err)
+		}
+	}
+	g.WaitEvent("gs", engines.EventGroupV2Leave, func(m map[string]any) bool {
+		gr, _ := m["group"].(map[string]any)
+		return gr["id"] == gid
+	}, stepWithin)
+	g.Expect(g.Do("GET", "/api/gs/groups/count", nil), 200).JSON(t, &count)
+	if count["count"] != 0 {
+		t.Errorf("count after delete: %v", count)
+	}
 }

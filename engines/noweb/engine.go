@@ -380,6 +380,7 @@ func (e *Engine) onEvent(gen int, cli *whatsmeow.Client, evt any) bool {
 		}
 		e.setMe(gen, cli)
 		e.host.SetStatus(engines.StatusWorking, "")
+		go e.syncGroups(gen, cli)
 	case *events.PushNameSetting:
 		e.setMe(gen, cli)
 	case *events.KeepAliveRestored:

@@ -53,7 +53,7 @@ func loadOnce(b *testing.B, n, perSession int, dialect store.Dialect) {
 	defer srv.Close()
 	st, _ := storetest.Open(b, dialect)
 	f, err := NewFactory(ctx, Options{
-		DB: st.SQL(), Dialect: string(st.Dialect()), Log: testLogger(), StoreEnabled: true,
+		DB: st.SQL(), Devices: st.NOWEBDevices(), Dialect: string(st.Dialect()), Log: testLogger(), StoreEnabled: true,
 		Chats: st.ChatStore(), Media: testFiles(b, "http://gw.example"), ConfigureClient: simnetClient(srv.Addr()),
 	})
 	if err != nil {

@@ -304,6 +304,33 @@ func (e *Engine) RefreshGroups(ctx context.Context) error {
 	return e.chats.SaveGroups(ctx, e.name, groups, true)
 }
 
+// syncGroups stores the groups the account is in, once connected: an account
+// paired with groups of its own lists them at once. It only adds and updates
+// (a refresh's forgetting could race with a group created meanwhile); groups
+// left while the session was away are forgotten by their leave notification or
+// POST /groups/refresh.
+func (e *Engine) syncGroups(gen int, cli *whatsmeow.Client) {
+	if e.chats == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), ingestTimeout)
+	defer cancel()
+	infos, err := cli.GetJoinedGroups(ctx)
+	if err != nil || !e.current(gen) {
+		if err != nil {
+			e.log.Warn("fetch the joined groups", "err", err)
+		}
+		return
+	}
+	groups := make([]chatstore.Group, len(infos))
+	for i, info := range infos {
+		groups[i] = storedGroup(ctx, cli, info)
+	}
+	if err := e.chats.SaveGroups(ctx, e.name, groups, false); err != nil {
+		e.log.Warn("store the joined groups", "err", err)
+	}
+}
+
 func (e *Engine) Participants(ctx context.Context, id engines.ChatID) ([]engines.GroupParticipant, error) {
 	g, err := e.group(ctx, id)
 	if err != nil {

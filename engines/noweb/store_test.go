@@ -231,7 +231,7 @@ func TestMediaDownload(t *testing.T) {
 	}
 	files := testFiles(t, "http://gw.example")
 	f, err := NewFactory(ctx, Options{
-		DB: e.db.SQL(), Dialect: string(e.db.Dialect()), Log: e.log, StoreEnabled: true, Chats: e.db.ChatStore(),
+		DB: e.db.SQL(), Devices: e.db.NOWEBDevices(), Dialect: string(e.db.Dialect()), Log: e.log, StoreEnabled: true, Chats: e.db.ChatStore(),
 		Media: files, ConfigureClient: simnetClient(e.srv.Addr()),
 	})
 	if err != nil {
@@ -297,7 +297,7 @@ func TestFailedWriteIsDeliveredAgain(t *testing.T) {
 			t.Fatal(err)
 		}
 		chats := &refusingChats{Store: e.db.ChatStore()}
-		f, err := NewFactory(t.Context(), Options{DB: e.db.SQL(), Dialect: string(e.db.Dialect()), Log: e.log,
+		f, err := NewFactory(t.Context(), Options{DB: e.db.SQL(), Devices: e.db.NOWEBDevices(), Dialect: string(e.db.Dialect()), Log: e.log,
 			StoreEnabled: true, Chats: chats, ConfigureClient: simnetClient(e.srv.Addr())})
 		if err != nil {
 			t.Fatal(err)

@@ -130,6 +130,15 @@
 //	GET  /simnet/api/accounts/{phone}/peers/{peer}          PeerProfile: what the phone sees of peer
 //	POST /simnet/api/accounts/{phone}/block                 {chat, blocked}
 //	POST /simnet/api/accounts/{phone}/calls                 {to, video} → {id}: a call offer from the phone
+//	POST /simnet/api/accounts/{phone}/groups                {subject, participants} → 201 Group (failed: the refused, with error)
+//	GET  /simnet/api/accounts/{phone}/groups/{group}        Group, as the server tells the phone
+//	POST /simnet/api/accounts/{phone}/groups/{group}/participants  {action: add|remove|promote|demote, participants} → [{jid, error}]
+//	POST /simnet/api/accounts/{phone}/groups/{group}/subject       {subject}
+//	POST /simnet/api/accounts/{phone}/groups/{group}/announce      {enabled}: only admins send
+//	POST /simnet/api/accounts/{phone}/groups/{group}/leave
+//	POST /simnet/api/accounts/{phone}/groups/{group}/invite        {reset} → {link}
+//	POST /simnet/api/accounts/{phone}/groups/join           {code} (a code or link) → {id}
+//	POST /simnet/api/accounts/{phone}/group-add             {policy: all|none}: who may add the account to groups
 //
 // The media host checks an upload's auth (media_conn's) and that its token is
 // the SHA-256 of what was uploaded, keeps it on disk under the data directory,
@@ -166,6 +175,24 @@
 // callee, answers also to the sender's other devices, and are acked; a phone
 // places a call offer with Phone.Call. Each phone's critical_block starts
 // with its push name.
+//
+// Groups (w:g2): create, metadata (query; 403 for a non-member), participating,
+// add/remove/promote/demote answered per participant (404 not on WhatsApp, 403
+// the person's group-add privacy forbids it, with an add_request invite, 409
+// already in or not in, 401 not an admin), subject and description (locked:
+// admins only), locked, announcement, member_add_mode, membership approval,
+// invite (get, reset: the old code is 410 gone; get by code; join by code),
+// leave, and group pictures (w:profile:picture with the group as target). Every
+// change goes to every member's devices as a w:gp2 notification (create for the
+// members of a new group), except the device whose IQ made it, which has the
+// answer. Groups address members by phone number (addressing_mode pn), each
+// participant with its LID. A group message goes to every device of every
+// member but the sender's: each gets the pkmsg/msg the sender made for it (the
+// sender key distribution) and the skmsg, from the group with the sender as
+// participant (participant_lid beside it); a non-member's message, or a
+// non-admin's in an announcement group, is refused in the ack (error 403 / 401)
+// and goes nowhere. A member's receipt goes to the sender's devices, from the
+// group with the reader as participant.
 //
 // Events (GET …/events) show what the phone decrypted: a message's
 // location, cards, poll and options, link card, mentions, forward flag and

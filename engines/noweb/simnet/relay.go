@@ -41,12 +41,19 @@ func (s *Server) handleMessage(c *conn, node *waBinary.Node) {
 
 	s.mu.Lock()
 	toAcc := s.lookupAccount(to)
+	// A device gets a message once, though the participants may name it
+	// twice: whatsmeow sends a message to its own account to the devices of
+	// [recipient, own user], the same user twice (the phone's app-state key
+	// share and history sync notification), and the real server delivers
+	// the first copy only.
+	delivered := make(map[*device]bool, len(targets))
 	for _, t := range targets {
 		dev := s.lookupDevice(t.jid)
-		if dev == nil || dev.acc.blocks(sender.acc) {
+		if dev == nil || dev.acc.blocks(sender.acc) || delivered[dev] {
 			// A blocked sender's messages are not delivered (they see one tick).
 			continue
 		}
+		delivered[dev] = true
 		from := sender.jidIn(t.jid)
 		attrs := waBinary.Attrs{"id": id, "from": from, "t": now(), "type": strAttr(node, "type")}
 		if name := sender.acc.name; name != "" {

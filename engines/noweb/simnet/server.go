@@ -45,7 +45,18 @@ type Options struct {
 	TraceNodes bool
 	// ReceiptBeforeAck is Server.SetReceiptBeforeAck on for every account.
 	ReceiptBeforeAck bool
+	// FirstResponseDelay is how long after the Noise handshake a connection's
+	// first node goes out: a real server is a network round trip away, and
+	// clients rely on it. Baileys derives its transport keys asynchronously
+	// after sending its handshake finish, and a node that arrives before
+	// they are ready is lost or crashes it (aesDecryptGCM). Zero is
+	// DefaultFirstResponseDelay; negative is none.
+	FirstResponseDelay time.Duration
 }
+
+// DefaultFirstResponseDelay is Options.FirstResponseDelay's default: a
+// short round trip.
+const DefaultFirstResponseDelay = 30 * time.Millisecond
 
 // Server is a simulated WhatsApp network on loopback. Real whatsmeow clients
 // connect to it through ConfigureClient.
@@ -89,6 +100,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.RequestTimeout <= 0 {
 		opts.RequestTimeout = 15 * time.Second
+	}
+	if opts.FirstResponseDelay == 0 {
+		opts.FirstResponseDelay = DefaultFirstResponseDelay
 	}
 	root := keys.NewKeyPair()
 	if opts.RootPrivateKey != nil {
