@@ -2,7 +2,6 @@ package webjs
 
 import (
 	"context"
-	"errors"
 
 	"github.com/wagate/wagate/engines"
 )
@@ -45,22 +44,9 @@ var (
 	_ engines.GroupParticipants = (*Engine)(nil)
 )
 
-// onGroups runs a group operation on the page and maps its errors.
+// onGroups runs a group operation on the page.
 func onGroups[T any](e *Engine, what string, f func(groupsPage) (T, error)) (T, error) {
-	var zero T
-	pg, err := e.running()
-	if err != nil {
-		return zero, err
-	}
-	g, ok := pg.(groupsPage)
-	if !ok {
-		return zero, errors.New("webjs: this page driver has no group operations")
-	}
-	v, err := f(g)
-	if err != nil {
-		return zero, e.mapErr(what, err)
-	}
-	return v, nil
+	return onPage(e, what, f)
 }
 
 func none(err error) (struct{}, error) { return struct{}{}, err }

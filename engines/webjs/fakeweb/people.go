@@ -144,21 +144,31 @@ func (s *Server) serveOwnChange(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// serveOwnPicture takes the page's upload. As WhatsApp's server, it keeps
-// only square JPEGs: the picture at most 640 px, the thumbnail at most 96.
-func (s *Server) serveOwnPicture(w http.ResponseWriter, r *http.Request) {
+// pictureUpload reads a picture the page uploads. As WhatsApp's server, it
+// keeps only square JPEGs: the picture at most 640 px, the thumbnail at
+// most 96. false: it answered the error.
+func pictureUpload(w http.ResponseWriter, r *http.Request) (pic, thumb []byte, ok bool) {
 	var up struct {
 		Picture   string `json:"picture"`
 		Thumbnail string `json:"thumbnail"`
 	}
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 8<<20)).Decode(&up); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
+		return nil, nil, false
 	}
 	pic, err1 := squareJPEG(up.Picture, 640)
 	thumb, err2 := squareJPEG(up.Thumbnail, 96)
 	if err1 != nil || err2 != nil {
 		http.Error(w, fmt.Sprint("not acceptable: ", err1, err2), http.StatusNotAcceptable)
+		return nil, nil, false
+	}
+	return pic, thumb, true
+}
+
+// serveOwnPicture takes the own picture the page uploads.
+func (s *Server) serveOwnPicture(w http.ResponseWriter, r *http.Request) {
+	pic, thumb, ok := pictureUpload(w, r)
+	if !ok {
 		return
 	}
 	p := &s.people
@@ -171,21 +181,10 @@ func (s *Server) serveOwnPicture(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(map[string]string{"id": id})
 }
 
-// servePictureUpload takes a group picture the page uploads (same rules as
-// the own one) and answers its id.
+// servePictureUpload takes a group picture the page uploads and answers its id.
 func (s *Server) servePictureUpload(w http.ResponseWriter, r *http.Request) {
-	var up struct {
-		Picture   string `json:"picture"`
-		Thumbnail string `json:"thumbnail"`
-	}
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 8<<20)).Decode(&up); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	pic, err1 := squareJPEG(up.Picture, 640)
-	_, err2 := squareJPEG(up.Thumbnail, 96)
-	if err1 != nil || err2 != nil {
-		http.Error(w, fmt.Sprint("not acceptable: ", err1, err2), http.StatusNotAcceptable)
+	pic, _, ok := pictureUpload(w, r)
+	if !ok {
 		return
 	}
 	p := &s.people
