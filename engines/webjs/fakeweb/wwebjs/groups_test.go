@@ -175,6 +175,28 @@ func testGroups(ctx context.Context, t *testing.T, fw *fakeweb.Server, step func
 		t.Fatalf("group message %+v, info %+v, %v", gm, mi, err)
 	}
 
+	// --- a member (an admin now) writes and renames it ---
+	inID, err := fw.ReceiveMessage(ctx, fakeweb.IncomingMessage{ChatID: gid, Author: a, Body: "from a member", NotifyName: "Member"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fw.RemoteSubject(ctx, gid, a, "Renamed by a member"); err != nil {
+		t.Fatal(err)
+	}
+	next(map[string]any{"id": gid, "msgId": inID, "subject": "Renamed by a member"})
+	var fromMembers struct {
+		Message wMsg         `json:"message"`
+		Event   notification `json:"event"`
+		Group   group        `json:"group"`
+	}
+	step("fromMembers", &fromMembers)
+	if fromMembers.Message.Body != "from a member" || fromMembers.Message.From != gid || !strings.HasSuffix(fromMembers.Message.Author, "@lid") {
+		t.Fatalf("a member's message: %+v", fromMembers.Message)
+	}
+	if fromMembers.Event.Author != server(gid).Member(a).ID || fromMembers.Group.Name != "Renamed by a member" {
+		t.Fatalf("a member's rename: %+v, %+v", fromMembers.Event, fromMembers.Group)
+	}
+
 	// --- someone else's group, joined by invite, then left ---
 	other, _, err := fw.RemoteCreateGroup(ctx, fakeweb.RemoteGroup{Creator: strings.TrimSuffix(c, "@c.us"), Subject: "Theirs", Participants: []string{strings.TrimSuffix(a, "@c.us")}, LIDMode: true})
 	if err != nil {

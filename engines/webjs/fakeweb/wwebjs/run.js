@@ -477,6 +477,12 @@ const groups = [
     const acked = await waitEvent('message_ack', (e) => e.args[0].id === sid(msg.id) && e.args[1] >= 2, from);
     return { message: msgJSON(msg), ack: acked.args[1] };
   }],
+  // The Go side had a member (an admin) write to the group and rename it.
+  ['fromMembers', async ({ id, msgId, subject }) => {
+    const msg = await waitEvent('message', (e) => e.args[0].id === msgId);
+    const ev = await waitEvent('group_update', (e) => e.args[0].chatId === id && e.args[0].type === 'subject' && e.args[0].body === subject);
+    return { message: msg.args[0], event: ev.args[0], group: groupJSON(await client.getChatById(id)) };
+  }],
   ['acceptInvite', async ({ code }) => {
     const from = events.length;
     const id = await client.acceptInvite(code);
