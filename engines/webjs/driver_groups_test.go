@@ -255,6 +255,7 @@ func TestDriverGroups(t *testing.T) {
 	}
 
 	// --- picture ---
+	mark = h.ev.mark()
 	if err := d.SetGroupPicture(ctx, gid, engines.ProfilePicture{JPEG: squareJPEG(t, 640), Thumbnail: squareJPEG(t, 96)}); err != nil {
 		t.Fatal(err)
 	}
@@ -262,9 +263,14 @@ func TestDriverGroups(t *testing.T) {
 	if sg := server(gid); err != nil || sg.Picture == "" || !strings.Contains(url, sg.Picture) {
 		t.Fatalf("picture %q, %v; server %q", url, err, sg.Picture)
 	}
+	if u := groupEvent(mark, "picture set", func(g *GroupEvent) bool { return g.Kind == "update" && g.Change != nil && g.Change.Picture != nil }); *u.Change.Picture != server(gid).Picture {
+		t.Fatalf("picture update %q, the server has %q", *u.Change.Picture, server(gid).Picture)
+	}
+	mark = h.ev.mark()
 	if err := d.DeleteGroupPicture(ctx, gid); err != nil || server(gid).Picture != "" {
 		t.Fatalf("delete picture: %v", err)
 	}
+	groupEvent(mark, "picture removed", func(g *GroupEvent) bool { return g.Kind == "update" && g.Change != nil && g.Change.Picture != nil && *g.Change.Picture == "" })
 	if url, err := d.GroupPicture(ctx, gid); err != nil || url != "" {
 		t.Fatalf("picture after delete %q, %v", url, err)
 	}
@@ -292,6 +298,16 @@ func TestDriverGroups(t *testing.T) {
 	groupEvent(mark, "B joins", func(g *GroupEvent) bool {
 		return g.Kind == "participants" && g.Type == engines.ParticipantsJoined && g.Participants[0].ID == pn("B")
 	})
+
+	// --- a group someone else made with the account in it ---
+	mark = h.ev.mark()
+	theirs, res, err := fw.RemoteCreateGroup(ctx, fakeweb.RemoteGroup{Creator: peers["C"].Phone, Subject: "Cem's", Participants: []string{"15551234567", peers["A"].Phone}})
+	if err != nil || len(res) != 2 || res[0].Code != 200 {
+		t.Fatalf("remote create: %+v, %v", res, err)
+	}
+	if j := groupEvent(mark, "added at creation", func(g *GroupEvent) bool { return g.Kind == "join" && g.Group == theirs }); j.Info.MemberRole(pn("C")) != engines.RoleSuperAdmin || j.Info.MemberRole("15551234567@c.us") != engines.RoleParticipant {
+		t.Fatalf("join at creation: %+v", j.Info)
+	}
 
 	// --- a group someone else made: join by invite, be promoted, removed ---
 	other, _, err := fw.RemoteCreateGroup(ctx, fakeweb.RemoteGroup{Creator: peers["A"].Phone, Subject: "Ann's", Participants: []string{peers["C"].Phone}, LIDMode: true})
