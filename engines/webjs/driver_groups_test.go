@@ -270,7 +270,9 @@ func TestDriverGroups(t *testing.T) {
 	if err := d.DeleteGroupPicture(ctx, gid); err != nil || server(gid).Picture != "" {
 		t.Fatalf("delete picture: %v", err)
 	}
-	groupEvent(mark, "picture removed", func(g *GroupEvent) bool { return g.Kind == "update" && g.Change != nil && g.Change.Picture != nil && *g.Change.Picture == "" })
+	groupEvent(mark, "picture removed", func(g *GroupEvent) bool {
+		return g.Kind == "update" && g.Change != nil && g.Change.Picture != nil && *g.Change.Picture == ""
+	})
 	if url, err := d.GroupPicture(ctx, gid); err != nil || url != "" {
 		t.Fatalf("picture after delete %q, %v", url, err)
 	}
