@@ -143,9 +143,12 @@ func (s *Server) listGroups(c echo.Context) error {
 	if q.SortOrder, err = sortOrder(c); err != nil {
 		return err
 	}
-	if c.QueryParam("sortOrder") == "" && q.SortBy != "" {
+	switch {
+	case c.QueryParam("sortOrder") == "" && q.SortBy != "":
 		// WAHA's default order of a sorted list is ascending by that field.
 		q.SortOrder = engines.SortAsc
+	case c.QueryParam("sortOrder") != "" && q.SortBy == "":
+		q.SortBy = engines.GroupSortID
 	}
 	params := c.QueryParams()
 	for _, raw := range append(params["exclude"], params["exclude[]"]...) {

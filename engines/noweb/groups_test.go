@@ -146,7 +146,19 @@ func TestGroupsOfANewlyPairedAccount(t *testing.T) {
 		u, ok := p.(engines.GroupUpdatePayload)
 		return ok && u.Group.ID == later.ID && u.Group.Subject != nil && *u.Group.Subject == "Renamed" && u.Author != nil && *u.Author == them+"@c.us"
 	})
-	if n, err := eng.CountGroups(ctx); err != nil || n != 2 {
+	// Added to a group later: group.v2.join with the whole group.
+	third, err := bob.CreateGroup(ctx, "Added later", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.ChangeParticipants(ctx, third.ID, "add", []string{me}); err != nil {
+		t.Fatal(err)
+	}
+	h.waitEmitted(t, ctx, engines.EventGroupV2Join, func(p any) bool {
+		j, ok := p.(engines.GroupJoinPayload)
+		return ok && j.Group.ID == third.ID && len(j.Group.Participants) == 2
+	})
+	if n, err := eng.CountGroups(ctx); err != nil || n != 3 {
 		t.Errorf("CountGroups = %d, %v", n, err)
 	}
 }

@@ -43,6 +43,15 @@ func (e *Engine) onGroupInfo(ctx context.Context, cli *whatsmeow.Client, v *even
 	if slices.ContainsFunc(v.Leave, isMe) {
 		return e.recordLeft(ctx, id, author, v)
 	}
+	if slices.ContainsFunc(v.Join, isMe) {
+		// Added, told as a participant change rather than with the group
+		// (JoinedGroup): the group is asked of WhatsApp.
+		info, err := cli.GetGroupInfo(ctx, v.JID)
+		if err != nil {
+			return groupErr("read the group the account was added to", v.JID, err)
+		}
+		return e.recordJoined(ctx, storedGroup(ctx, cli, info), v)
+	}
 	var change chatstore.GroupChange
 	upd := engines.GroupUpdate{ID: id}
 	changed := false

@@ -131,15 +131,27 @@ func (g *group) node() waBinary.Node {
 // member (and of extra accounts, e.g. one just removed), except skip (the
 // device whose IQ made the change: it has the answer). Must hold s.mu.
 func (s *Server) notifyGroup(g *group, actor *account, skip *device, extra []*account, content ...waBinary.Node) {
-	accs := make([]*account, 0, len(g.members)+len(extra))
-	for _, m := range g.members {
-		accs = append(accs, m.acc)
-	}
+	accs := g.accounts()
 	for _, a := range extra {
 		if !slices.Contains(accs, a) {
 			accs = append(accs, a)
 		}
 	}
+	s.notifyAccounts(g, actor, skip, accs, content...)
+}
+
+// accounts are the members' accounts. Must hold s.mu.
+func (g *group) accounts() []*account {
+	accs := make([]*account, 0, len(g.members))
+	for _, m := range g.members {
+		accs = append(accs, m.acc)
+	}
+	return accs
+}
+
+// notifyAccounts sends a w:gp2 notification to every device of accs but skip.
+// Must hold s.mu.
+func (s *Server) notifyAccounts(g *group, actor *account, skip *device, accs []*account, content ...waBinary.Node) {
 	attrs := waBinary.Attrs{"type": "w:gp2", "from": g.jid, "t": now()}
 	if actor != nil {
 		attrs["participant"] = actor.pn
@@ -158,6 +170,26 @@ func (s *Server) notifyGroup(g *group, actor *account, skip *device, extra []*ac
 				n.Attrs[k] = v
 			}
 			d.deliver(n)
+		}
+	}
+}
+
+// notifyJoined tells accounts just added to g (by an admin, or by invite) with
+// a create notification carrying the group, as WhatsApp tells the one who
+// joins (whatsmeow's JoinedGroup: reason invite for an invite, type add for an
+// add); the other members get the add. skip is the device whose IQ did it.
+// Must hold s.mu.
+func (s *Server) notifyJoined(g *group, actor *account, skip *device, joined []*account, reason string) {
+	n := g.node()
+	for _, a := range joined {
+		for _, d := range a.sortedDevices() {
+			if d == skip {
+				continue
+			}
+			attrs := waBinary.Attrs{"id": newID(), "type": "w:gp2", "from": g.jid, "t": now(),
+				"participant": actor.pn, "participant_lid": actor.lid}
+			d.deliver(waBinary.Node{Tag: "notification", Attrs: attrs, Content: []waBinary.Node{{
+				Tag: "create", Attrs: waBinary.Attrs{"reason": reason, "type": "add"}, Content: []waBinary.Node{n}}}})
 		}
 	}
 }
@@ -218,10 +250,8 @@ func (s *Server) handleGroupIQ(c *conn, node *waBinary.Node) {
 		return
 	}
 	if child.Tag == "query" && typ == "get" {
-		if add, ok := child.GetOptionalChildByTag("add_request"); ok {
-			// An invite (add_request) a non-member may read.
-			_ = add
-		} else if g.member(me) == nil {
+		// A non-member may read the group it holds an invite (add_request) to.
+		if _, invited := child.GetOptionalChildByTag("add_request"); !invited && g.member(me) == nil {
 			s.mu.Unlock()
 			s.replyError(c, node, 403, "forbidden")
 			return
@@ -456,10 +486,12 @@ func (s *Server) joinGroup(c *conn, node *waBinary.Node, g *group, me *account, 
 		s.replyError(c, node, 304, "not-modified")
 		return
 	}
+	others := g.accounts()
 	g.members = append(g.members, &groupMember{acc: me})
 	g.participantVersion++
-	s.notifyGroup(g, me, c.dev, nil, waBinary.Node{Tag: "add", Attrs: waBinary.Attrs{"reason": reason},
+	s.notifyAccounts(g, me, c.dev, others, waBinary.Node{Tag: "add", Attrs: waBinary.Attrs{"reason": reason},
 		Content: []waBinary.Node{participantNode(me, roleMember)}})
+	s.notifyJoined(g, me, c.dev, []*account{me}, reason)
 	s.mu.Unlock()
 	s.reply(c, node, waBinary.Node{Tag: "group", Attrs: waBinary.Attrs{"jid": g.jid}})
 }
@@ -489,7 +521,8 @@ func (s *Server) changeParticipants(c *conn, node *waBinary.Node, g *group, me *
 		return
 	}
 	var results, changed []waBinary.Node
-	var removed []*account
+	var removed, added []*account
+	before := g.accounts()
 	for _, p := range child.GetChildrenByTag("participant") {
 		j, _ := jidAttr(&p, "jid")
 		acc := s.lookupAccount(j)
@@ -515,6 +548,7 @@ func (s *Server) changeParticipants(c *conn, node *waBinary.Node, g *group, me *
 		switch action {
 		case "add":
 			g.members = append(g.members, &groupMember{acc: acc})
+			added = append(added, acc)
 		case "remove":
 			removed = append(removed, acc)
 		case "promote":
@@ -545,6 +579,9 @@ func (s *Server) changeParticipants(c *conn, node *waBinary.Node, g *group, me *
 			if len(g.members) == 0 {
 				delete(s.groups, g.jid.User)
 			}
+		} else if action == "add" {
+			s.notifyAccounts(g, me, c.dev, before, n)
+			s.notifyJoined(g, me, c.dev, added, "")
 		} else {
 			s.notifyGroup(g, me, c.dev, nil, n)
 		}
