@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/wagate/wagate/engines"
 	"github.com/wagate/wagate/engines/webjs/fakeweb"
+	"github.com/wagate/wagate/internal/wait"
 )
 
 // The Groups part of the fake phone. A group lives on the server of the
@@ -29,23 +29,18 @@ func (n *fakewebNet) groupTab(ctx context.Context, group string) (*fakeweb.Serve
 	return nil, nil, fmt.Errorf("no WhatsApp server has group %s", group)
 }
 
-// poll calls f every 50 ms until it is done or ctx ends.
+// poll waits until f is done, or ctx ends (with what f said last).
 func poll(ctx context.Context, what string, f func() (bool, error)) error {
-	var last error
-	for {
+	return wait.PollContext(ctx, func() error {
 		ok, err := f()
-		if ok {
+		switch {
+		case ok:
 			return nil
+		case err != nil:
+			return fmt.Errorf("%s: %w", what, err)
 		}
-		if err != nil {
-			last = err
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%s: %w", what, errors.Join(ctx.Err(), last))
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+		return errors.New(what + ": not yet")
+	})
 }
 
 func (p fakePhone) id() string { return p.number + "@c.us" }
