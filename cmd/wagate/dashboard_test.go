@@ -10,9 +10,12 @@ import (
 	"image/png"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -342,7 +345,117 @@ func TestDashboardInBrowser(t *testing.T) {
 	until(t, ctx, "the row gone", `document.querySelector('#sessions tr[data-name="bycode"]') === null`)
 	waitFor(t, "the session deleted", func() bool { return call(t, "GET", base+"/api/sessions/bycode", "sandbox-key", nil, nil) == 404 })
 
+	// A session made elsewhere (here through the API) shows up live.
+	if code := call(t, "POST", base+"/api/sessions", "sandbox-key", map[string]any{"name": "elsewhere"}, nil); code != 201 {
+		t.Fatalf("create through the API: %d", code)
+	}
+	until(t, ctx, "the new row, live", `document.querySelector('#sessions tr[data-name="elsewhere"] .badge[data-status="SCAN_QR_CODE"]') !== null`)
+
+	// The server page: version, engines, health and the capability matrix.
+	step(t, ctx, "the server page", chromedp.Navigate(base+"/dashboard/server"), chromedp.WaitVisible(chromedp.CSS("#health")))
+	until(t, ctx, "health and version", `document.querySelector("#health").textContent.includes("ok") && document.querySelector("#version").textContent.includes("NOWEB")
+		&& document.querySelector("#health-sessions").textContent.includes("WORKING")`)
+	if got := eval[string](t, ctx, `document.querySelector("#engines").textContent + " | " + [...document.querySelectorAll("table.matrix tr")].find(r => r.textContent.includes("/api/screenshot")).textContent`); !strings.Contains(got, "NOWEB (default)") || !strings.Contains(got, "✔") || !strings.Contains(got, "✘") {
+		t.Fatalf("server page: %q", got)
+	}
+
 	// On a phone's width the list is still usable.
+	step(t, ctx, "back to the sessions", chromedp.Navigate(base+"/dashboard/"), chromedp.WaitVisible(chromedp.CSS("#create")))
+	until(t, ctx, "the list", `document.querySelector('#sessions tr[data-name="demo"]') !== null`)
 	step(t, ctx, "a phone's width", chromedp.EmulateViewport(390, 844))
 	until(t, ctx, "the session row in view", `(() => { const r = document.querySelector('#sessions tr[data-name="demo"]').getBoundingClientRect(); return r.width > 0 && r.right <= 390; })()`)
+}
+
+// TestDashboardLoginOpensTheAPI: over real HTTP against the sandbox, the
+// dashboard's login cookie stands for the API key, a state change needs the
+// login's CSRF token too, and a websocket from another origin is refused; the
+// banner says where the dashboard is and who logs in.
+func TestDashboardLoginOpensTheAPI(t *testing.T) {
+	t.Setenv("WAHA_DASHBOARD_USERNAME", "ops")
+	t.Setenv("WAHA_DASHBOARD_PASSWORD", "http-pw")
+	port := freePort(t)
+	out, _ := startSandbox(t, "--listen", fmt.Sprintf("127.0.0.1:%d", port))
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	waitUp(t, base)
+	waitFor(t, "the banner", func() bool { return strings.Contains(out.String(), "Control API") })
+	for _, want := range []string{fmt.Sprintf("Dashboard:   http://localhost:%d/dashboard", port), "user ops", "open the dashboard"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("banner lacks %q:\n%s", want, out.String())
+		}
+	}
+	jar, _ := cookiejar.New(nil)
+	cl := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get := func(path string, headers ...string) (*http.Response, string) {
+		req, _ := http.NewRequest("GET", base+path, nil)
+		for i := 0; i+1 < len(headers); i += 2 {
+			req.Header.Set(headers[i], headers[i+1])
+		}
+		res, err := cl.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		if res.StatusCode == http.StatusSwitchingProtocols {
+			return res, "" // a websocket: its body lasts as long as the stream
+		}
+		b, _ := io.ReadAll(res.Body)
+		return res, string(b)
+	}
+	send := func(method, path, body string, headers ...string) int {
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		for i := 0; i+1 < len(headers); i += 2 {
+			req.Header.Set(headers[i], headers[i+1])
+		}
+		res, err := cl.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if res, _ := get("/api/sessions"); res.StatusCode != 401 {
+		t.Fatalf("no login, no key: %d", res.StatusCode)
+	}
+	_, page := get("/dashboard/login")
+	tok := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)
+	if tok == nil {
+		t.Fatalf("login form:\n%s", page)
+	}
+	form := url.Values{"username": {"ops"}, "password": {"http-pw"}, "csrf": {tok[1]}}
+	req, _ := http.NewRequest("POST", base+"/dashboard/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := cl.Do(req)
+	if err != nil || res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login: %v %v", res, err)
+	}
+	res.Body.Close()
+	_, page = get("/dashboard/")
+	csrf := regexp.MustCompile(`<meta name="csrf-token" content="([^"]+)">`).FindStringSubmatch(page)
+	if csrf == nil {
+		t.Fatalf("sessions page:\n%s", page)
+	}
+	if res, _ := get("/api/sessions"); res.StatusCode != 200 {
+		t.Fatalf("logged in: GET %d", res.StatusCode)
+	}
+	if code := send("POST", "/api/sessions", `{"name":"nocsrf"}`); code != 403 {
+		t.Fatalf("a CSRF-less POST: %d", code)
+	}
+	if code := send("POST", "/api/sessions", `{"name":"evil"}`, "X-CSRF-Token", csrf[1], "Origin", "http://evil.example"); code != 403 {
+		t.Fatalf("a POST from another origin: %d", code)
+	}
+	if code := send("POST", "/api/sessions", `{"name":"withcsrf"}`, "X-CSRF-Token", csrf[1]); code != 201 {
+		t.Fatalf("a POST with the CSRF token: %d", code)
+	}
+	ws := []string{"Connection", "Upgrade", "Upgrade", "websocket", "Sec-WebSocket-Version", "13", "Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}
+	if res, _ := get("/ws?session=*", append(ws, "Origin", "http://evil.example")...); res.StatusCode != 403 {
+		t.Fatalf("a websocket from another origin: %d", res.StatusCode)
+	}
+	if res, _ := get("/ws?session=*", append(ws, "Origin", base)...); res.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("the dashboard's websocket: %d", res.StatusCode)
+	}
+	// The root leads to the dashboard, dropping a key from the address.
+	if res, _ := get("/?x-api-key=sandbox-key"); res.StatusCode != 302 || res.Header.Get("Location") != "/dashboard/" {
+		t.Fatalf("/: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
 }

@@ -88,7 +88,8 @@ func printSandboxBanner(w io.Writer, simnetAddr string, manual bool) {
 		fmt.Fprintf(w, "%s %s@c.us", c.name, c.phone)
 	}
 	fmt.Fprintf(w, " (Echo Bot answers)\n")
-	fmt.Fprintf(w, "  Control API: http://%s/simnet/api/accounts\n\n", simnetAddr)
+	fmt.Fprintf(w, "  Control API: http://%s/simnet/api/accounts\n", simnetAddr)
+	fmt.Fprintf(w, "  Try it:      open the dashboard (its address and login are above), create a session, and chat with Echo Bot\n\n")
 }
 
 // refuseWEBJS answers 400 to a request that creates or switches a session to

@@ -136,7 +136,7 @@ async function sessionAction(name, action, btn) {
 function actionButtons(name, status) {
   const b = (action, label, danger) => el("button", {
     class: danger ? "danger" : null, dataset: { action }, "aria-label": `${label} ${name}`,
-    onclick: (e) => sessionAction(name, action, e.currentTarget).then((ok) => { if (ok && action === "delete") removeRow(name); }),
+    onclick: (e) => sessionAction(name, action, e.currentTarget).then((ok) => { if (ok && action === "delete") deletedByUs(name); }),
   }, label);
   const stopped = status === "STOPPED" || status === "FAILED";
   return [
@@ -172,6 +172,16 @@ function emptyRow() {
   return el("tr", { class: "empty" }, el("td", { colspan: 5 }, "No sessions yet. Create one below; it shows a QR code to scan."));
 }
 
+// Sessions this page deleted: a status event of their last moments, or a fetch
+// answered before the delete, must not bring their row back (for a while: the
+// name may be used again, elsewhere).
+const deletedHere = new Set();
+function deletedByUs(name) {
+  deletedHere.add(name);
+  setTimeout(() => deletedHere.delete(name), 5000);
+  removeRow(name);
+}
+
 function removeRow(name) {
   const tb = $("#sessions tbody");
   if (!tb) return;
@@ -182,6 +192,7 @@ function removeRow(name) {
 
 function upsertRow(s) {
   const tb = $("#sessions tbody");
+  if (deletedHere.has(s.name)) return;
   const old = tb.querySelector(`tr[data-name="${CSS.escape(s.name)}"]`);
   const row = sessionRow(s);
   if (old) old.replaceWith(row);
@@ -195,7 +206,7 @@ async function refreshSession(name) {
   try {
     upsertRow(await api("GET", `/api/sessions/${enc(name)}`));
   } catch (e) {
-    if (e.status === 404) removeRow(name);
+    if (e.status === 404) removeRow(name); else toast(e.message, true);
   }
 }
 
@@ -233,6 +244,7 @@ async function sessionsPage() {
     if (Object.keys(meta).length) config.metadata = meta;
     await guarded($("#create-submit"), async () => {
       const s = await api("POST", "/api/sessions", { name, engine: $("#new-engine").value, start: $("#new-start").checked, config });
+      deletedHere.delete(name);
       upsertRow(s);
       f.reset();
       toast(`Session ${name} created`);
