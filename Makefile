@@ -1,4 +1,4 @@
-.PHONY: test run build fuzz vet capabilities bench-peers-webjs docker docker-noweb docker-base-images docker-smoke
+.PHONY: test run build fuzz vet capabilities screenshots bench-peers-webjs docker docker-noweb docker-base-images docker-smoke
 
 # Every test; CI calls this through .ci/run.
 test: vet
@@ -23,6 +23,12 @@ fuzz:
 # Regenerate the README's feature table from the capability matrix.
 capabilities:
 	go run ./cmd/wagate capabilities
+
+# The README's dashboard screenshots, taken in Chromium by the browser test
+# against the sandbox.
+screenshots:
+	mkdir -p docs/screenshots
+	WAGATE_SCREENSHOTS=$(CURDIR)/docs/screenshots go test -count=1 -run TestDashboardInBrowser ./cmd/wagate
 
 # WEBJS side by side: our engine vs stock whatsapp-web.js on one fake account.
 bench-peers-webjs:

@@ -139,12 +139,12 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rc.mu.Unlock()
 }
 
-func (rc *receiver) has(event, text string) bool {
+// has reports whether the receiver accepted the envelope with this id.
+func (rc *receiver) has(id string) bool {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	for _, e := range rc.got {
-		p, _ := e["payload"].(map[string]any)
-		if e["event"] == event && p["body"] == text {
+		if e["id"] == id {
 			return true
 		}
 	}
@@ -254,7 +254,8 @@ func TestDashboardInBrowser(t *testing.T) {
 	}
 
 	// Alice writes; her message is in the chat list (unread) and the chat.
-	if code := call(t, "POST", sn+"/"+alice+"/messages", "", map[string]any{"to": me, "text": "hello from Alice"}, nil); code != 200 && code != 201 {
+	var first map[string]string
+	if code := call(t, "POST", sn+"/"+alice+"/messages", "", map[string]any{"to": me, "text": "hello from Alice"}, &first); code != 200 && code != 201 {
 		t.Fatalf("Alice sends: %d", code)
 	}
 	step(t, ctx, "open the chats", chromedp.Click(chromedp.CSS("#open-chats")), chromedp.WaitVisible(chromedp.CSS("#chats-page")))
@@ -262,6 +263,23 @@ func TestDashboardInBrowser(t *testing.T) {
 	until(t, ctx, "Alice's chat, unread", aliceRow+` && `+aliceRow+`.querySelector(".unread")?.textContent === "1"`)
 	step(t, ctx, "open Alice's chat", chromedp.Click(chromedp.CSS(`#chats a[data-id="`+alice+`@c.us"]`)))
 	until(t, ctx, "Alice's message", `[...document.querySelectorAll("#messages .msg")].some(m => m.textContent.includes("hello from Alice"))`)
+	// Opened, the chat is read: the badge goes and Alice gets the read receipt.
+	until(t, ctx, "the badge gone", aliceRow+` && !`+aliceRow+`.querySelector(".unread")`)
+	waitFor(t, "Alice's read receipt", func() bool { return phoneSaw(t, sn, alice, "receipt", "read") })
+
+	// Alice edits her message and sends one she takes back: both show live.
+	if code := call(t, "POST", sn+"/"+alice+"/messages/"+first["id"]+"/edit", "", map[string]any{"to": me, "text": "hello from Alice, edited"}, nil); code != 200 {
+		t.Fatalf("Alice edits: %d", code)
+	}
+	until(t, ctx, "the edit", `[...document.querySelectorAll("#messages .msg")].some(m => m.textContent.includes("hello from Alice, edited") && m.querySelector(".edited"))`)
+	var oops map[string]string
+	call(t, "POST", sn+"/"+alice+"/messages", "", map[string]any{"to": me, "text": "oops, wrong chat"}, &oops)
+	until(t, ctx, "the message to take back", `[...document.querySelectorAll("#messages .msg")].some(m => m.textContent.includes("oops, wrong chat"))`)
+	if code := call(t, "POST", sn+"/"+alice+"/messages/"+oops["id"]+"/revoke", "", map[string]any{"to": me}, nil); code != 200 {
+		t.Fatalf("Alice revokes: %d", code)
+	}
+	until(t, ctx, "the revoke", `[...document.querySelectorAll("#messages .msg.revoked")].some(m => m.textContent.includes("This message was deleted")) &&
+		![...document.querySelectorAll("#messages .msg")].some(m => m.textContent.includes("oops, wrong chat"))`)
 
 	// A text and an image from the page reach Alice's phone.
 	step(t, ctx, "send a text",
@@ -281,6 +299,17 @@ func TestDashboardInBrowser(t *testing.T) {
 	step(t, ctx, "show archived chats", chromedp.SetValue(chromedp.CSS("#chat-filter"), "archived"),
 		chromedp.Evaluate[chromedp.Void](`document.querySelector("#chat-filter").dispatchEvent(new Event("change"))`))
 	until(t, ctx, "Alice's chat among the archived", aliceRow+` !== null`)
+	// Unread, clear and delete reach the phone too; the destructive ones ask first.
+	step(t, ctx, "mark unread", chromedp.Click(chromedp.CSS(`[data-chat="unread"]`)))
+	waitFor(t, "the phone to see it unread", func() bool { return phoneSaw(t, sn, me, "mark_read", "") })
+	step(t, ctx, "clear the chat", chromedp.Click(chromedp.CSS(`[data-chat="clear"]`)), chromedp.WaitVisible(chromedp.CSS("#confirm")),
+		chromedp.Click(chromedp.CSS("#confirm-ok")))
+	waitFor(t, "the phone to see it cleared", func() bool { return phoneSaw(t, sn, me, "clear_chat", "") })
+	until(t, ctx, "no messages shown", `document.querySelectorAll("#messages .msg").length === 0`)
+	step(t, ctx, "delete the chat", chromedp.Click(chromedp.CSS(`[data-chat="delete"]`)), chromedp.WaitVisible(chromedp.CSS("#confirm")),
+		chromedp.Click(chromedp.CSS("#confirm-ok")))
+	waitFor(t, "the phone to see it deleted", func() bool { return phoneSaw(t, sn, me, "delete_chat", "") })
+	until(t, ctx, "the chat closed", `document.querySelector("#chat").hidden`)
 
 	// Alice's message went to a receiver that answered 500: failed, with its
 	// error; sent again once the receiver is up, it arrives.
@@ -298,8 +327,20 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Fatalf("the failed delivery's error: %q", e)
 	}
 	rc.accept.Store(true)
+	id := eval[string](t, ctx, failed+`.dataset.id`)
+	var ds []map[string]any
+	call(t, "GET", base+"/api/webhooks/deliveries?session=demo&status=failed", "sandbox-key", nil, &ds)
+	eventID := ""
+	for _, d := range ds {
+		if d["id"] == id {
+			eventID, _ = d["eventId"].(string)
+		}
+	}
+	if eventID == "" {
+		t.Fatalf("the page's failed delivery %s is not among the API's: %v", id, ds)
+	}
 	eval[bool](t, ctx, failed+`.querySelector("button.retry").click() || true`)
-	waitFor(t, "the delivery sent again", func() bool { return rc.has("message", "hello from Alice") })
+	waitFor(t, "the delivery sent again", func() bool { return rc.has(eventID) })
 	step(t, ctx, "show delivered", chromedp.SetValue(chromedp.CSS("#delivery-status"), "delivered"),
 		chromedp.Evaluate[chromedp.Void](`document.querySelector("#delivery-status").dispatchEvent(new Event("change"))`))
 	until(t, ctx, "the delivery delivered", `[...document.querySelectorAll("#deliveries tbody tr")].some(r => r.textContent.includes("message") && r.querySelector(".badge.delivered"))`)

@@ -395,7 +395,7 @@ function chatsPage() {
 
   const chatRow = (c) => el("li", {}, el("a", {
     href: `#${enc(c.id)}`, dataset: { id: c.id }, "aria-current": c.id === current ? "true" : null,
-    onclick: (e) => { e.preventDefault(); openChat(c.id, c.name || c.id); },
+    onclick: (e) => { e.preventDefault(); openChat(c.id, c.name || c.id, c.unreadCount); },
   },
   el("span", { class: "grow" },
     el("div", { class: "name" }, c.name || c.id, c.archived ? " 🗄" : ""),
@@ -467,7 +467,7 @@ function chatsPage() {
       if (!more && !ms.length) $("#messages").append(el("li", { class: "empty" }, "No messages in this chat."));
     } catch (e) { toast(e.message, true); }
   };
-  const openChat = async (id, title) => {
+  const openChat = async (id, title, unread) => {
     current = id;
     root.classList.add("open");
     $("#chat").hidden = false;
@@ -476,6 +476,10 @@ function chatsPage() {
     for (const a of $$("#chats a")) a.toggleAttribute("aria-current", a.dataset.id === id);
     await loadMessages(false);
     $("#text").focus();
+    // Opened, it is read, as on the phone (the contact gets read receipts).
+    if (unread) {
+      try { await api("POST", `/api/${s}/chats/${enc(id)}/messages/read`); soonChats(); } catch (e) { toast(e.message, true); }
+    }
   };
   $("#older").addEventListener("click", () => loadMessages(true));
   $("#chat-back").addEventListener("click", () => { root.classList.remove("open"); current = null; });
