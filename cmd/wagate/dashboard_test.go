@@ -25,13 +25,21 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// browser starts Debian's Chromium, headless, with a window of the given size.
-// On failure the test saves a screenshot of the page in its artifact dir.
+// browser starts Debian's Chromium (WAGATE_CHROMIUM elsewhere), headless, with a
+// window of the given size. Without it the test skips, except on CI (CI set),
+// where it fails. On failure the test saves a screenshot and the page's markup in
+// its artifact dir (go test -artifacts).
 func browser(t *testing.T, width, height int) context.Context {
 	t.Helper()
-	const chromium = "/usr/bin/chromium"
+	chromium := os.Getenv("WAGATE_CHROMIUM")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
 	if _, err := os.Stat(chromium); err != nil {
-		t.Skipf("no Chromium at %s (Debian: apt-get install chromium): %v", chromium, err)
+		if os.Getenv("CI") != "" {
+			t.Fatalf("no Chromium at %s (set WAGATE_CHROMIUM): %v", chromium, err)
+		}
+		t.Skipf("no Chromium at %s (Debian: apt-get install chromium; or set WAGATE_CHROMIUM): %v", chromium, err)
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(width, height),
