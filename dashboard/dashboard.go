@@ -41,6 +41,9 @@ var staticFS embed.FS
 // Prefix is where the dashboard is served.
 const Prefix = "/dashboard"
 
+// SecretLabel is what the gateway derives Options.Secret from its API key with.
+const SecretLabel = "wagate dashboard logins"
+
 // Options is what the dashboard is built from.
 type Options struct {
 	Username string

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -23,109 +22,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/wagate/wagate/dashboard/browsertest"
 )
-
-// browser starts Debian's Chromium (WAGATE_CHROMIUM elsewhere), headless, with a
-// window of the given size. Without it the test skips, except on CI (CI set),
-// where it fails. On failure the test saves a screenshot and the page's markup in
-// its artifact dir (go test -artifacts).
-func browser(t *testing.T, width, height int) context.Context {
-	t.Helper()
-	chromium := os.Getenv("WAGATE_CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(chromium); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("no Chromium at %s (set WAGATE_CHROMIUM): %v", chromium, err)
-		}
-		t.Skipf("no Chromium at %s (Debian: apt-get install chromium; or set WAGATE_CHROMIUM): %v", chromium, err)
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(width, height),
-		chromedp.Flag("disable-dev-shm-usage", true))
-	if os.Geteuid() == 0 {
-		opts = append(opts, chromedp.NoSandbox)
-	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(alloc)
-	t.Cleanup(cancelAlloc)
-	t.Cleanup(cancel)
-	// The first Run starts the browser; it bounds the browser's life, so it has
-	// no timeout of its own.
-	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
-	t.Cleanup(func() {
-		if !t.Failed() {
-			return
-		}
-		sctx, c := context.WithTimeout(ctx, 10*time.Second)
-		defer c()
-		png, err := chromedp.Run(sctx, chromedp.CaptureScreenshot())
-		if err != nil {
-			t.Logf("screenshot on failure: %v", err)
-			return
-		}
-		path := filepath.Join(t.ArtifactDir(), "failure.png")
-		if err := os.WriteFile(path, png, 0o644); err == nil {
-			t.Logf("the page at the failure: %s", path)
-		}
-		if html, err := chromedp.Run(sctx, chromedp.OuterHTML(chromedp.CSS("main"))); err == nil {
-			_ = os.WriteFile(filepath.Join(t.ArtifactDir(), "failure.html"), []byte(html), 0o644)
-		}
-	})
-	return ctx
-}
-
-// step runs browser steps with a deadline, failing the test with what was being done.
-func step(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
-	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if err := chromedp.Do(sctx, steps...); err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
-}
-
-// until waits until the page's expression is true.
-func until(t *testing.T, ctx context.Context, what, expr string) {
-	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 40*time.Second)
-	defer cancel()
-	if _, err := chromedp.Run(sctx, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
-		t.Fatalf("waiting for %s (%s): %v", what, expr, err)
-	}
-}
-
-func eval[T any](t *testing.T, ctx context.Context, expr string) T {
-	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	v, err := chromedp.Run(sctx, chromedp.Evaluate[T](expr))
-	if err != nil {
-		t.Fatalf("evaluate %s: %v", expr, err)
-	}
-	return v
-}
-
-// snap saves a screenshot for the README when WAGATE_SCREENSHOTS names a
-// directory (make screenshots).
-func snap(t *testing.T, ctx context.Context, name string) {
-	dir := os.Getenv("WAGATE_SCREENSHOTS")
-	if dir == "" {
-		return
-	}
-	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	png, err := chromedp.Run(sctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // receiver is a webhook receiver that answers 500 until told to accept.
 type receiver struct {
@@ -213,39 +112,39 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Fatalf("create the phone's account: %d", code)
 	}
 
-	ctx := browser(t, 1280, 900)
+	ctx := browsertest.Start(t, 1280, 900)
 
 	// The gateway's root leads to the dashboard, which asks for the login.
-	step(t, ctx, "open the gateway", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#login-form")))
-	step(t, ctx, "log in with a wrong password",
+	browsertest.Step(t, ctx, "open the gateway", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#login-form")))
+	browsertest.Step(t, ctx, "log in with a wrong password",
 		chromedp.SendKeys(chromedp.CSS("#username"), "admin"), chromedp.SendKeys(chromedp.CSS("#password"), "nope"),
 		chromedp.Click(chromedp.CSS("#login")), chromedp.WaitVisible(chromedp.CSS("#login-error")))
-	if msg := eval[string](t, ctx, `document.querySelector("#login-error").textContent`); !strings.Contains(msg, "Wrong username or password") {
+	if msg := browsertest.Eval[string](t, ctx, `document.querySelector("#login-error").textContent`); !strings.Contains(msg, "Wrong username or password") {
 		t.Fatalf("wrong password says %q", msg)
 	}
-	step(t, ctx, "log in",
+	browsertest.Step(t, ctx, "log in",
 		chromedp.SendKeys(chromedp.CSS("#username"), "admin"), chromedp.SendKeys(chromedp.CSS("#password"), "browser-pw"),
 		chromedp.Click(chromedp.CSS("#login")), chromedp.WaitVisible(chromedp.CSS("#create")))
-	until(t, ctx, "the empty list", `document.querySelector("#sessions tbody").textContent.includes("No sessions yet")`)
+	browsertest.Until(t, ctx, "the empty list", `document.querySelector("#sessions tbody").textContent.includes("No sessions yet")`)
 	// The browser's storage holds no API key, and the login cookie is not readable.
-	if got := eval[string](t, ctx, `document.cookie + JSON.stringify(localStorage) + JSON.stringify(sessionStorage)`); strings.Contains(got, "sandbox-key") || strings.Contains(got, "wagate_dashboard") {
+	if got := browsertest.Eval[string](t, ctx, `document.cookie + JSON.stringify(localStorage) + JSON.stringify(sessionStorage)`); strings.Contains(got, "sandbox-key") || strings.Contains(got, "wagate_dashboard") {
 		t.Fatalf("the page can read %q", got)
 	}
 
 	// Create a session with a webhook (which fails for now) and metadata.
-	step(t, ctx, "create a session",
+	browsertest.Step(t, ctx, "create a session",
 		chromedp.SendKeys(chromedp.CSS("#new-name"), "demo"),
 		chromedp.SendKeys(chromedp.CSS("#new-webhook"), hook.URL+"/hook"),
 		chromedp.SendKeys(chromedp.CSS("#new-events"), "message"),
 		chromedp.SendKeys(chromedp.CSS("#new-metadata"), "team=qa"),
 		chromedp.Click(chromedp.CSS("#create-submit")),
 		chromedp.WaitVisible(chromedp.CSS("#info")))
-	until(t, ctx, "the QR code", `document.querySelector("#status").dataset.status === "SCAN_QR_CODE" && !document.querySelector("#pairing").hidden && document.querySelector("#qr").naturalWidth > 0`)
-	if got := eval[string](t, ctx, `document.querySelector("#metadata").textContent + " " + document.querySelector("#webhooks").textContent`); !strings.Contains(got, "team=qa") || !strings.Contains(got, hook.URL) {
+	browsertest.Until(t, ctx, "the QR code", `document.querySelector("#status").dataset.status === "SCAN_QR_CODE" && !document.querySelector("#pairing").hidden && document.querySelector("#qr").naturalWidth > 0`)
+	if got := browsertest.Eval[string](t, ctx, `document.querySelector("#metadata").textContent + " " + document.querySelector("#webhooks").textContent`); !strings.Contains(got, "team=qa") || !strings.Contains(got, hook.URL) {
 		t.Fatalf("session info shows %q", got)
 	}
 	// A mark on the page: it is still there after pairing, so no reload happened.
-	eval[bool](t, ctx, `window.notReloaded = true`)
+	browsertest.Eval[bool](t, ctx, `window.notReloaded = true`)
 
 	// The phone scans the code the page shows.
 	var qr map[string]string
@@ -255,9 +154,9 @@ func TestDashboardInBrowser(t *testing.T) {
 	if code := call(t, "POST", sn+"/"+me+"/scan", "", map[string]string{"qr": qr["value"]}, nil); code != 200 {
 		t.Fatalf("scan: %d", code)
 	}
-	until(t, ctx, "WORKING, live", `document.querySelector("#status").dataset.status === "WORKING" && document.querySelector("#pairing").hidden && window.notReloaded === true`)
-	until(t, ctx, "the paired account", `document.querySelector("#me").textContent.includes("`+me+`@c.us")`)
-	if src := eval[string](t, ctx, `document.querySelector("#qr").getAttribute("src") || ""`); src != "" {
+	browsertest.Until(t, ctx, "WORKING, live", `document.querySelector("#status").dataset.status === "WORKING" && document.querySelector("#pairing").hidden && window.notReloaded === true`)
+	browsertest.Until(t, ctx, "the paired account", `document.querySelector("#me").textContent.includes("`+me+`@c.us")`)
+	if src := browsertest.Eval[string](t, ctx, `document.querySelector("#qr").getAttribute("src") || ""`); src != "" {
 		t.Fatalf("the QR code is still there at WORKING: %s", src)
 	}
 
@@ -266,76 +165,76 @@ func TestDashboardInBrowser(t *testing.T) {
 	if code := call(t, "POST", sn+"/"+alice+"/messages", "", map[string]any{"to": me, "text": "hello from Alice"}, &first); code != 200 && code != 201 {
 		t.Fatalf("Alice sends: %d", code)
 	}
-	step(t, ctx, "open the chats", chromedp.Click(chromedp.CSS("#open-chats")), chromedp.WaitVisible(chromedp.CSS("#chats-page")))
+	browsertest.Step(t, ctx, "open the chats", chromedp.Click(chromedp.CSS("#open-chats")), chromedp.WaitVisible(chromedp.CSS("#chats-page")))
 	aliceRow := `document.querySelector('#chats a[data-id="` + alice + `@c.us"]')`
-	until(t, ctx, "Alice's chat, unread", aliceRow+` && `+aliceRow+`.querySelector(".unread")?.textContent === "1"`)
-	step(t, ctx, "open Alice's chat", chromedp.Click(chromedp.CSS(`#chats a[data-id="`+alice+`@c.us"]`)))
-	until(t, ctx, "Alice's message", `[...document.querySelectorAll("#messages .msg")].some(m => m.textContent.includes("hello from Alice"))`)
+	browsertest.Until(t, ctx, "Alice's chat, unread", aliceRow+` && `+aliceRow+`.querySelector(".unread")?.textContent === "1"`)
+	browsertest.Step(t, ctx, "open Alice's chat", chromedp.Click(chromedp.CSS(`#chats a[data-id="`+alice+`@c.us"]`)))
+	browsertest.Until(t, ctx, "Alice's message", `[...document.querySelectorAll("#messages .msg")].some(m => m.textContent.includes("hello from Alice"))`)
 	// Opened, the chat is read: the badge goes and Alice gets the read receipt.
-	until(t, ctx, "the badge gone", aliceRow+` && !`+aliceRow+`.querySelector(".unread")`)
+	browsertest.Until(t, ctx, "the badge gone", aliceRow+` && !`+aliceRow+`.querySelector(".unread")`)
 	waitFor(t, "Alice's read receipt", func() bool { return phoneSaw(t, sn, alice, "receipt", "read") })
 
 	// Alice edits her message and sends one she takes back: both show live.
 	if code := call(t, "POST", sn+"/"+alice+"/messages/"+first["id"]+"/edit", "", map[string]any{"to": me, "text": "hello from Alice, edited"}, nil); code != 200 {
 		t.Fatalf("Alice edits: %d", code)
 	}
-	until(t, ctx, "the edit", `[...document.querySelectorAll("#messages .msg")].some(m => m.textContent.includes("hello from Alice, edited") && m.querySelector(".edited"))`)
+	browsertest.Until(t, ctx, "the edit", `[...document.querySelectorAll("#messages .msg")].some(m => m.textContent.includes("hello from Alice, edited") && m.querySelector(".edited"))`)
 	var oops map[string]string
 	call(t, "POST", sn+"/"+alice+"/messages", "", map[string]any{"to": me, "text": "oops, wrong chat"}, &oops)
-	until(t, ctx, "the message to take back", `[...document.querySelectorAll("#messages .msg")].some(m => m.textContent.includes("oops, wrong chat"))`)
+	browsertest.Until(t, ctx, "the message to take back", `[...document.querySelectorAll("#messages .msg")].some(m => m.textContent.includes("oops, wrong chat"))`)
 	if code := call(t, "POST", sn+"/"+alice+"/messages/"+oops["id"]+"/revoke", "", map[string]any{"to": me}, nil); code != 200 {
 		t.Fatalf("Alice revokes: %d", code)
 	}
-	until(t, ctx, "the revoke", `[...document.querySelectorAll("#messages .msg.revoked")].some(m => m.textContent.includes("This message was deleted")) &&
+	browsertest.Until(t, ctx, "the revoke", `[...document.querySelectorAll("#messages .msg.revoked")].some(m => m.textContent.includes("This message was deleted")) &&
 		![...document.querySelectorAll("#messages .msg")].some(m => m.textContent.includes("oops, wrong chat"))`)
 
 	// A text and an image from the page reach Alice's phone.
-	step(t, ctx, "send a text",
+	browsertest.Step(t, ctx, "send a text",
 		chromedp.SendKeys(chromedp.CSS("#text"), "hi Alice, from the dashboard"), chromedp.Click(chromedp.CSS("#send")))
-	until(t, ctx, "the sent text in the chat", `[...document.querySelectorAll("#messages .msg.me")].some(m => m.textContent.includes("hi Alice, from the dashboard"))`)
+	browsertest.Until(t, ctx, "the sent text in the chat", `[...document.querySelectorAll("#messages .msg.me")].some(m => m.textContent.includes("hi Alice, from the dashboard"))`)
 	waitFor(t, "Alice's phone to get the text", func() bool { return phoneSaw(t, sn, alice, "message", "hi Alice, from the dashboard") })
-	step(t, ctx, "send an image",
+	browsertest.Step(t, ctx, "send an image",
 		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{testPNG(t)}),
 		chromedp.SendKeys(chromedp.CSS("#text"), "the view"), chromedp.Click(chromedp.CSS("#send")))
-	until(t, ctx, "the sent image in the chat", `[...document.querySelectorAll("#messages .msg.me img")].some(i => i.naturalWidth === 64)`)
+	browsertest.Until(t, ctx, "the sent image in the chat", `[...document.querySelectorAll("#messages .msg.me img")].some(i => i.naturalWidth === 64)`)
 	waitFor(t, "Alice's phone to get the image", func() bool { return phoneSaw(t, sn, alice, "message", `"caption":"the view"`) })
-	snap(t, ctx, "chat.png")
+	browsertest.Snap(t, ctx, os.Getenv("WAGATE_SCREENSHOTS"), "chat.png")
 
 	// Archive: the account's phone sees it.
-	step(t, ctx, "archive the chat", chromedp.Click(chromedp.CSS(`[data-chat="archive"]`)))
+	browsertest.Step(t, ctx, "archive the chat", chromedp.Click(chromedp.CSS(`[data-chat="archive"]`)))
 	waitFor(t, "the phone to see the archive", func() bool { return phoneSaw(t, sn, me, "archive", "") })
-	step(t, ctx, "show archived chats", chromedp.SetValue(chromedp.CSS("#chat-filter"), "archived"),
+	browsertest.Step(t, ctx, "show archived chats", chromedp.SetValue(chromedp.CSS("#chat-filter"), "archived"),
 		chromedp.Evaluate[chromedp.Void](`document.querySelector("#chat-filter").dispatchEvent(new Event("change"))`))
-	until(t, ctx, "Alice's chat among the archived", aliceRow+` !== null`)
+	browsertest.Until(t, ctx, "Alice's chat among the archived", aliceRow+` !== null`)
 	// Unread, clear and delete reach the phone too; the destructive ones ask first.
-	step(t, ctx, "mark unread", chromedp.Click(chromedp.CSS(`[data-chat="unread"]`)))
+	browsertest.Step(t, ctx, "mark unread", chromedp.Click(chromedp.CSS(`[data-chat="unread"]`)))
 	waitFor(t, "the phone to see it unread", func() bool { return phoneSaw(t, sn, me, "mark_read", "") })
-	step(t, ctx, "clear the chat", chromedp.Click(chromedp.CSS(`[data-chat="clear"]`)), chromedp.WaitVisible(chromedp.CSS("#confirm")),
+	browsertest.Step(t, ctx, "clear the chat", chromedp.Click(chromedp.CSS(`[data-chat="clear"]`)), chromedp.WaitVisible(chromedp.CSS("#confirm")),
 		chromedp.Click(chromedp.CSS("#confirm-ok")))
 	waitFor(t, "the phone to see it cleared", func() bool { return phoneSaw(t, sn, me, "clear_chat", "") })
-	until(t, ctx, "no messages shown", `document.querySelectorAll("#messages .msg").length === 0`)
-	step(t, ctx, "delete the chat", chromedp.Click(chromedp.CSS(`[data-chat="delete"]`)), chromedp.WaitVisible(chromedp.CSS("#confirm")),
+	browsertest.Until(t, ctx, "no messages shown", `document.querySelectorAll("#messages .msg").length === 0`)
+	browsertest.Step(t, ctx, "delete the chat", chromedp.Click(chromedp.CSS(`[data-chat="delete"]`)), chromedp.WaitVisible(chromedp.CSS("#confirm")),
 		chromedp.Click(chromedp.CSS("#confirm-ok")))
 	waitFor(t, "the phone to see it deleted", func() bool { return phoneSaw(t, sn, me, "delete_chat", "") })
-	until(t, ctx, "the chat closed", `document.querySelector("#chat").hidden`)
+	browsertest.Until(t, ctx, "the chat closed", `document.querySelector("#chat").hidden`)
 
 	// Alice's message went to a receiver that answered 500: failed, with its
 	// error; sent again once the receiver is up, it arrives.
-	step(t, ctx, "open the session", chromedp.Navigate(base+"/dashboard/sessions/demo"), chromedp.WaitVisible(chromedp.CSS("#deliveries")))
+	browsertest.Step(t, ctx, "open the session", chromedp.Navigate(base+"/dashboard/sessions/demo"), chromedp.WaitVisible(chromedp.CSS("#deliveries")))
 	failed := `[...document.querySelectorAll("#deliveries tbody tr")].find(r => r.textContent.includes("message") && r.querySelector(".badge.failed"))`
 	deadline := time.Now().Add(30 * time.Second)
-	for !eval[bool](t, ctx, `!!`+failed) {
+	for !browsertest.Eval[bool](t, ctx, `!!`+failed) {
 		if time.Now().After(deadline) {
 			t.Fatal("no failed delivery shown")
 		}
-		step(t, ctx, "refresh the deliveries", chromedp.Click(chromedp.CSS("#deliveries-refresh")))
+		browsertest.Step(t, ctx, "refresh the deliveries", chromedp.Click(chromedp.CSS("#deliveries-refresh")))
 		time.Sleep(200 * time.Millisecond)
 	}
-	if e := eval[string](t, ctx, failed+`.querySelector(".last-error").textContent`); !strings.Contains(e, "500") {
+	if e := browsertest.Eval[string](t, ctx, failed+`.querySelector(".last-error").textContent`); !strings.Contains(e, "500") {
 		t.Fatalf("the failed delivery's error: %q", e)
 	}
 	rc.accept.Store(true)
-	id := eval[string](t, ctx, failed+`.dataset.id`)
+	id := browsertest.Eval[string](t, ctx, failed+`.dataset.id`)
 	var ds []map[string]any
 	call(t, "GET", base+"/api/webhooks/deliveries?session=demo&status=failed", "sandbox-key", nil, &ds)
 	eventID := ""
@@ -347,72 +246,72 @@ func TestDashboardInBrowser(t *testing.T) {
 	if eventID == "" {
 		t.Fatalf("the page's failed delivery %s is not among the API's: %v", id, ds)
 	}
-	eval[bool](t, ctx, failed+`.querySelector("button.retry").click() || true`)
+	browsertest.Eval[bool](t, ctx, failed+`.querySelector("button.retry").click() || true`)
 	waitFor(t, "the delivery sent again", func() bool { return rc.has(eventID) })
-	step(t, ctx, "show delivered", chromedp.SetValue(chromedp.CSS("#delivery-status"), "delivered"),
+	browsertest.Step(t, ctx, "show delivered", chromedp.SetValue(chromedp.CSS("#delivery-status"), "delivered"),
 		chromedp.Evaluate[chromedp.Void](`document.querySelector("#delivery-status").dispatchEvent(new Event("change"))`))
-	until(t, ctx, "the delivery delivered", `[...document.querySelectorAll("#deliveries tbody tr")].some(r => r.textContent.includes("message") && r.querySelector(".badge.delivered"))`)
+	browsertest.Until(t, ctx, "the delivery delivered", `[...document.querySelectorAll("#deliveries tbody tr")].some(r => r.textContent.includes("message") && r.querySelector(".badge.delivered"))`)
 	// The live log: Alice writes again, and the filter shows one event name.
 	if code := call(t, "POST", sn+"/"+alice+"/messages", "", map[string]any{"to": me, "text": "Alice again"}, nil); code != 200 && code != 201 {
 		t.Fatalf("Alice sends: %d", code)
 	}
-	until(t, ctx, "the message in the live log", `[...document.querySelectorAll('#events li[data-event="message"]')].some(li => li.textContent.includes("Alice again"))`)
-	step(t, ctx, "filter the log", chromedp.SendKeys(chromedp.CSS("#event-filter"), "message.any"))
-	until(t, ctx, "only message.any shown", `(() => { const shown = [...document.querySelectorAll("#events li[data-event]")].filter(li => !li.hidden);
+	browsertest.Until(t, ctx, "the message in the live log", `[...document.querySelectorAll('#events li[data-event="message"]')].some(li => li.textContent.includes("Alice again"))`)
+	browsertest.Step(t, ctx, "filter the log", chromedp.SendKeys(chromedp.CSS("#event-filter"), "message.any"))
+	browsertest.Until(t, ctx, "only message.any shown", `(() => { const shown = [...document.querySelectorAll("#events li[data-event]")].filter(li => !li.hidden);
 		return shown.length > 0 && shown.every(li => li.dataset.event === "message.any"); })()`)
 
 	// Pairing by phone code, for a second session.
 	if code := call(t, "POST", sn, "", map[string]any{"phone": "15550108888", "name": "Other"}, nil); code != 201 {
 		t.Fatalf("create the second phone: %d", code)
 	}
-	step(t, ctx, "back to the sessions", chromedp.Navigate(base+"/dashboard/"), chromedp.WaitVisible(chromedp.CSS("#create")))
-	step(t, ctx, "create a second session",
+	browsertest.Step(t, ctx, "back to the sessions", chromedp.Navigate(base+"/dashboard/"), chromedp.WaitVisible(chromedp.CSS("#create")))
+	browsertest.Step(t, ctx, "create a second session",
 		chromedp.SendKeys(chromedp.CSS("#new-name"), "bycode"), chromedp.Click(chromedp.CSS("#create-submit")),
 		chromedp.WaitVisible(chromedp.CSS("#info")))
-	until(t, ctx, "the pairing form", `!document.querySelector("#pairing").hidden`)
-	step(t, ctx, "ask for a code", chromedp.SendKeys(chromedp.CSS("#pair-phone"), "15550108888"),
+	browsertest.Until(t, ctx, "the pairing form", `!document.querySelector("#pairing").hidden`)
+	browsertest.Step(t, ctx, "ask for a code", chromedp.SendKeys(chromedp.CSS("#pair-phone"), "15550108888"),
 		chromedp.Click(chromedp.CSS(`#pair-code button`)))
-	until(t, ctx, "the code", `document.querySelector("#code").textContent.length >= 8`)
-	code := eval[string](t, ctx, `document.querySelector("#code").textContent`)
+	browsertest.Until(t, ctx, "the code", `document.querySelector("#code").textContent.length >= 8`)
+	code := browsertest.Eval[string](t, ctx, `document.querySelector("#code").textContent`)
 	if st := call(t, "POST", sn+"/15550108888/pair-code", "", map[string]string{"code": code}, nil); st != 200 {
 		t.Fatalf("enter the code %q: %d", code, st)
 	}
-	until(t, ctx, "bycode WORKING", `document.querySelector("#status").dataset.status === "WORKING"`)
+	browsertest.Until(t, ctx, "bycode WORKING", `document.querySelector("#status").dataset.status === "WORKING"`)
 
 	// The list shows both, live; delete asks first, and Cancel keeps the session.
-	step(t, ctx, "the sessions list", chromedp.Navigate(base+"/dashboard/"), chromedp.WaitVisible(chromedp.CSS("#create")))
-	until(t, ctx, "both sessions WORKING", `document.querySelectorAll('#sessions .badge[data-status="WORKING"]').length === 2`)
-	snap(t, ctx, "sessions.png")
+	browsertest.Step(t, ctx, "the sessions list", chromedp.Navigate(base+"/dashboard/"), chromedp.WaitVisible(chromedp.CSS("#create")))
+	browsertest.Until(t, ctx, "both sessions WORKING", `document.querySelectorAll('#sessions .badge[data-status="WORKING"]').length === 2`)
+	browsertest.Snap(t, ctx, os.Getenv("WAGATE_SCREENSHOTS"), "sessions.png")
 	del := `#sessions tr[data-name="bycode"] button[data-action="delete"]`
-	step(t, ctx, "delete, then cancel", chromedp.Click(chromedp.CSS(del)), chromedp.WaitVisible(chromedp.CSS("#confirm")),
+	browsertest.Step(t, ctx, "delete, then cancel", chromedp.Click(chromedp.CSS(del)), chromedp.WaitVisible(chromedp.CSS("#confirm")),
 		chromedp.Click(chromedp.CSS("#confirm-cancel")), chromedp.WaitNotVisible(chromedp.CSS("#confirm")))
 	if code := call(t, "GET", base+"/api/sessions/bycode", "sandbox-key", nil, nil); code != 200 {
 		t.Fatalf("cancelled delete: session answers %d", code)
 	}
-	step(t, ctx, "delete, confirmed", chromedp.Click(chromedp.CSS(del)), chromedp.WaitVisible(chromedp.CSS("#confirm")),
+	browsertest.Step(t, ctx, "delete, confirmed", chromedp.Click(chromedp.CSS(del)), chromedp.WaitVisible(chromedp.CSS("#confirm")),
 		chromedp.Click(chromedp.CSS("#confirm-ok")))
-	until(t, ctx, "the row gone", `document.querySelector('#sessions tr[data-name="bycode"]') === null`)
+	browsertest.Until(t, ctx, "the row gone", `document.querySelector('#sessions tr[data-name="bycode"]') === null`)
 	waitFor(t, "the session deleted", func() bool { return call(t, "GET", base+"/api/sessions/bycode", "sandbox-key", nil, nil) == 404 })
 
 	// A session made elsewhere (here through the API) shows up live.
 	if code := call(t, "POST", base+"/api/sessions", "sandbox-key", map[string]any{"name": "elsewhere"}, nil); code != 201 {
 		t.Fatalf("create through the API: %d", code)
 	}
-	until(t, ctx, "the new row, live", `document.querySelector('#sessions tr[data-name="elsewhere"] .badge[data-status="SCAN_QR_CODE"]') !== null`)
+	browsertest.Until(t, ctx, "the new row, live", `document.querySelector('#sessions tr[data-name="elsewhere"] .badge[data-status="SCAN_QR_CODE"]') !== null`)
 
 	// The server page: version, engines, health and the capability matrix.
-	step(t, ctx, "the server page", chromedp.Navigate(base+"/dashboard/server"), chromedp.WaitVisible(chromedp.CSS("#health")))
-	until(t, ctx, "health and version", `document.querySelector("#health").textContent.includes("ok") && document.querySelector("#version").textContent.includes("NOWEB")
+	browsertest.Step(t, ctx, "the server page", chromedp.Navigate(base+"/dashboard/server"), chromedp.WaitVisible(chromedp.CSS("#health")))
+	browsertest.Until(t, ctx, "health and version", `document.querySelector("#health").textContent.includes("ok") && document.querySelector("#version").textContent.includes("NOWEB")
 		&& document.querySelector("#health-sessions").textContent.includes("WORKING")`)
-	if got := eval[string](t, ctx, `document.querySelector("#engines").textContent + " | " + [...document.querySelectorAll("table.matrix tr")].find(r => r.textContent.includes("/api/screenshot")).textContent`); !strings.Contains(got, "NOWEB (default)") || !strings.Contains(got, "✔") || !strings.Contains(got, "✘") {
+	if got := browsertest.Eval[string](t, ctx, `document.querySelector("#engines").textContent + " | " + [...document.querySelectorAll("table.matrix tr")].find(r => r.textContent.includes("/api/screenshot")).textContent`); !strings.Contains(got, "NOWEB (default)") || !strings.Contains(got, "✔") || !strings.Contains(got, "✘") {
 		t.Fatalf("server page: %q", got)
 	}
 
 	// On a phone's width the list is still usable.
-	step(t, ctx, "back to the sessions", chromedp.Navigate(base+"/dashboard/"), chromedp.WaitVisible(chromedp.CSS("#create")))
-	until(t, ctx, "the list", `document.querySelector('#sessions tr[data-name="demo"]') !== null`)
-	step(t, ctx, "a phone's width", chromedp.EmulateViewport(390, 844))
-	until(t, ctx, "the session row in view", `(() => { const r = document.querySelector('#sessions tr[data-name="demo"]').getBoundingClientRect(); return r.width > 0 && r.right <= 390; })()`)
+	browsertest.Step(t, ctx, "back to the sessions", chromedp.Navigate(base+"/dashboard/"), chromedp.WaitVisible(chromedp.CSS("#create")))
+	browsertest.Until(t, ctx, "the list", `document.querySelector('#sessions tr[data-name="demo"]') !== null`)
+	browsertest.Step(t, ctx, "a phone's width", chromedp.EmulateViewport(390, 844))
+	browsertest.Until(t, ctx, "the session row in view", `(() => { const r = document.querySelector('#sessions tr[data-name="demo"]').getBoundingClientRect(); return r.width > 0 && r.right <= 390; })()`)
 }
 
 // TestDashboardLoginOpensTheAPI: over real HTTP against the sandbox, the

@@ -373,7 +373,7 @@ func buildDashboard(cfg configs.Config, key *server.APIKey, matrix *capabilities
 		def = names[0]
 	}
 	d, err := dashboard.New(dashboard.Options{
-		Username: cfg.Dashboard.Username, Password: password, Secret: key.Derive("wagate dashboard logins"),
+		Username: cfg.Dashboard.Username, Password: password, Secret: key.Derive(dashboard.SecretLabel),
 		TTL: cfg.Dashboard.SessionTTL, Version: version(), Matrix: matrix, Engines: names, Default: def,
 		Log: log.With("component", "dashboard"),
 	})

@@ -154,8 +154,12 @@ function meText(me) {
 
 // ---- Sessions page ----------------------------------------------------------
 
+// rowSig is what a session's row shows: a row is rebuilt only when it changes,
+// so a button keeps its focus (and a click in progress its target).
+const rowSig = (s) => JSON.stringify([s.status, s.failureReason || "", (s.engine && s.engine.engine) || "", s.me || null]);
+
 function sessionRow(s) {
-  const tr = el("tr", { dataset: { name: s.name } },
+  const tr = el("tr", { dataset: { name: s.name, sig: rowSig(s) } },
     el("td", {}, el("a", { href: `/dashboard/sessions/${enc(s.name)}` }, s.name)),
     el("td", {}, statusBadge(s.status),
       s.status === "FAILED" && s.failureReason ? el("div", { class: "error failure" }, s.failureReason) : null),
@@ -194,6 +198,7 @@ function upsertRow(s) {
   const tb = $("#sessions tbody");
   if (deletedHere.has(s.name)) return;
   const old = tb.querySelector(`tr[data-name="${CSS.escape(s.name)}"]`);
+  if (old && old.dataset.sig === rowSig(s)) return;
   const row = sessionRow(s);
   if (old) old.replaceWith(row);
   else {
@@ -215,7 +220,10 @@ async function sessionsPage() {
     try {
       const list = await api("GET", "/api/sessions?all=true");
       const tb = $("#sessions tbody");
-      tb.replaceChildren(...(list.length ? list.map(sessionRow) : [emptyRow()]));
+      const names = new Set(list.map((x) => x.name));
+      for (const tr of $$("tr", tb)) if (!tr.dataset.name || !names.has(tr.dataset.name)) tr.remove();
+      for (const x of list) upsertRow(x);
+      if (!list.length) tb.replaceChildren(emptyRow());
     } catch (e) {
       $("#sessions tbody").replaceChildren(el("tr", { class: "empty" }, el("td", { colspan: 5, class: "error" }, "Could not load the sessions: " + e.message)));
     }
