@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -22,12 +23,13 @@ import (
 	"github.com/wagate/wagate/sessions"
 )
 
-// TestBrowserQRRotationScreenshotAndFailure drives the dashboard in Chromium on
-// an in-memory network, for what the sandbox cannot show quickly: the QR code the
-// page shows is replaced by the rotated one (the very code, compared as an
-// image), a WEBJS session offers its screenshot, and a FAILED session says why
-// and offers restart; the confirmation dialog works from the keyboard.
-func TestBrowserQRRotationScreenshotAndFailure(t *testing.T) {
+// TestBrowserOnMemnet drives the dashboard in Chromium on an in-memory network,
+// for what the sandbox cannot show quickly: the QR code the page shows is
+// replaced by the rotated one (the very code, compared as an image), a WEBJS
+// session offers its screenshot, chats and messages are paged, and a FAILED
+// session says why and offers restart; the confirmation dialog works from the
+// keyboard.
+func TestBrowserOnMemnet(t *testing.T) {
 	net := memnet.New()
 	files := enginetest.NewMediaFiles(t)
 	f := net.Factory(files)
@@ -99,6 +101,34 @@ func TestBrowserQRRotationScreenshotAndFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	browsertest.Until(t, ctx, "WORKING", `document.querySelector("#status").dataset.status === "WORKING" && document.querySelector("#pairing").hidden && !document.querySelector("#qr").hasAttribute("src")`)
+
+	// Paging: 22 chats, and 26 messages in the newest of them.
+	var chatty *memnet.Phone
+	for i := range 22 {
+		p := net.Account(fmt.Sprintf("4915200000%02d", i), fmt.Sprintf("Contact %02d", i))
+		if _, err := p.SendText(sctx, "491510000001", fmt.Sprintf("hi from %02d", i)); err != nil {
+			t.Fatal(err)
+		}
+		chatty = p
+	}
+	for i := range 25 {
+		if _, err := chatty.SendText(sctx, "491510000001", fmt.Sprintf("message %02d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	browsertest.Step(t, ctx, "the chats", chromedp.Navigate(srv.URL+"/dashboard/sessions/web/chats"), chromedp.WaitVisible(chromedp.CSS("#chats-page")))
+	rows := `document.querySelectorAll("#chats a[data-id]").length`
+	browsertest.Until(t, ctx, "a first page of 20", rows+` === 20 && !document.querySelector("#chats-next").disabled && document.querySelector("#chats-prev").disabled`)
+	browsertest.Step(t, ctx, "older chats", chromedp.Click(chromedp.CSS("#chats-next")))
+	browsertest.Until(t, ctx, "the last 2", rows+` === 2 && document.querySelector("#chats-next").disabled`)
+	browsertest.Step(t, ctx, "newer chats", chromedp.Click(chromedp.CSS("#chats-prev")))
+	browsertest.Until(t, ctx, "the first page again", rows+` === 20`)
+	browsertest.Step(t, ctx, "open the newest chat", chromedp.Click(chromedp.CSS(`#chats a[data-id="491520000021@c.us"]`)))
+	msgs := `document.querySelectorAll("#messages .msg").length`
+	browsertest.Until(t, ctx, "20 messages, and older ones", msgs+` === 20 && !document.querySelector("#older").hidden`)
+	browsertest.Step(t, ctx, "older messages", chromedp.Click(chromedp.CSS("#older")))
+	browsertest.Until(t, ctx, "all 26, in order", msgs+` === 26 && document.querySelector("#older").hidden &&
+		document.querySelector("#messages .msg").textContent.includes("hi from 21") && document.querySelector("#messages .msg:last-child").textContent.includes("message 24")`)
 
 	// A session that fails says why, on the list and its page, and offers restart.
 	g.Expect(g.Do("POST", "/api/sessions", map[string]any{"name": "broken", "engine": "NOWEB",
