@@ -130,6 +130,18 @@ func TestBrowserOnMemnet(t *testing.T) {
 	browsertest.Until(t, ctx, "all 26, in order", msgs+` === 26 && document.querySelector("#older").hidden &&
 		document.querySelector("#messages .msg").textContent.includes("hi from 21") && document.querySelector("#messages .msg:last-child").textContent.includes("message 24")`)
 
+	// The archived view pages its own chats: 21 archived, one left in the inbox.
+	for i := range 21 {
+		g.Expect(g.Do("POST", fmt.Sprintf("/api/web/chats/4915200000%02d@c.us/archive", i), nil), 201)
+	}
+	browsertest.Step(t, ctx, "the chats again", chromedp.Navigate(srv.URL+"/dashboard/sessions/web/chats"), chromedp.WaitVisible(chromedp.CSS("#chats-page")))
+	browsertest.Until(t, ctx, "one chat in the inbox", rows+` === 1 && document.querySelector("#chats-next").disabled`)
+	browsertest.Step(t, ctx, "the archived", chromedp.SetValue(chromedp.CSS("#chat-filter"), "archived"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#chat-filter").dispatchEvent(new Event("change"))`))
+	browsertest.Until(t, ctx, "20 archived", rows+` === 20 && !document.querySelector("#chats-next").disabled`)
+	browsertest.Step(t, ctx, "older archived", chromedp.Click(chromedp.CSS("#chats-next")))
+	browsertest.Until(t, ctx, "the last archived", rows+` === 1 && document.querySelector("#chats-next").disabled && !document.querySelector("#chats-prev").disabled`)
+
 	// A session that fails says why, on the list and its page, and offers restart.
 	g.Expect(g.Do("POST", "/api/sessions", map[string]any{"name": "broken", "engine": "NOWEB",
 		"config": map[string]any{"metadata": map[string]string{memnet.MetaFail: "Chromium could not start: No usable sandbox!"}}}), 201)

@@ -410,24 +410,42 @@ function chatsPage() {
     el("div", { class: "last" }, c.lastMessage ? (c.lastMessage.body || (c.lastMessage.hasMedia ? "📎 media" : "")) : fmtTime(c.conversationTimestamp))),
   c.unreadCount > 0 ? el("span", { class: "unread", "aria-label": `${c.unreadCount} unread` }, c.unreadCount) : null));
 
+  // The API pages all chats; the inbox and archived views are filtered here.
+  // A view's page is PAGE of its chats: the API is read from where the page
+  // starts (offset) until PAGE match or the chats end, and the offset where the
+  // next page starts is kept; starts holds those of the pages before, for Newer.
+  let starts = [];
+  let nextOffset = null;
   const loadChats = async () => {
     const ul = $("#chats");
     const filter = $("#chat-filter").value;
     try {
-      const chats = await api("GET", `/api/${s}/chats?limit=${PAGE}&offset=${offset}&sortBy=conversationTimestamp&sortOrder=desc`);
-      const shown = chats.filter((c) => filter === "all" || (filter === "archived") === !!c.archived);
-      ul.replaceChildren(...(shown.length ? shown.map(chatRow) : [el("li", { class: "empty" }, filter === "archived" ? "No archived chats here." : "No chats here yet.")]));
-      $("#chats-prev").disabled = offset === 0;
-      $("#chats-next").disabled = chats.length < PAGE;
+      const shown = [];
+      let at = offset;
+      let exhausted = false;
+      while (shown.length < PAGE && !exhausted) {
+        const limit = filter === "all" ? PAGE : 100;
+        const chats = await api("GET", `/api/${s}/chats?limit=${limit}&offset=${at}&sortBy=conversationTimestamp&sortOrder=desc`);
+        let i = 0;
+        for (; i < chats.length && shown.length < PAGE; i++) {
+          if (filter === "all" || (filter === "archived") === !!chats[i].archived) shown.push(chats[i]);
+        }
+        at += i;
+        exhausted = chats.length < limit && i === chats.length;
+      }
+      nextOffset = exhausted ? null : at;
+      ul.replaceChildren(...(shown.length ? shown.map(chatRow) : [el("li", { class: "empty" }, filter === "archived" ? "No archived chats." : "No chats here yet.")]));
+      $("#chats-prev").disabled = starts.length === 0;
+      $("#chats-next").disabled = nextOffset === null;
     } catch (e) {
       ul.replaceChildren(el("li", { class: "empty error" }, e.status === 422 ? `The session is not WORKING (${e.body && e.body.status}); pair or start it first.` : e.message));
     }
   };
   let chatsTimer;
   const soonChats = () => { clearTimeout(chatsTimer); chatsTimer = setTimeout(loadChats, 400); };
-  $("#chat-filter").addEventListener("change", () => { offset = 0; loadChats(); });
-  $("#chats-prev").addEventListener("click", () => { offset = Math.max(0, offset - PAGE); loadChats(); });
-  $("#chats-next").addEventListener("click", () => { offset += PAGE; loadChats(); });
+  $("#chat-filter").addEventListener("change", () => { offset = 0; starts = []; loadChats(); });
+  $("#chats-prev").addEventListener("click", () => { offset = starts.pop() || 0; loadChats(); });
+  $("#chats-next").addEventListener("click", () => { if (nextOffset === null) return; starts.push(offset); offset = nextOffset; loadChats(); });
 
   const sameID = (a, b) => a === b || a.endsWith("_" + b) || b.endsWith("_" + a);
   const mediaPath = (u) => { try { const x = new URL(u, location.href); return x.pathname + x.search; } catch { return u; } };
