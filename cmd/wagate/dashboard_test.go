@@ -103,7 +103,15 @@ func TestDashboardInBrowser(t *testing.T) {
 	t.Setenv("WAGATE_DASHBOARD_PASSWORD", "browser-pw")
 	t.Setenv("WAGATE_WEBHOOK_RETRIES_ATTEMPTS", "1")
 	port, snPort := freePort(t), freePort(t)
-	startSandbox(t, "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--simnet-listen", fmt.Sprintf("127.0.0.1:%d", snPort), "--manual-pairing")
+	_, logs := startSandbox(t, "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--simnet-listen", fmt.Sprintf("127.0.0.1:%d", snPort), "--manual-pairing")
+	t.Cleanup(func() {
+		if t.Failed() {
+			path := filepath.Join(t.ArtifactDir(), "gateway.log")
+			if os.WriteFile(path, []byte(logs.String()), 0o644) == nil {
+				t.Logf("the gateway's log: %s", path)
+			}
+		}
+	})
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	sn := fmt.Sprintf("http://127.0.0.1:%d/simnet/api/accounts", snPort)
 	waitUp(t, base)

@@ -79,7 +79,14 @@ function confirmAction(text, okLabel) {
   d.returnValue = "cancel";
   d.showModal();
   return new Promise((resolve) => {
-    d.addEventListener("close", () => resolve(d.returnValue === "ok"), { once: true });
+    const onClose = () => {
+      // The close event is queued: one of an earlier showing can arrive after
+      // the dialog opened again, and must not answer this one.
+      if (d.open) return;
+      d.removeEventListener("close", onClose);
+      resolve(d.returnValue === "ok");
+    };
+    d.addEventListener("close", onClose);
   });
 }
 
@@ -403,11 +410,11 @@ function chatsPage() {
 
   const chatRow = (c) => el("li", {}, el("a", {
     href: `#${enc(c.id)}`, dataset: { id: c.id }, "aria-current": c.id === current ? "true" : null,
-    onclick: (e) => { e.preventDefault(); openChat(c.id, c.name || c.id, c.unreadCount); },
+    onclick: (e) => { e.preventDefault(); openChat(c.id, c.name || c.id, c.unreadCount, c.archived); },
   },
   el("span", { class: "grow" },
-    el("div", { class: "name" }, c.name || c.id, c.archived ? " 🗄" : ""),
-    el("div", { class: "last" }, c.lastMessage ? (c.lastMessage.body || (c.lastMessage.hasMedia ? "📎 media" : "")) : fmtTime(c.conversationTimestamp))),
+    el("div", { class: "name" }, c.name || c.id, c.archived ? el("span", { class: "tag" }, "archived") : null),
+    el("div", { class: "last" }, c.lastMessage ? (c.lastMessage.body || (c.lastMessage.hasMedia ? "[media]" : "")) : fmtTime(c.conversationTimestamp))),
   c.unreadCount > 0 ? el("span", { class: "unread", "aria-label": `${c.unreadCount} unread` }, c.unreadCount) : null));
 
   // The API pages all chats; the inbox and archived views are filtered here.
@@ -450,9 +457,9 @@ function chatsPage() {
   const sameID = (a, b) => a === b || a.endsWith("_" + b) || b.endsWith("_" + a);
   const mediaPath = (u) => { try { const x = new URL(u, location.href); return x.pathname + x.search; } catch { return u; } };
   const mediaView = (m) => {
-    if (!m.media) return m.hasMedia ? el("div", { class: "muted" }, "📎 media (not downloaded)") : null;
-    if (m.media.error) return el("div", { class: "muted" }, "📎 " + m.media.error);
-    if (!m.media.url) return el("div", { class: "muted" }, "📎 media");
+    if (!m.media) return m.hasMedia ? el("div", { class: "muted" }, "[media, not downloaded]") : null;
+    if (m.media.error) return el("div", { class: "muted" }, "[media: " + m.media.error + "]");
+    if (!m.media.url) return el("div", { class: "muted" }, "[media]");
     const u = mediaPath(m.media.url);
     const mt = m.media.mimetype || "";
     const dl = el("a", { href: u, download: m.media.filename || "", class: "download" }, "Download " + (m.media.filename || mt));
@@ -493,8 +500,13 @@ function chatsPage() {
       if (!more && !ms.length) $("#messages").append(el("li", { class: "empty" }, "No messages in this chat."));
     } catch (e) { toast(e.message, true); }
   };
-  const openChat = async (id, title, unread) => {
+  const showArchived = (archived) => {
+    $('[data-chat="archive"]').hidden = archived;
+    $('[data-chat="unarchive"]').hidden = !archived;
+  };
+  const openChat = async (id, title, unread, archived) => {
     current = id;
+    showArchived(!!archived);
     root.classList.add("open");
     $("#chat").hidden = false;
     $("#nochat").hidden = true;
@@ -528,6 +540,7 @@ function chatsPage() {
         else if (act === "delete") await api("DELETE", `/api/${s}/chats/${enc(current)}`);
         else await api("POST", `/api/${s}/chats/${enc(current)}/${act}`);
         toast({ archive: "Archived", unarchive: "Unarchived", unread: "Marked unread", clear: "Cleared", delete: "Deleted" }[act]);
+        if (act === "archive" || act === "unarchive") showArchived(act === "archive");
         if (act === "clear") $("#messages").replaceChildren();
         if (act === "delete") { current = null; $("#chat").hidden = true; $("#nochat").hidden = false; root.classList.remove("open"); }
         soonChats();
@@ -586,7 +599,8 @@ function chatsPage() {
       const li = findMsg(p.revokedMessageId);
       if (li) {
         li.classList.add("revoked");
-        li.replaceChildren(el("div", { class: "text" }, "🚫 This message was deleted"), li.querySelector(".meta") || "");
+        const when = li.querySelector(".meta span");
+        li.replaceChildren(el("div", { class: "text" }, "This message was deleted"), el("div", { class: "meta" }, when ? when.textContent : ""));
       }
     } else if (env.event === "message.ack" && p.id) {
       const li = findMsg(p.id);
