@@ -336,13 +336,20 @@ async function sessionPage() {
     img.hidden = false;
   });
 
-  // Deliveries.
+  // Deliveries. While some are pending they change by themselves (sent, or
+  // failed after their last attempt) with no event to say so: the table is
+  // looked at again every few seconds until none is.
+  let pendingTimer;
   const loadDeliveries = async () => {
     const status = $("#delivery-status").value;
     const tb = $("#deliveries tbody");
+    clearTimeout(pendingTimer);
     try {
       const ds = await api("GET", `/api/webhooks/deliveries?session=${enc(name)}&limit=100${status ? "&status=" + status : ""}`);
       tb.replaceChildren(...(ds.length ? ds.map(deliveryRow) : [el("tr", { class: "empty" }, el("td", { colspan: 6 }, `No ${status || ""} deliveries.`))]));
+      const pending = status === "pending" || status === "" ? ds.some((d) => d.status === "pending")
+        : (await api("GET", `/api/webhooks/deliveries?session=${enc(name)}&status=pending&limit=1`)).length > 0;
+      if (pending) pendingTimer = setTimeout(loadDeliveries, 3000);
     } catch (e) {
       tb.replaceChildren(el("tr", { class: "empty" }, el("td", { colspan: 6, class: "error" }, e.status === 503 ? "Webhook deliveries are not running in this gateway." : e.message)));
     }
