@@ -207,6 +207,17 @@ func TestDashboardInBrowser(t *testing.T) {
 	waitFor(t, "Alice's phone to get the image", func() bool { return phoneSaw(t, sn, alice, "message", `"caption":"the view"`) })
 	browsertest.Snap(t, ctx, os.Getenv("WAGATE_SCREENSHOTS"), "chat.png")
 
+	// A new chat, with Echo Bot: it answers live.
+	browsertest.Step(t, ctx, "a new chat with Echo Bot", chromedp.SendKeys(chromedp.CSS("#new-chat-id"), "+1 555 010 0001"),
+		chromedp.Click(chromedp.CSS("#new-chat button")))
+	browsertest.Until(t, ctx, "the chat open", `document.querySelector("#chat-title").textContent === "15550100001@c.us"`)
+	browsertest.Step(t, ctx, "write to Echo Bot", chromedp.SendKeys(chromedp.CSS("#text"), "ping from the dashboard"),
+		chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierCtrl)))
+	browsertest.Until(t, ctx, "Echo Bot's answer", `[...document.querySelectorAll("#messages .msg:not(.me)")].some(m => m.textContent.includes("ping from the dashboard"))`)
+	browsertest.Until(t, ctx, "Echo Bot in the list", `document.querySelector('#chats a[data-id="15550100001@c.us"]') !== null`)
+	browsertest.Step(t, ctx, "back to Alice", chromedp.Click(chromedp.CSS(`#chats a[data-id="`+alice+`@c.us"]`)))
+	browsertest.Until(t, ctx, "Alice's chat again", `document.querySelector("#chat-title").textContent === "Alice" && document.querySelectorAll("#messages .msg").length > 0`)
+
 	// Archive: the account's phone sees it.
 	browsertest.Step(t, ctx, "archive the chat", chromedp.Click(chromedp.CSS(`[data-chat="archive"]`)))
 	waitFor(t, "the phone to see the archive", func() bool { return phoneSaw(t, sn, me, "archive", "") })

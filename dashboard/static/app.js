@@ -526,6 +526,24 @@ function chatsPage() {
       try { await api("POST", `/api/${s}/chats/${enc(id)}/messages/read`); soonChats(); } catch (e) { toast(e.message, true); }
     }
   };
+  // A new chat: a number is asked of WhatsApp first (it may know it under
+  // another form, or not at all); a chat id is opened as given.
+  $("#new-chat").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const v = $("#new-chat-id").value.trim();
+    await guarded(e.submitter, async () => {
+      let id = v;
+      if (!v.includes("@")) {
+        const phone = v.replace(/[^0-9]/g, "");
+        if (!phone) throw new Error("Enter a phone number in international format, such as 12132132130, or a chat id");
+        const r = await api("GET", `/api/contacts/check-exists?session=${s}&phone=${phone}`);
+        if (!r.numberExists) throw new Error(`${v} is not on WhatsApp`);
+        id = r.chatId;
+      }
+      $("#new-chat-id").value = "";
+      await openChat(id, id, 0, false);
+    });
+  });
   $("#older").addEventListener("click", () => loadMessages(true));
   $("#chat-back").addEventListener("click", () => { root.classList.remove("open"); current = null; });
 
