@@ -23,8 +23,10 @@ import (
 // Cookie names. The login cookie is HttpOnly: no script, ours included, ever sees
 // it; the page gets the CSRF token derived from it instead.
 const (
-	sessionCookie = "wagate_dashboard"
+	sessionCookie = CookieName
 	loginCookie   = "wagate_dashboard_login" // the login form's CSRF token, before there is a login
+	// CookieName is the login cookie's name.
+	CookieName = "wagate_dashboard"
 	// CSRFHeader carries the login's CSRF token on every state-changing API call.
 	CSRFHeader = "X-CSRF-Token"
 )

@@ -414,6 +414,10 @@ func TestDashboardLoginOpensTheAPI(t *testing.T) {
 	if code := send("POST", "/api/sessions", `{"name":"withcsrf"}`, "X-CSRF-Token", csrf[1]); code != 201 {
 		t.Fatalf("a POST with the CSRF token: %d", code)
 	}
+	// The sandbox refuses WEBJS to the dashboard as to the key.
+	if code := send("POST", "/api/sessions", `{"name":"web","engine":"WEBJS"}`, "X-CSRF-Token", csrf[1]); code != 400 {
+		t.Fatalf("a WEBJS session in the sandbox: %d", code)
+	}
 	ws := []string{"Connection", "Upgrade", "Upgrade", "websocket", "Sec-WebSocket-Version", "13", "Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}
 	if res, _ := get("/ws?session=*", append(ws, "Origin", "http://evil.example")...); res.StatusCode != 403 {
 		t.Fatalf("a websocket from another origin: %d", res.StatusCode)
