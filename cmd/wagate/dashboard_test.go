@@ -331,6 +331,17 @@ func TestDashboardInBrowser(t *testing.T) {
 	browsertest.Until(t, ctx, "the list", `document.querySelector('#sessions tr[data-name="demo"]') !== null`)
 	browsertest.Step(t, ctx, "a phone's width", chromedp.EmulateViewport(390, 844))
 	browsertest.Until(t, ctx, "the session row in view", `(() => { const r = document.querySelector('#sessions tr[data-name="demo"]').getBoundingClientRect(); return r.width > 0 && r.right <= 390; })()`)
+	// The chats: the list, then a chat in its place, and back.
+	visible := func(sel string) string {
+		return `(() => { const e = document.querySelector(` + "`" + sel + "`" + `); const r = e.getBoundingClientRect(); return r.width > 0 && r.right <= 391; })()`
+	}
+	browsertest.Step(t, ctx, "the chats on a phone", chromedp.Navigate(base+"/dashboard/sessions/demo/chats"), chromedp.WaitVisible(chromedp.CSS("#chats-page")))
+	browsertest.Until(t, ctx, "the list alone", visible(".chatlist")+` && document.querySelector("#chat").getBoundingClientRect().width === 0 && document.querySelector("#chats a[data-id]") !== null`)
+	browsertest.Step(t, ctx, "open a chat", chromedp.Click(chromedp.CSS("#chats a[data-id]")))
+	browsertest.Until(t, ctx, "the chat alone", visible("#chat")+` && `+visible("#send")+` && document.querySelector(".chatlist").getBoundingClientRect().width === 0`)
+	browsertest.Snap(t, ctx, os.Getenv("WAGATE_SCREENSHOTS"), "phone.png")
+	browsertest.Step(t, ctx, "back", chromedp.Click(chromedp.CSS("#chat-back")))
+	browsertest.Until(t, ctx, "the list again", visible(".chatlist"))
 }
 
 // TestDashboardLoginOpensTheAPI: over real HTTP against the sandbox, the
