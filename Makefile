@@ -1,4 +1,4 @@
-.PHONY: test run build fuzz vet capabilities bench-peers bench-peers-webjs bench-peers-noweb docker docker-noweb docker-base-images docker-smoke
+.PHONY: test run build fuzz vet capabilities screenshots bench-peers bench-peers-webjs bench-peers-noweb docker docker-noweb docker-base-images docker-smoke
 
 # Every test; CI calls this through .ci/run.
 test: vet
@@ -30,6 +30,12 @@ capabilities:
 bench-peers:
 	@{ $(MAKE) -s bench-peers-webjs && $(MAKE) -s bench-peers-noweb; } > bench-peers.out 2>&1 || { cat bench-peers.out; exit 1; }
 	@awk '/^\| measure \||^\|---/ { if (seen[$$0]++) next } /^\|/' bench-peers.out
+
+# The README's dashboard screenshots, taken in Chromium by the browser test
+# against the sandbox.
+screenshots:
+	mkdir -p docs/screenshots
+	WAGATE_SCREENSHOTS=$(CURDIR)/docs/screenshots go test -count=1 -run TestDashboardInBrowser ./cmd/wagate
 
 bench-peers-webjs:
 	go test ./engines/webjs -run '^$$' -bench PeersWEBJS -benchtime 1x
