@@ -159,6 +159,18 @@ func TestBrowserOnMemnet(t *testing.T) {
 	browsertest.Step(t, ctx, "its page", chromedp.Navigate(srv.URL+"/dashboard/sessions/broken"), chromedp.WaitVisible(chromedp.CSS("#info")))
 	browsertest.Until(t, ctx, "why, and Restart", `(() => { const f = document.querySelector("#failure");
 		return !f.hidden && f.textContent.includes("No usable sandbox!") && f.textContent.includes("Restart") && !document.querySelector('[data-action="restart"]').hidden; })()`)
+
+	// Stop, start and log out, live on the session's page; log out asks first.
+	status := func(want string) string { return `document.querySelector("#status").dataset.status === "` + want + `"` }
+	browsertest.Step(t, ctx, "the WEBJS session", chromedp.Navigate(srv.URL+"/dashboard/sessions/web"), chromedp.WaitVisible(chromedp.CSS("#info")))
+	browsertest.Until(t, ctx, "WORKING", status("WORKING"))
+	browsertest.Step(t, ctx, "stop", chromedp.Click(chromedp.CSS(`[data-action="stop"]`)))
+	browsertest.Until(t, ctx, "STOPPED, with Start", status("STOPPED")+` && !document.querySelector('[data-action="start"]').hidden`)
+	browsertest.Step(t, ctx, "start", chromedp.Click(chromedp.CSS(`[data-action="start"]`)))
+	browsertest.Until(t, ctx, "WORKING again", status("WORKING"))
+	browsertest.Step(t, ctx, "log out", chromedp.Click(chromedp.CSS(`[data-action="logout"]`)), chromedp.WaitVisible(chromedp.CSS("#confirm")),
+		chromedp.Click(chromedp.CSS("#confirm-ok")))
+	browsertest.Until(t, ctx, "a QR code again, unpaired", status("SCAN_QR_CODE")+` && document.querySelector("#qr").naturalWidth > 0 && document.querySelector("#me").textContent === "not paired"`)
 }
 
 // jsString quotes s for a page expression.
