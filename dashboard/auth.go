@@ -139,12 +139,12 @@ func (d *Dashboard) Authorize(r *http.Request) error {
 	upgrade := strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
-		if upgrade && !sameOrigin(r, true) {
+		if upgrade && !d.sameOrigin(r, true) {
 			return ErrCSRF
 		}
 		return nil
 	}
-	if !sameOrigin(r, false) {
+	if !d.sameOrigin(r, false) {
 		return ErrCSRF
 	}
 	got := r.Header.Get(CSRFHeader)
@@ -155,9 +155,11 @@ func (d *Dashboard) Authorize(r *http.Request) error {
 }
 
 // sameOrigin reports whether the request's Origin (or, without one, its
-// Sec-Fetch-Site) says it comes from this host. need: an Origin must be there
-// (browsers always send it on a websocket).
-func sameOrigin(r *http.Request, need bool) bool {
+// Sec-Fetch-Site) says it comes from the dashboard: this host as the request
+// names it, or the gateway's public address (server.baseURL, which is what a
+// browser behind a reverse proxy sees). need: an Origin must be there (browsers
+// always send it on a websocket).
+func (d *Dashboard) sameOrigin(r *http.Request, need bool) bool {
 	o := r.Header.Get("Origin")
 	if o == "" {
 		if need {
@@ -167,7 +169,10 @@ func sameOrigin(r *http.Request, need bool) bool {
 		return site == "" || site == "same-origin" || site == "none"
 	}
 	u, err := url.Parse(o)
-	return err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	return strings.EqualFold(u.Host, r.Host) || d.publicHost != "" && strings.EqualFold(u.Host, d.publicHost)
 }
 
 // throttle refuses logins from an address after too many wrong passwords.

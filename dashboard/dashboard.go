@@ -58,17 +58,21 @@ type Options struct {
 	Default engines.Name   // the default engine
 	Log     *slog.Logger
 	Now     func() time.Time // nil: time.Now
+	// PublicURL is the gateway's address as browsers reach it (server.baseURL);
+	// requests from there count as the dashboard's own, behind a proxy too.
+	PublicURL string
 }
 
 // Dashboard serves the dashboard's pages and checks its logins.
 type Dashboard struct {
-	o        Options
-	sign     *signer
-	throttle *throttle
-	pages    map[string]*template.Template
-	static   http.Handler
-	mux      *http.ServeMux
-	now      func() time.Time
+	o          Options
+	sign       *signer
+	throttle   *throttle
+	pages      map[string]*template.Template
+	static     http.Handler
+	mux        *http.ServeMux
+	now        func() time.Time
+	publicHost string // PublicURL's host:port
 }
 
 // New builds the dashboard.
@@ -112,6 +116,13 @@ func New(o Options) (*Dashboard, error) {
 			return nil, fmt.Errorf("dashboard: parse template %s: %w", p, err)
 		}
 		d.pages[p] = t
+	}
+	if o.PublicURL != "" {
+		u, err := url.Parse(o.PublicURL)
+		if err != nil {
+			return nil, fmt.Errorf("dashboard: public URL %q: %w", o.PublicURL, err)
+		}
+		d.publicHost = u.Host
 	}
 	sub, err := fs.Sub(staticFS, "static")
 	if err != nil {
@@ -271,7 +282,7 @@ func (d *Dashboard) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	next := r.PostForm.Get("next")
 	c, err := r.Cookie(loginCookie)
 	tok := r.PostForm.Get("csrf")
-	if err != nil || tok == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(tok)) != 1 || !sameOrigin(r, false) {
+	if err != nil || tok == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(tok)) != 1 || !d.sameOrigin(r, false) {
 		d.showLogin(w, r, http.StatusForbidden, "The form had expired or came from another site. Log in again.", next)
 		return
 	}
@@ -307,7 +318,7 @@ func (d *Dashboard) logout(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
 		_ = r.ParseForm()
 		tok := r.PostForm.Get("csrf")
-		if subtle.ConstantTimeCompare([]byte(tok), []byte(d.sign.csrf(l))) != 1 || !sameOrigin(r, false) {
+		if subtle.ConstantTimeCompare([]byte(tok), []byte(d.sign.csrf(l))) != 1 || !d.sameOrigin(r, false) {
 			http.Error(w, "logout: the CSRF token is missing or wrong", http.StatusForbidden)
 			return
 		}

@@ -42,6 +42,7 @@ func newDashboard(t *testing.T) (*dashboard.Dashboard, *clock) {
 	d, err := dashboard.New(dashboard.Options{
 		Username: "admin", Password: "s3cret-pw", Secret: []byte("0123456789abcdef0123456789abcdef"),
 		TTL: time.Hour, Version: "test", Matrix: m, Engines: []engines.Name{engines.NOWEB}, Default: engines.NOWEB, Now: c.Now,
+		PublicURL: "https://wa.example.com",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -171,6 +172,9 @@ func TestAuthorize(t *testing.T) {
 		{"POST from another origin", req("POST", "X-CSRF-Token", csrf, "Origin", "http://evil.example"), dashboard.ErrCSRF},
 		{"POST from another site", req("POST", "X-CSRF-Token", csrf, "Sec-Fetch-Site", "cross-site"), dashboard.ErrCSRF},
 		{"websocket from the dashboard", req("GET", "Upgrade", "websocket", "Origin", "http://"+host), nil},
+		{"POST through a proxy", req("POST", "X-CSRF-Token", csrf, "Origin", "https://wa.example.com"), nil},
+		{"websocket through a proxy", req("GET", "Upgrade", "websocket", "Origin", "https://wa.example.com"), nil},
+		{"websocket from a look-alike", req("GET", "Upgrade", "websocket", "Origin", "https://wa.example.com.evil.example"), dashboard.ErrCSRF},
 		{"websocket from another origin", req("GET", "Upgrade", "websocket", "Origin", "http://evil.example"), dashboard.ErrCSRF},
 		{"websocket without Origin", req("GET", "Upgrade", "websocket"), dashboard.ErrCSRF},
 	} {

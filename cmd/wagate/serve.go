@@ -375,7 +375,7 @@ func buildDashboard(cfg configs.Config, key *server.APIKey, matrix *capabilities
 	d, err := dashboard.New(dashboard.Options{
 		Username: cfg.Dashboard.Username, Password: password, Secret: key.Derive(dashboard.SecretLabel),
 		TTL: cfg.Dashboard.SessionTTL, Version: version(), Matrix: matrix, Engines: names, Default: def,
-		Log: log.With("component", "dashboard"),
+		Log: log.With("component", "dashboard"), PublicURL: cfg.PublicURL(),
 	})
 	if err != nil {
 		return nil, dashboardLogin{}, err
