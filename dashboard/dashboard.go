@@ -242,6 +242,12 @@ func (d *Dashboard) page(name, title string) http.HandlerFunc {
 	}
 }
 
+// secure reports whether cookies get the Secure flag: served over TLS, here or
+// at the proxy in front (a public URL on https).
+func (d *Dashboard) secure(r *http.Request) bool {
+	return r.TLS != nil || strings.HasPrefix(d.o.PublicURL, "https://")
+}
+
 // safeNext is where to go after logging in: a dashboard page, never elsewhere.
 func safeNext(next string) string {
 	if next == "" || !strings.HasPrefix(next, Prefix+"/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
@@ -269,7 +275,7 @@ func (d *Dashboard) showLogin(w http.ResponseWriter, r *http.Request, status int
 	}
 	tok := base64.RawURLEncoding.EncodeToString(b)
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: tok, Path: Prefix + "/login", HttpOnly: true,
-		Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode, MaxAge: 3600})
+		Secure: d.secure(r), SameSite: http.SameSiteStrictMode, MaxAge: 3600})
 	d.render(w, status, "login", view{Title: "Log in", Error: msg, Next: safeNext(next), LoginTok: tok})
 }
 
@@ -305,7 +311,7 @@ func (d *Dashboard) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: v, Path: "/", HttpOnly: true, Secure: r.TLS != nil,
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: v, Path: "/", HttpOnly: true, Secure: d.secure(r),
 		SameSite: http.SameSiteStrictMode, Expires: l.expires})
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: Prefix + "/login", MaxAge: -1})
 	d.o.Log.Info("dashboard: logged in", "remote", addr)

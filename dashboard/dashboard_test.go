@@ -107,8 +107,8 @@ func login(t *testing.T, d http.Handler) (*http.Cookie, string) {
 	if loc := res.Header.Get("Location"); loc != "/dashboard/sessions/demo" {
 		t.Fatalf("login leads to %q", loc)
 	}
-	if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/" {
-		t.Fatalf("login cookie %+v: want HttpOnly, SameSite=Strict, Path=/", c)
+	if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/" || !c.Secure {
+		t.Fatalf("login cookie %+v: want HttpOnly, SameSite=Strict, Path=/, Secure (the public URL is https)", c)
 	}
 	page := httptest.NewRequest("GET", "http://"+host+"/dashboard/", nil)
 	page.AddCookie(c)
