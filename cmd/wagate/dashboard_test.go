@@ -200,6 +200,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#text"), "hi Alice, from the dashboard"), chromedp.Click(chromedp.CSS("#send")))
 	browsertest.Until(t, ctx, "the sent text in the chat", `[...document.querySelectorAll("#messages .msg.me")].some(m => m.textContent.includes("hi Alice, from the dashboard"))`)
 	waitFor(t, "Alice's phone to get the text", func() bool { return phoneSaw(t, sn, alice, "message", "hi Alice, from the dashboard") })
+	browsertest.Until(t, ctx, "the delivery receipt, live", `[...document.querySelectorAll("#messages .msg.me")].some(m => m.textContent.includes("hi Alice, from the dashboard") && ["DEVICE", "READ"].includes(m.querySelector(".ack").textContent))`)
 	browsertest.Step(t, ctx, "send an image",
 		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{testPNG(t)}),
 		chromedp.SendKeys(chromedp.CSS("#text"), "the view"), chromedp.Click(chromedp.CSS("#send")))

@@ -475,13 +475,21 @@ function chatsPage() {
     if (mt.startsWith("audio/")) return el("div", {}, el("audio", { src: u, controls: true }), dl);
     return dl;
   };
+  // The newest receipt of each message, by bare id: a receipt can arrive before
+  // the answer to the send that made the message.
+  const acks = new Map();
+  const bare = (id) => String(id).split("_").pop();
+  const ackOf = (m) => {
+    const a = acks.get(bare(m.id));
+    return a && a.ack > (m.ack || 0) ? a.ackName : m.ackName || "";
+  };
   const msgItem = (m) => {
     const li = el("li", { class: "msg" + (m.fromMe ? " me" : ""), dataset: { id: m.id } },
       mediaView(m),
       m.body ? el("div", { class: "text" }, m.body) : null,
       el("div", { class: "meta" },
         el("span", {}, fmtTime(m.timestamp)),
-        m.fromMe ? el("span", {}, m.ackName || "") : null,
+        m.fromMe ? el("span", { class: "ack" }, ackOf(m)) : null,
         m.edited ? el("span", { class: "edited" }, "edited") : null,
         el("button", { class: "link", onclick: () => pinMessage(m.id, true) }, "pin"),
         el("button", { class: "link", onclick: () => pinMessage(m.id, false) }, "unpin"),
@@ -628,9 +636,11 @@ function chatsPage() {
         li.replaceChildren(el("div", { class: "text" }, "This message was deleted"), el("div", { class: "meta" }, when ? when.textContent : ""));
       }
     } else if (env.event === "message.ack" && p.id) {
+      const had = acks.get(bare(p.id));
+      if (!had || p.ack > had.ack) acks.set(bare(p.id), { ack: p.ack, ackName: p.ackName });
       const li = findMsg(p.id);
-      const ack = li && li.querySelector(".meta span:nth-child(2)");
-      if (ack && p.ackName) ack.textContent = p.ackName;
+      const ack = li && li.querySelector(".meta .ack");
+      if (ack && (!had || p.ack > had.ack)) ack.textContent = p.ackName;
     }
   }, loadChats);
 }
