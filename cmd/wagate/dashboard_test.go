@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -194,6 +195,21 @@ func TestDashboardInBrowser(t *testing.T) {
 	}
 	browsertest.Until(t, ctx, "the revoke", `[...document.querySelectorAll("#messages .msg.revoked")].some(m => m.textContent.includes("This message was deleted")) &&
 		![...document.querySelectorAll("#messages .msg")].some(m => m.textContent.includes("oops, wrong chat"))`)
+
+	// Alice's picture is shown, and downloadable.
+	pic, err := os.ReadFile(testPNG(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := call(t, "POST", sn+"/"+alice+"/messages", "", map[string]any{"to": me, "text": "a picture",
+		"media": map[string]string{"mimetype": "image/png", "filename": "pic.png", "data": base64.StdEncoding.EncodeToString(pic)}}, nil); code != 200 && code != 201 {
+		t.Fatalf("Alice sends a picture: %d", code)
+	}
+	browsertest.Until(t, ctx, "Alice's picture", `[...document.querySelectorAll("#messages .msg:not(.me)")].some(m => m.textContent.includes("a picture") && m.querySelector("img")?.naturalWidth === 64 && m.querySelector("a.download[download]"))`)
+	href := browsertest.Eval[string](t, ctx, `[...document.querySelectorAll("#messages .msg:not(.me)")].find(m => m.textContent.includes("a picture")).querySelector("a.download").getAttribute("href")`)
+	if !strings.HasPrefix(href, "/api/files/demo/") || strings.Contains(href, "key") {
+		t.Fatalf("the download link is %q", href)
+	}
 
 	// A text and an image from the page reach Alice's phone.
 	browsertest.Step(t, ctx, "send a text",
