@@ -210,13 +210,8 @@ func (s *Server) handleReceipt(c *conn, node *waBinary.Node) {
 	ids := receiptIDs(node)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	// A receipt from the device settles the messages it names. A message
-	// came from a device; whatsmeow's receipt names it in "to", Baileys' in
-	// "participant" (with the chat's user in "to").
+	// A receipt from the device settles the messages it names.
 	sender.acked("message", ids, jidString(node.Attrs["to"]), "")
-	if p := jidString(node.Attrs["participant"]); p != "" {
-		sender.acked("message", ids, p, "")
-	}
 	acc := s.lookupAccount(to)
 	if acc == nil {
 		return
