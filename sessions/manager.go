@@ -22,7 +22,7 @@ type ManagerOptions struct {
 	// RestartMin and RestartMax bound the backoff between restarts of a failed engine.
 	RestartMin, RestartMax time.Duration
 	// BootConcurrency is how many sessions Boot has on their way to WORKING at once
-	// (default 32); BootSettle how long one may take before the next is started in
+	// (default 64); BootSettle how long one may take before the next is started in
 	// its place (default 30 s).
 	BootConcurrency int
 	BootSettle      time.Duration
@@ -72,7 +72,7 @@ func NewManager(store Store, factories map[engines.Name]Factory, rec Recorder, l
 		opts.RestartMax = time.Minute
 	}
 	if opts.BootConcurrency <= 0 {
-		opts.BootConcurrency = 32
+		opts.BootConcurrency = 64
 	}
 	if opts.BootSettle <= 0 {
 		opts.BootSettle = 30 * time.Second

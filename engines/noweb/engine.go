@@ -365,6 +365,9 @@ func (e *Engine) onEvent(gen int, cli *whatsmeow.Client, evt any) bool {
 	switch v := evt.(type) {
 	case *events.PairSuccess:
 		e.clearQR(gen)
+		// The pairing has just saved the device, setting its container; nothing
+		// else of this client runs yet.
+		e.f.guardDevice(cli.Store)
 		if err := e.f.saveDeviceJID(context.Background(), e.name, v.ID); err != nil {
 			e.log.Error("remember paired device", "err", err)
 		}

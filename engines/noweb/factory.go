@@ -99,6 +99,9 @@ type Factory struct {
 
 	qrMu      sync.Mutex
 	qrPrinted map[string]bool // the sessions whose QR codes are printed
+
+	// deleted are the devices (JIDs) deleted in this process (guardedContainer).
+	deleted sync.Map
 }
 
 var _ sessions.Factory = (*Factory)(nil)
@@ -204,6 +207,9 @@ func (f *Factory) storedDevice(ctx context.Context, session string) (*store.Devi
 	if err != nil {
 		return nil, fmt.Errorf("load device %s of session %q: %w", jid, session, err)
 	}
+	if dev != nil {
+		f.guardDevice(dev)
+	}
 	if dev == nil {
 		f.log.Warn("device keys of session are gone; it must pair again", "session", session, "jid", jid)
 		if err := f.forgetDevice(ctx, session); err != nil {
@@ -235,4 +241,39 @@ func (f *Factory) printsQR(session string) bool {
 	}
 	f.qrPrinted[session] = true
 	return true
+}
+
+// guardDevice routes dev's saves and deletion through guardedContainer. Call it
+// before dev's client runs (a loaded device) or where whatsmeow has just set its
+// container (PairSuccess, right after the pairing saved the device).
+func (f *Factory) guardDevice(dev *store.Device) {
+	if _, ok := dev.Container.(guardedContainer); ok || dev.Container == nil {
+		return
+	}
+	dev.Container = guardedContainer{DeviceContainer: dev.Container, deleted: &f.deleted}
+}
+
+// guardedContainer refuses to save a device that was deleted. whatsmeow saves
+// the device from background work (a push name from the app-state sync, a LID
+// migration) that can outlive the client's Disconnect; a session stopped and then
+// logged out had its deleted device row written back that way, keys and all.
+type guardedContainer struct {
+	store.DeviceContainer
+	deleted *sync.Map
+}
+
+func (c guardedContainer) PutDevice(ctx context.Context, d *store.Device) error {
+	if d.ID != nil {
+		if _, gone := c.deleted.Load(d.ID.String()); gone {
+			return fmt.Errorf("device %s was logged out; not saving it again", d.ID)
+		}
+	}
+	return c.DeviceContainer.PutDevice(ctx, d)
+}
+
+func (c guardedContainer) DeleteDevice(ctx context.Context, d *store.Device) error {
+	if d.ID != nil {
+		c.deleted.Store(d.ID.String(), struct{}{})
+	}
+	return c.DeviceContainer.DeleteDevice(ctx, d)
 }

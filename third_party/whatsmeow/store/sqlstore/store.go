@@ -370,11 +370,10 @@ func (s *SQLStore) GetOrGenPreKeys(ctx context.Context, count uint32) ([]*keys.P
 			newKeys[i] = keys.NewPreKey(nextKeyID)
 			nextKeyID++
 		}
-		// One transaction of multi-row inserts, not one commit per key: the
-		// initial upload is 812 keys (wagate patch, prekey-batch.patch).
-		err = s.db.DoTxn(ctx, nil, func(ctx context.Context) error {
-			return s.insertPreKeys(ctx, newKeys[existingCount:])
-		})
+		// Multi-row inserts, not one statement per key: the initial upload is 812
+		// keys (wagate patch, prekey-batch.patch). No transaction around them: a
+		// logout deleting the device must not wait for it or race its commit.
+		err = s.insertPreKeys(ctx, newKeys[existingCount:])
 		if err != nil {
 			return nil, fmt.Errorf("failed to store generated prekeys: %w", err)
 		}

@@ -8,6 +8,7 @@
 package keys
 
 import (
+	"filippo.io/edwards25519"
 	"go.mau.fi/libsignal/ecc"
 	"go.mau.fi/util/random"
 	"golang.org/x/crypto/curve25519"
@@ -23,10 +24,25 @@ var _ ecc.ECPublicKeyable
 func NewKeyPairFromPrivateKey(priv [32]byte) *KeyPair {
 	var kp KeyPair
 	kp.Priv = &priv
-	var pub [32]byte
-	curve25519.ScalarBaseMult(&pub, kp.Priv)
-	kp.Pub = &pub
+	kp.Pub = basePointMult(kp.Priv)
 	return &kp
+}
+
+// basePointMult is X25519(priv, 9), the public key of priv, computed on the
+// birationally equivalent Edwards curve with its fixed-base tables: about four
+// times faster than the Montgomery ladder of curve25519.ScalarBaseMult, for the
+// same result (both clamp the scalar; u = (1+y)/(1-y)). A new device makes 812
+// one-time prekeys, and the ladder was three quarters of the CPU of a wave of
+// pairings (wagate patch, fast-basepoint.patch).
+func basePointMult(priv *[32]byte) *[32]byte {
+	var pub [32]byte
+	s, err := new(edwards25519.Scalar).SetBytesWithClamping(priv[:])
+	if err != nil { // only for a length other than 32
+		curve25519.ScalarBaseMult(&pub, priv)
+		return &pub
+	}
+	copy(pub[:], new(edwards25519.Point).ScalarBaseMult(s).BytesMontgomery())
+	return &pub
 }
 
 func NewKeyPair() *KeyPair {
