@@ -108,10 +108,13 @@ func (f ChromiumFlags) Valid() error {
 
 // NOWEB is the whatsmeow engine.
 type NOWEB struct {
-	StoreEnabled bool   `yaml:"storeEnabled"`
-	FullSync     bool   `yaml:"fullSync"`
-	PrintQR      bool   `yaml:"printQR"`
-	Simnet       Simnet `yaml:"simnet"`
+	StoreEnabled bool `yaml:"storeEnabled"`
+	FullSync     bool `yaml:"fullSync"`
+	PrintQR      bool `yaml:"printQR"`
+	// PrintQRSessions is how many sessions' QR codes PrintQR prints (the first
+	// to show one in this process); 0 prints every session's.
+	PrintQRSessions int    `yaml:"printQRSessions"`
+	Simnet          Simnet `yaml:"simnet"`
 }
 
 // Simnet points NOWEB at a simulated WhatsApp network instead of WhatsApp: a

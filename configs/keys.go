@@ -61,6 +61,7 @@ var keys = []keySpec{
 	{key: "engines.noweb.storeEnabled", def: true, check: anything},
 	{key: "engines.noweb.fullSync", def: false, check: anything},
 	{key: "engines.noweb.printQR", def: true, check: anything},
+	{key: "engines.noweb.printQRSessions", def: 3, check: intIn(0, 1_000_000, "a number of sessions, 0 for every one")},
 	{key: "engines.noweb.simnet.addr", def: "", check: rule(func(s *string, _ *Config) string {
 		if *s == "" {
 			return ""

@@ -14,15 +14,16 @@ import (
 // key must have one here (the test fails for a key missing), so a new key is
 // checked by its own rule from the start.
 var outOfRange = map[string]string{
-	"server.port":                 "70000",
-	"server.bodyLimitMB":          "0",
-	"server.shutdownTimeout":      "0s",
-	"store.connectTimeout":        "-1s",
-	"sessions.workingWait":        "-1s",
-	"webhook.retriesDelaySeconds": "-1",
-	"webhook.retriesAttempts":     "-1",
-	"media.lifetimeSeconds":       "-1",
-	"media.maxBytes":              "1023",
+	"server.port":                   "70000",
+	"server.bodyLimitMB":            "0",
+	"server.shutdownTimeout":        "0s",
+	"store.connectTimeout":          "-1s",
+	"sessions.workingWait":          "-1s",
+	"webhook.retriesDelaySeconds":   "-1",
+	"webhook.retriesAttempts":       "-1",
+	"media.lifetimeSeconds":         "-1",
+	"media.maxBytes":                "1023",
+	"engines.noweb.printQRSessions": "-1",
 }
 
 // TestNumericKeysNameThemselves: for every int and duration key, a value out of

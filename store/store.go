@@ -1,5 +1,8 @@
 // Package store keeps wagate's data in SQLite (embedded default) or PostgreSQL
-// through gorm, and implements the storage interfaces the engines package defines.
+// through gorm: sessions, chats, messages, contacts, the NOWEB devices and the
+// webhook outbox, behind the storage interfaces the sessions, webhooks and engines
+// packages define. Its schema is the versioned migrations in migrations/, which
+// Open applies (migrate.go says how they are written).
 package store
 
 import (

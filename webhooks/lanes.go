@@ -37,13 +37,17 @@ func (d *dispatcher) notify(rows []store.Delivery) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, r := range rows {
-		l := d.laneLocked(laneKey{r.Session, r.URL})
+		key := laneKey{r.Session, r.URL}
+		_, known := d.lanes[key]
+		l := d.laneLocked(key)
 		l.pending++
 		l.notified++
-		if r.ID <= l.taken || !d.started || l.overflow || len(l.buf) >= d.o.LaneBuffer {
+		if !known || r.ID <= l.taken || !d.started || l.overflow || len(l.buf) >= d.o.LaneBuffer {
 			// It stays in the store until buf drains. A row at or before the
 			// last one taken was most likely read and sent already: the read
-			// back finds it only if not.
+			// back finds it only if not. So may a row of a lane just made: a
+			// sweep may have read, sent it and let its lane go before we were
+			// told, taking with it what the lane had taken.
 			l.overflow = true
 		} else {
 			l.buf = insertByID(l.buf, r)

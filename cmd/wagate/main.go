@@ -34,7 +34,7 @@ var commands = []struct{ name, args, summary string }{
 	{"serve", "[--config FILE]", "run the gateway (the default command)"},
 	{"sandbox", "[--listen ADDR] [--simnet-listen ADDR] [--manual-pairing]", "the gateway on a simulated WhatsApp network: try the API without a phone"},
 	{"simnet", "[--listen ADDR] [--data DIR] [--first-response-delay DURATION]", "a simulated WhatsApp network alone, for gateways in other processes"},
-	{"bench", "store [--dsn DSN] ...", "measure the message store on a generated account"},
+	{"bench", "store|sessions [flags]", "measure the message store on a generated account, or N NOWEB sessions on a simulated network"},
 	{"capabilities", "[--config FILE]", "print what each engine supports, as a Markdown table"},
 	{"healthcheck", "[--config FILE]", "exit 0 when the gateway configured here answers /health (Docker's HEALTHCHECK)"},
 	{"version", "", "print the version"},

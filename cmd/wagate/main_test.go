@@ -19,6 +19,7 @@ import (
 
 	"github.com/wagate/wagate/capabilities"
 	"github.com/wagate/wagate/configs"
+	"github.com/wagate/wagate/internal/wait"
 )
 
 // TestReadmeTableMatchesMatrix: the README's feature table is `wagate capabilities`.
@@ -84,18 +85,14 @@ func TestServeFreshStart(t *testing.T) {
 		done := make(chan error, 1)
 		go func() { done <- serve(ctx, "", &out, &logs) }()
 		base := fmt.Sprintf("http://127.0.0.1:%d", port)
-		deadline := time.Now().Add(10 * time.Second)
-		for {
+		wait.For(t, 10*time.Second, func() error {
 			res, err := http.Get(base + "/ping")
-			if err == nil {
-				res.Body.Close()
-				break
+			if err != nil {
+				return fmt.Errorf("gateway did not answer: %w\n%s", err, logs.String())
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("gateway did not answer: %v\n%s", err, logs.String())
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+			res.Body.Close()
+			return nil
+		})
 		return out.String(), cancel, done
 	}
 

@@ -203,6 +203,15 @@ func (w *sandboxWatch) pairSession(ctx context.Context, session string) error {
 	if _, err := w.srv.CreateAccount(ctx, phone, "Sandbox "+session); err != nil && !errors.Is(err, simnet.ErrAccountExists) {
 		return fmt.Errorf("create phone %s: %w", phone, err)
 	}
+	// The sandbox's people are in every simulated phone's address book, so the
+	// session's history sync brings their names and numbers.
+	book := make([]string, 0, len(sandboxContacts))
+	for _, c := range sandboxContacts {
+		book = append(book, c.phone)
+	}
+	if err := w.srv.AddContacts(phone, book...); err != nil {
+		return fmt.Errorf("address book of %s: %w", phone, err)
+	}
 	if _, err := w.srv.ScanQR(ctx, phone, qr.Value); err != nil {
 		return fmt.Errorf("scan QR with %s: %w", phone, err)
 	}

@@ -51,6 +51,12 @@ type gatewayHooks struct {
 // runGateway runs the gateway until ctx ends.
 func runGateway(ctx context.Context, cfg configs.Config, stdout, stderr io.Writer, hooks gatewayHooks) error {
 	log := newLogger(cfg.Log.Level, cfg.Log.Format, stderr)
+	defaultMemoryLimit(log)
+	if addr := os.Getenv("WAGATE_DEBUG_PPROF"); addr != "" {
+		if err := servePprof(ctx, addr, log); err != nil {
+			return err
+		}
+	}
 
 	if err := checkDataDir(cfg.Data.Dir); err != nil {
 		return err
@@ -122,6 +128,7 @@ func runGateway(ctx context.Context, cfg configs.Config, stdout, stderr io.Write
 	if err := manager.Boot(ctx, cfg.Sessions.RestartAll); err != nil {
 		return err
 	}
+	checkFDLimit(log, len(manager.Snapshot()))
 	defer func() {
 		shutCtx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout)
 		defer cancel()

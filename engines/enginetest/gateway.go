@@ -7,7 +7,9 @@
 package enginetest
 
 import (
+	"fmt"
 	"github.com/wagate/wagate/engines/chatstore"
+	"github.com/wagate/wagate/internal/wait"
 	"github.com/wagate/wagate/sessions"
 	"github.com/wagate/wagate/webhooks"
 
@@ -357,15 +359,12 @@ func (g *Gateway) Session(r Response) Session {
 // WaitStatus polls the session until it has the status.
 func (g *Gateway) WaitStatus(name string, want engines.Status, within time.Duration) Session {
 	g.t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		s := g.Session(g.Expect(g.Do("GET", "/api/sessions/"+name, nil), 200))
-		if s.Status == want {
-			return s
+	var s Session
+	wait.For(g.t, within, func() error {
+		if s = g.Session(g.Expect(g.Do("GET", "/api/sessions/"+name, nil), 200)); s.Status != want {
+			return fmt.Errorf("session %s is %s (failure %v), want %s", name, s.Status, s.FailureReason, want)
 		}
-		if time.Now().After(deadline) {
-			g.t.Fatalf("session %s is %s (failure %v), want %s", name, s.Status, s.FailureReason, want)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
+	return s
 }

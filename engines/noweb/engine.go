@@ -311,7 +311,7 @@ func (e *Engine) watchQR(gen int, qrs <-chan whatsmeow.QRChannelItem) {
 			once, ready := e.qrOnce, e.qrReady
 			e.mu.Unlock()
 			once.Do(func() { close(ready) })
-			if e.f.opts.PrintQR {
+			if e.f.printsQR(e.name) {
 				e.printQR(item.Code)
 			}
 			e.host.NewQR()

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"go.mau.fi/whatsmeow"
@@ -43,8 +44,10 @@ type Options struct {
 	Devices Devices
 	// Log receives the engine's and whatsmeow's logs. Nil discards.
 	Log *slog.Logger
-	// PrintQR prints each pairing QR code to the terminal (stdout).
-	PrintQR bool
+	// PrintQR prints each pairing QR code to the terminal (stdout), of the first
+	// PrintQRSessions sessions to show one (0: of every session).
+	PrintQR         bool
+	PrintQRSessions int
 	// StoreEnabled is noweb.store.enabled: keep chats and messages in Chats, which
 	// the Chats API is served from. A session's config.noweb.store.enabled
 	// overrides it.
@@ -93,6 +96,9 @@ type Factory struct {
 	log       *slog.Logger
 	waLog     waLog.Logger
 	container *sqlstore.Container
+
+	qrMu      sync.Mutex
+	qrPrinted map[string]bool // the sessions whose QR codes are printed
 }
 
 var _ sessions.Factory = (*Factory)(nil)
@@ -127,7 +133,7 @@ func NewFactory(ctx context.Context, opts Options) (sessions.Factory, error) {
 			return nil, fmt.Errorf("network guard: %w", err)
 		}
 	}
-	f := &Factory{opts: opts, log: log, waLog: walog.New(log),
+	f := &Factory{opts: opts, log: log, waLog: walog.New(log), qrPrinted: map[string]bool{},
 		http:  &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()},
 		fetch: guard.Client(linkPreviewTimeout)}
 	f.container = sqlstore.NewWithDB(opts.DB, waDialect, f.waLog.Sub("store"))
@@ -205,4 +211,28 @@ func (f *Factory) storedDevice(ctx context.Context, session string) (*store.Devi
 		}
 	}
 	return dev, nil
+}
+
+// printsQR reports whether session's QR codes go to the terminal: PrintQR, and
+// the session is one of the first PrintQRSessions to show one. Printing every
+// code of thousands of sessions pairing is megabytes of terminal text nobody
+// scans; the API serves them (GET /api/{session}/auth/qr).
+func (f *Factory) printsQR(session string) bool {
+	if !f.opts.PrintQR {
+		return false
+	}
+	f.qrMu.Lock()
+	defer f.qrMu.Unlock()
+	if f.qrPrinted[session] {
+		return true
+	}
+	if limit := f.opts.PrintQRSessions; limit > 0 && len(f.qrPrinted) >= limit {
+		if len(f.qrPrinted) == limit {
+			f.qrPrinted[""] = true // say it once
+			f.log.Info(fmt.Sprintf("QR codes of more than %d sessions are not printed (engines.noweb.printQRSessions); get them from GET /api/{session}/auth/qr", limit))
+		}
+		return false
+	}
+	f.qrPrinted[session] = true
+	return true
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/wagate/wagate/engines"
 	"github.com/wagate/wagate/engines/noweb/simnet"
+	"github.com/wagate/wagate/internal/wait"
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/store/storetest"
 )
@@ -128,12 +129,12 @@ func loadOnce(b *testing.B, n, perSession int, dialect store.Dialect) {
 	if err := g.Wait(); err != nil {
 		b.Fatal(err)
 	}
-	for received.Load() < total {
-		if ctx.Err() != nil {
-			b.Fatalf("only %d of %d messages arrived", received.Load(), total)
+	wait.Context(b, ctx, func() error {
+		if n := received.Load(); n < total {
+			return fmt.Errorf("only %d of %d messages arrived", n, total)
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return nil
+	})
 	elapsed := time.Since(sendStart)
 	b.ReportMetric(float64(rssAfter-rssBefore)/float64(n)/(1<<20), "MB-RSS/session")
 	b.ReportMetric(float64(total)/elapsed.Seconds(), "msgs/s")

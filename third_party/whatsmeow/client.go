@@ -778,7 +778,7 @@ func (cli *Client) handleFrame(ctx context.Context, data []byte) {
 		cli.Log.Debugf("Errored frame hex: %s", hex.EncodeToString(decompressed))
 		return
 	}
-	cli.recvLog.Debugf("%s", node.XMLString())
+	cli.recvLog.Debugf("%s", lazyXML{node})
 	if node.Tag == "xmlstreamend" {
 		if !cli.isExpectedDisconnect() {
 			cli.Log.Warnf("Received stream end frame")
@@ -857,7 +857,7 @@ func (cli *Client) sendNodeAndGetData(ctx context.Context, node waBinary.Node) (
 		return nil, fmt.Errorf("failed to marshal node: %w", err)
 	}
 
-	cli.sendLog.Debugf("%s", node.XMLString())
+	cli.sendLog.Debugf("%s", lazyXML{&node})
 	return payload, sock.SendFrame(ctx, payload)
 }
 
@@ -960,3 +960,10 @@ func (cli *Client) StoreLIDPNMapping(ctx context.Context, first, second types.JI
 		cli.Log.Errorf("Failed to store LID-PN mapping for %s -> %s: %v", lid, pn, err)
 	}
 }
+
+// lazyXML renders a node for the debug log only when the logger formats the
+// line: every node sent and received went through XMLString even at log levels
+// that drop it (wagate patch, debug-log.patch).
+type lazyXML struct{ n *waBinary.Node }
+
+func (l lazyXML) String() string { return l.n.XMLString() }

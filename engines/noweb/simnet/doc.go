@@ -29,7 +29,17 @@
 // whatsmeow's PairPhone returned). Right after a new companion logs in for
 // the first time, its phone shares the account's app-state key and sends
 // an INITIAL_BOOTSTRAP history sync (uploaded encrypted to the media host)
-// with every message the phone has seen and the PN→LID mappings.
+// with every message the phone has seen and the PN→LID mappings and push
+// names of the account's contacts.
+//
+// An account's contacts are the accounts it exchanged a message with or
+// looked up the devices of (either way round), and those put in its address
+// book ([Server.AddContacts]). As on the real server, only they (and the
+// account's own devices) are told when its devices change, and only they are
+// in its history sync: a pairing costs the same on a network of ten accounts
+// as on one of ten thousand. The phones share one pool of one-time prekey
+// pairs (each phone its own ids), so an account costs ~10 ms to create
+// instead of the ~60 ms of CPU whatsmeow spends generating 812 of them.
 //
 // # Go API
 //

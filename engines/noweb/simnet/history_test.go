@@ -53,7 +53,7 @@ func TestHistorySync(t *testing.T) {
 		t.Fatalf("history sync has no message %s from bob: %v", id, hs.Data.GetConversations())
 	}
 	if len(hs.Data.GetPhoneNumberToLidMappings()) < 2 {
-		t.Errorf("history sync carries %d PN→LID mappings, want every account", len(hs.Data.GetPhoneNumberToLidMappings()))
+		t.Errorf("history sync carries %d PN→LID mappings, want the account and its contact", len(hs.Data.GetPhoneNumberToLidMappings()))
 	}
 }
 

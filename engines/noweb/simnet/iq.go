@@ -272,6 +272,8 @@ func (s *Server) handleUsync(c *conn, node *waBinary.Node) {
 		}
 		if acc != nil {
 			if want["devices"] {
+				// The asker now caches acc's devices: it must hear of changes.
+				link(c.dev.acc, acc)
 				children = append(children, deviceListNode(acc))
 			}
 			if want["lid"] {

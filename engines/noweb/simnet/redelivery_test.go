@@ -7,13 +7,14 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/wagate/wagate/internal/wait"
 )
 
 // count is how many events of type T match accepts so far.
@@ -32,20 +33,18 @@ func count[T any](r *recorder, match func(T) bool) int {
 // waitKept waits until what the server keeps for a device satisfies ok.
 func waitKept(t *testing.T, ctx context.Context, srv *Server, phone string, dev uint16, ok func([]KeptNode) bool) []KeptNode {
 	t.Helper()
-	for {
-		kept, err := srv.Kept(phone, dev)
-		if err != nil {
+	var kept []KeptNode
+	wait.Context(t, ctx, func() error {
+		var err error
+		if kept, err = srv.Kept(phone, dev); err != nil {
 			t.Fatal(err)
 		}
-		if ok(kept) {
-			return kept
+		if !ok(kept) {
+			return fmt.Errorf("kept for %s.%d never as expected: %+v", phone, dev, kept)
 		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("kept for %s.%d never as expected: %+v", phone, dev, kept)
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
+		return nil
+	})
+	return kept
 }
 
 func keeps(tag string, id types.MessageID) func([]KeptNode) bool {

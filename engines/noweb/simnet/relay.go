@@ -54,6 +54,7 @@ func (s *Server) handleMessage(c *conn, node *waBinary.Node) {
 			continue
 		}
 		delivered[dev] = true
+		link(sender.acc, dev.acc)
 		from := sender.jidIn(t.jid)
 		attrs := waBinary.Attrs{"id": id, "from": from, "t": now(), "type": strAttr(node, "type")}
 		if name := sender.acc.name; name != "" {

@@ -83,6 +83,7 @@ type Server struct {
 	dir       string                      // DataDir, or the temporary one: the phones' store and the media host's files
 	garble    map[string]map[*device]bool // garble.go
 	groups    map[string]*group           // groups.go, by the id's user part
+	prekeys   prekeyPool                  // the phones' one-time prekeys (prekeys.go)
 
 	db        *sql.DB
 	container *sqlstore.Container

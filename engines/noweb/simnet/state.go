@@ -25,6 +25,29 @@ type account struct {
 	// devices send to another account until the sender has acked that
 	// account's first receipt of it (Server.SetReceiptBeforeAck).
 	receiptBeforeAck bool
+	// contacts are the accounts this one has exchanged messages with or looked
+	// up the devices of, either way round. As on the real server, only they
+	// hear of its device changes, and its history sync's PN→LID mappings and
+	// push names cover only them: neither grows with the size of the network.
+	contacts map[*account]struct{}
+	// routed counts the nodes routed to the account's devices (messages,
+	// receipts, notifications): what a pairing elsewhere costs it.
+	routed int
+}
+
+// link makes a and b each other's contacts. Must hold Server.mu.
+func link(a, b *account) {
+	if a == nil || b == nil || a == b {
+		return
+	}
+	if a.contacts == nil {
+		a.contacts = map[*account]struct{}{}
+	}
+	if b.contacts == nil {
+		b.contacts = map[*account]struct{}{}
+	}
+	a.contacts[b] = struct{}{}
+	b.contacts[a] = struct{}{}
 }
 
 // online reports whether any device of the account is connected. Must hold
@@ -93,6 +116,7 @@ func (d *device) jidIn(ref types.JID) types.JID {
 // Order is kept: Signal sessions and app-state versions depend on it. Must be
 // called with Server.mu held.
 func (d *device) deliver(node waBinary.Node) {
+	d.acc.routed++
 	if keptUntilAcked(node.Tag) {
 		d.kept = append(d.kept, node)
 	}
