@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"go.mau.fi/whatsmeow"
@@ -16,7 +17,12 @@ import (
 // enforced, members changed, and a join by invite link, through the control
 // API and the phones' whatsmeow clients.
 func TestGroups(t *testing.T) {
-	srv := newTestServer(t)
+	t.Run("PhoneNumberAddressed", func(t *testing.T) { testGroups(t, false) })
+	t.Run("LIDAddressed", func(t *testing.T) { testGroups(t, true) })
+}
+
+func testGroups(t *testing.T, lid bool) {
+	srv := newTestServerWith(t, func(o *Options) { o.LIDGroups = lid })
 	ctx := testCtx(t)
 	phones := map[string]*Phone{}
 	for _, a := range [][2]string{{"491510000071", "Alice"}, {"491510000072", "Bob"}, {"491510000073", "Carol"}, {"491510000074", "Dave"}, {"491510000075", "Erin"}} {
@@ -70,7 +76,9 @@ func TestGroups(t *testing.T) {
 	}
 	for _, p := range []*Phone{bob, carol} {
 		if _, err := alice.WaitFor(ctx, func(e Event) bool {
-			return e.Type == "receipt" && e.Chat == g.ID && slices.Contains(e.IDs, id) && e.Sender != "" && e.Sender[:12] == p.pn.User
+			return e.Type == "receipt" && e.Chat == g.ID && slices.Contains(e.IDs, id) &&
+				(strings.HasPrefix(e.Sender, p.pn.User+"@") || strings.HasPrefix(e.Sender, p.pn.User+":") ||
+					strings.HasPrefix(e.Sender, p.lid.User+"@") || strings.HasPrefix(e.Sender, p.lid.User+":"))
 		}); err != nil {
 			t.Fatalf("alice gets %s's receipt: %v", p.name, err)
 		}
