@@ -532,3 +532,10 @@ func (s *suite) groupsSettingsAndPicture(t *testing.T) {
 		t.Errorf("count after delete: %v", count)
 	}
 }
+
+// RunGroups runs only the group scenarios, for a harness whose network has
+// another kind of group to try them on (simnet's LID-addressed groups).
+func RunGroups(t *testing.T, h Harness) {
+	s := &suite{h: h, engine: h.Engine()}
+	s.runGroups(t)
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"testing"
+	"time"
 
 	"github.com/wagate/wagate/engines/enginetest"
 	"github.com/wagate/wagate/engines/noweb/simnet"
@@ -17,6 +19,17 @@ func fromNumber(jid, n string) bool {
 	return strings.HasPrefix(jid, n+"@") || strings.HasPrefix(jid, n+":")
 }
 
+// is reports whether a JID string is the account with phone number n, by
+// number or, in a LID-addressed group, by its LID.
+func (s simnetPhone) is(jid, n string) bool {
+	if fromNumber(jid, n) {
+		return true
+	}
+	acc, err := s.srv.Account(n)
+	lid, _, _ := strings.Cut(acc.LID, "@")
+	return err == nil && lid != "" && fromNumber(jid, lid)
+}
+
 func (s simnetPhone) WaitGroupJoin(ctx context.Context, group string) (string, error) {
 	ev, err := s.p.WaitFor(ctx, func(e simnet.Event) bool { return e.Type == "group_join" && e.Chat == group })
 	if err != nil {
@@ -27,7 +40,7 @@ func (s simnetPhone) WaitGroupJoin(ctx context.Context, group string) (string, e
 
 func (s simnetPhone) WaitGroupText(ctx context.Context, group, from, text string) (string, error) {
 	ev, err := s.p.WaitFor(ctx, func(e simnet.Event) bool {
-		return e.Type == "message" && e.Chat == group && e.Text == text && fromNumber(e.Sender, from)
+		return e.Type == "message" && e.Chat == group && e.Text == text && s.is(e.Sender, from)
 	})
 	return ev.ID, err
 }
@@ -38,7 +51,7 @@ func (s simnetPhone) WaitGroupChange(ctx context.Context, group, kind, who strin
 			return false
 		}
 		has := func(list []string) bool {
-			return slices.ContainsFunc(list, func(j string) bool { return fromNumber(j, who) })
+			return slices.ContainsFunc(list, func(j string) bool { return s.is(j, who) })
 		}
 		switch kind {
 		case "subject":
@@ -81,4 +94,26 @@ func (s simnetPhone) ChangeParticipants(ctx context.Context, group, action strin
 
 func (s simnetPhone) JoinGroup(ctx context.Context, code string) (string, error) {
 	return s.p.JoinGroup(ctx, code)
+}
+
+// TestConformanceLIDGroups runs the group scenarios on groups that address
+// their members by LID, as WhatsApp's newer groups do: the ids the session
+// gets are LIDs, and it files messages, receipts and events under phone ids
+// where it knows them.
+func TestConformanceLIDGroups(t *testing.T) {
+	key := testRootKey
+	srv, err := simnet.New(simnet.Options{Logger: testLogger(), RootPrivateKey: &key, DataDir: t.TempDir(), RequestTimeout: 10 * time.Second, LIDGroups: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trustOnce.Do(func() { simnet.TrustRootKeyForProcess(srv.RootPublicKey(), nil) })
+	if err := srv.Start(t.Context(), "127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	errs := &errorRecorder{next: testLogger().Handler()}
+	enginetest.RunGroups(t, &simnetHarness{srv: srv, errs: errs})
+	for _, e := range errs.errors() {
+		t.Errorf("logged during the suite: %s", e)
+	}
 }

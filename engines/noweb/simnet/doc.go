@@ -196,7 +196,8 @@
 // change goes to every member's devices as a w:gp2 notification (create for the
 // members of a new group), except the device whose IQ made it, which has the
 // answer. Groups address members by phone number (addressing_mode pn), each
-// participant with its LID. A group message goes to every device of every
+// participant with its LID, or with Options.LIDGroups by LID (lid), the phone
+// number beside it, as WhatsApp's newer groups do. A group message goes to every device of every
 // member but the sender's: each gets the pkmsg/msg the sender made for it (the
 // sender key distribution) and the skmsg, from the group with the sender as
 // participant (participant_lid beside it); a non-member's message, or a

@@ -17,7 +17,8 @@ import (
 // group messages (each member device gets its own pkmsg/msg with the sender
 // key distribution, and the skmsg) with per-member receipts. Groups address
 // members by phone number (addressing_mode "pn"), each participant node
-// carrying the LID too.
+// carrying the LID too, or with Options.LIDGroups by LID ("lid"), the phone
+// number beside it, as WhatsApp's newer groups do.
 
 // Roles as the w:g2 participant type attribute writes them.
 const (
@@ -49,6 +50,9 @@ type group struct {
 	revoked            map[string]bool // old invite codes (410 gone)
 	picture            *profilePicture
 	participantVersion int
+	// lid: the group addresses members by LID (addressing_mode "lid"), as
+	// WhatsApp's newer groups do; else by phone number.
+	lid bool
 }
 
 // GroupAddPolicy is who may add an account to groups (its "groupadd" privacy).
@@ -75,37 +79,77 @@ func (g *group) isAdmin(acc *account) bool {
 	return m != nil && m.role != roleMember
 }
 
-// participantNode is a member as group nodes list them.
-func participantNode(acc *account, role string) waBinary.Node {
+// participantNode is a member as g's nodes list them: by phone number with the
+// LID beside it, or in a LID group by LID with the phone number beside it.
+func (g *group) participantNode(acc *account, role string) waBinary.Node {
 	attrs := waBinary.Attrs{"jid": acc.pn, "lid": acc.lid}
+	if g.lid {
+		attrs = waBinary.Attrs{"jid": acc.lid, "phone_number": acc.pn}
+	}
 	if role != roleMember {
 		attrs["type"] = role
 	}
 	return waBinary.Node{Tag: "participant", Attrs: attrs}
 }
 
+// id is how g names acc in its attributes, and alt the other id.
+func (g *group) id(acc *account) (id, alt types.JID) {
+	if g.lid {
+		return acc.lid, acc.pn
+	}
+	return acc.pn, acc.lid
+}
+
+// devID is how g names a member's device.
+func (g *group) devID(d *device) types.JID {
+	if g.lid {
+		return d.lidJID()
+	}
+	return d.pnJID()
+}
+
+// actorAttrs set a notification's or message's participant attributes for acc.
+func (g *group) actorAttrs(attrs waBinary.Attrs, acc *account) {
+	id, alt := g.id(acc)
+	attrs["participant"] = id
+	if g.lid {
+		attrs["participant_pn"] = alt
+	} else {
+		attrs["participant_lid"] = alt
+	}
+}
+
+func (g *group) mode() string {
+	if g.lid {
+		return "lid"
+	}
+	return "pn"
+}
+
 // node is the group's metadata, as query, create and participating answer it.
 func (g *group) node() waBinary.Node {
 	attrs := waBinary.Attrs{
 		"id": g.jid.User, "creation": strconv.FormatInt(g.creation, 10), "subject": g.subject,
-		"s_t": strconv.FormatInt(g.subjectAt, 10), "size": strconv.Itoa(len(g.members)), "addressing_mode": "pn",
+		"s_t": strconv.FormatInt(g.subjectAt, 10), "size": strconv.Itoa(len(g.members)), "addressing_mode": g.mode(),
 		"p_v_id": strconv.Itoa(g.participantVersion),
 	}
 	if g.creator != nil {
-		attrs["creator"] = g.creator.pn
+		attrs["creator"], _ = g.id(g.creator)
+		attrs["creator_pn"] = g.creator.pn
 	}
 	if g.subjectBy != nil {
-		attrs["s_o"] = g.subjectBy.pn
+		attrs["s_o"], _ = g.id(g.subjectBy)
+		attrs["s_o_pn"] = g.subjectBy.pn
 	}
 	var content []waBinary.Node
 	for _, m := range g.members {
-		content = append(content, participantNode(m.acc, m.role))
+		content = append(content, g.participantNode(m.acc, m.role))
 	}
 	if g.desc != "" {
 		d := waBinary.Node{Tag: "description", Attrs: waBinary.Attrs{"id": g.descID, "t": strconv.FormatInt(g.descAt, 10)},
 			Content: []waBinary.Node{{Tag: "body", Content: []byte(g.desc)}}}
 		if g.descBy != nil {
-			d.Attrs["participant"] = g.descBy.pn
+			d.Attrs["participant"], _ = g.id(g.descBy)
 		}
 		content = append(content, d)
 	}
@@ -154,8 +198,7 @@ func (g *group) accounts() []*account {
 func (s *Server) notifyAccounts(g *group, actor *account, skip *device, accs []*account, content ...waBinary.Node) {
 	attrs := waBinary.Attrs{"type": "w:gp2", "from": g.jid, "t": now()}
 	if actor != nil {
-		attrs["participant"] = actor.pn
-		attrs["participant_lid"] = actor.lid
+		g.actorAttrs(attrs, actor)
 		if actor.name != "" {
 			attrs["notify"] = actor.name
 		}
@@ -186,8 +229,8 @@ func (s *Server) notifyJoined(g *group, actor *account, skip *device, joined []*
 			if d == skip {
 				continue
 			}
-			attrs := waBinary.Attrs{"id": newID(), "type": "w:gp2", "from": g.jid, "t": now(),
-				"participant": actor.pn, "participant_lid": actor.lid}
+			attrs := waBinary.Attrs{"id": newID(), "type": "w:gp2", "from": g.jid, "t": now()}
+			g.actorAttrs(attrs, actor)
 			d.deliver(waBinary.Node{Tag: "notification", Attrs: attrs, Content: []waBinary.Node{{
 				Tag: "create", Attrs: waBinary.Attrs{"reason": reason, "type": "add"}, Content: []waBinary.Node{n}}}})
 		}
@@ -281,7 +324,7 @@ func (s *Server) handleGroupIQ(c *conn, node *waBinary.Node) {
 		}
 		g.subject, g.subjectAt, g.subjectBy = string(contentBytes(child.Content)), time.Now().Unix(), me
 		s.notifyGroup(g, me, c.dev, nil, waBinary.Node{Tag: "subject", Attrs: waBinary.Attrs{
-			"subject": g.subject, "s_t": strconv.FormatInt(g.subjectAt, 10), "s_o": me.pn}})
+			"subject": g.subject, "s_t": strconv.FormatInt(g.subjectAt, 10), "s_o": first(g.id(me))}})
 		s.mu.Unlock()
 		s.reply(c, node)
 		return
@@ -376,7 +419,7 @@ func (s *Server) handleGroupServerIQ(c *conn, node, child *waBinary.Node, typ st
 	case child.Tag == "create" && typ == "set":
 		now := time.Now().Unix()
 		g := &group{jid: types.NewJID(newGroupID(), types.GroupServer), subject: strAttr(child, "subject"),
-			subjectAt: now, subjectBy: me, creator: me, creation: now, revoked: map[string]bool{}}
+			subjectAt: now, subjectBy: me, creator: me, creation: now, revoked: map[string]bool{}, lid: s.opts.LIDGroups}
 		g.members = []*groupMember{{acc: me, role: roleSuperAdmin}}
 		var refused []waBinary.Node
 		for _, p := range child.GetChildrenByTag("participant") {
@@ -468,8 +511,8 @@ func (s *Server) handleGroupServerIQ(c *conn, node, child *waBinary.Node, typ st
 func (s *Server) refusedParticipant(g *group, j types.JID, acc *account, code int) waBinary.Node {
 	attrs := waBinary.Attrs{"jid": j.ToNonAD(), "error": strconv.Itoa(code)}
 	if acc != nil {
-		attrs["jid"] = acc.pn
-		attrs["lid"] = acc.lid
+		attrs = g.participantNode(acc, roleMember).Attrs
+		attrs["error"] = strconv.Itoa(code)
 	}
 	n := waBinary.Node{Tag: "participant", Attrs: attrs}
 	if code == 403 {
@@ -490,7 +533,7 @@ func (s *Server) joinGroup(c *conn, node *waBinary.Node, g *group, me *account, 
 	g.members = append(g.members, &groupMember{acc: me})
 	g.participantVersion++
 	s.notifyAccounts(g, me, c.dev, others, waBinary.Node{Tag: "add", Attrs: waBinary.Attrs{"reason": reason},
-		Content: []waBinary.Node{participantNode(me, roleMember)}})
+		Content: []waBinary.Node{g.participantNode(me, roleMember)}})
 	s.notifyJoined(g, me, c.dev, []*account{me}, reason)
 	s.mu.Unlock()
 	s.reply(c, node, waBinary.Node{Tag: "group", Attrs: waBinary.Attrs{"jid": g.jid}})
@@ -502,7 +545,7 @@ func (s *Server) removeMembers(g *group, actor *account, skip *device, accs []*a
 	var nodes []waBinary.Node
 	for _, a := range accs {
 		g.members = slices.DeleteFunc(g.members, func(m *groupMember) bool { return m.acc == a })
-		nodes = append(nodes, participantNode(a, roleMember))
+		nodes = append(nodes, g.participantNode(a, roleMember))
 	}
 	g.participantVersion++
 	s.notifyGroup(g, actor, skip, accs, waBinary.Node{Tag: "remove", Content: nodes})
@@ -560,8 +603,8 @@ func (s *Server) changeParticipants(c *conn, node *waBinary.Node, g *group, me *
 				m.role = roleMember
 			}
 		}
-		results = append(results, participantNode(acc, roleMember))
-		changed = append(changed, participantNode(acc, roleMember))
+		results = append(results, g.participantNode(acc, roleMember))
+		changed = append(changed, g.participantNode(acc, roleMember))
 	}
 	if len(changed) > 0 {
 		prev := g.participantVersion
@@ -635,8 +678,9 @@ func (s *Server) handleGroupMessage(c *conn, node *waBinary.Node, to types.JID) 
 		ack["error"] = "401"
 	default:
 		for _, d := range g.devices(sender) {
-			attrs := waBinary.Attrs{"id": id, "from": to, "t": now(), "type": strAttr(node, "type"),
-				"participant": sender.pnJID(), "participant_lid": sender.acc.lid, "addressing_mode": "pn"}
+			attrs := waBinary.Attrs{"id": id, "from": to, "t": now(), "type": strAttr(node, "type"), "addressing_mode": g.mode()}
+			g.actorAttrs(attrs, sender.acc)
+			attrs["participant"] = g.devID(sender)
 			if name := sender.acc.name; name != "" {
 				attrs["notify"] = name
 			}
@@ -682,7 +726,7 @@ func (s *Server) relayGroupReceipt(c *conn, node *waBinary.Node, to types.JID) [
 			}
 		}
 		attrs["from"] = to
-		attrs["participant"] = c.dev.pnJID()
+		attrs["participant"] = g.devID(c.dev)
 		attrs["t"] = now()
 		d.deliver(waBinary.Node{Tag: "receipt", Attrs: attrs, Content: node.Content})
 		targets = append(targets, d)
@@ -760,3 +804,5 @@ func (s *Server) groupPictureFile(id, file string) []byte {
 	}
 	return nil
 }
+
+func first(a, _ types.JID) types.JID { return a }

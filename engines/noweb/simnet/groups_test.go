@@ -4,9 +4,12 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"go.mau.fi/whatsmeow"
+	waBinary "go.mau.fi/whatsmeow/binary"
+	"go.mau.fi/whatsmeow/types"
 )
 
 // TestGroups: phones create a group, see each other's messages in it (sender
@@ -14,7 +17,12 @@ import (
 // enforced, members changed, and a join by invite link, through the control
 // API and the phones' whatsmeow clients.
 func TestGroups(t *testing.T) {
-	srv := newTestServer(t)
+	t.Run("PhoneNumberAddressed", func(t *testing.T) { testGroups(t, false) })
+	t.Run("LIDAddressed", func(t *testing.T) { testGroups(t, true) })
+}
+
+func testGroups(t *testing.T, lid bool) {
+	srv := newTestServerWith(t, func(o *Options) { o.LIDGroups = lid })
 	ctx := testCtx(t)
 	phones := map[string]*Phone{}
 	for _, a := range [][2]string{{"491510000071", "Alice"}, {"491510000072", "Bob"}, {"491510000073", "Carol"}, {"491510000074", "Dave"}, {"491510000075", "Erin"}} {
@@ -68,7 +76,9 @@ func TestGroups(t *testing.T) {
 	}
 	for _, p := range []*Phone{bob, carol} {
 		if _, err := alice.WaitFor(ctx, func(e Event) bool {
-			return e.Type == "receipt" && e.Chat == g.ID && slices.Contains(e.IDs, id) && e.Sender != "" && e.Sender[:12] == p.pn.User
+			return e.Type == "receipt" && e.Chat == g.ID && slices.Contains(e.IDs, id) &&
+				(strings.HasPrefix(e.Sender, p.pn.User+"@") || strings.HasPrefix(e.Sender, p.pn.User+":") ||
+					strings.HasPrefix(e.Sender, p.lid.User+"@") || strings.HasPrefix(e.Sender, p.lid.User+":"))
 		}); err != nil {
 			t.Fatalf("alice gets %s's receipt: %v", p.name, err)
 		}
@@ -133,5 +143,20 @@ func TestGroups(t *testing.T) {
 	}
 	if code := apiCall(t, srv, "POST", "/simnet/api/accounts/491510000071/groups/x/participants", map[string]any{"action": "add", "participants": []string{"1"}}, nil); code != http.StatusBadRequest {
 		t.Errorf("bad group id: %d", code)
+	}
+}
+
+// TestGroupReceiptAcks: two members' read receipts of one group message share
+// id, group and type; the sender's ack of one settles that one only.
+func TestGroupReceiptAcks(t *testing.T) {
+	g := types.NewJID("120363000000000001", types.GroupServer)
+	receipt := func(reader string) waBinary.Node {
+		return waBinary.Node{Tag: "receipt", Attrs: waBinary.Attrs{"id": "M1", "from": g, "type": "read",
+			"participant": types.NewADJID(reader, 0, 0)}}
+	}
+	d := &device{kept: []waBinary.Node{receipt("491510000001"), receipt("491510000002")}}
+	d.acked("receipt", []string{"M1"}, g.String(), "read", types.NewADJID("491510000001", 0, 0).String())
+	if len(d.kept) != 1 || jidString(d.kept[0].Attrs["participant"]) != "491510000002@s.whatsapp.net" {
+		t.Fatalf("kept after one member's receipt was acked: %v", d.kept)
 	}
 }

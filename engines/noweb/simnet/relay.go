@@ -194,7 +194,7 @@ func (s *Server) handleAck(c *conn, node *waBinary.Node) {
 	if c.dev == nil {
 		return
 	}
-	c.dev.acked(class, []string{id}, jidString(node.Attrs["to"]), strAttr(node, "type"))
+	c.dev.acked(class, []string{id}, jidString(node.Attrs["to"]), strAttr(node, "type"), jidString(node.Attrs["participant"]))
 	if to, ok := jidAttr(node, "to"); ok && class == "receipt" {
 		if from := s.lookupAccount(to); from != nil {
 			s.receiptAcked(c.dev, from, id)

@@ -45,6 +45,10 @@ type Options struct {
 	TraceNodes bool
 	// ReceiptBeforeAck is Server.SetReceiptBeforeAck on for every account.
 	ReceiptBeforeAck bool
+	// LIDGroups makes new groups address their members by LID
+	// (addressing_mode "lid"), as WhatsApp's newer groups do; off, by phone
+	// number.
+	LIDGroups bool
 	// FirstResponseDelay is how long after the Noise handshake a connection's
 	// first node goes out: a real server is a network round trip away, and
 	// clients rely on it. Baileys derives its transport keys asynchronously

@@ -135,8 +135,17 @@ func keptUntilAcked(tag string) bool {
 // one of ids, sent from peer (the answer's "to"), and for receipts of the
 // receipt type typ (a delivery and a read receipt of one message are two
 // nodes). Must hold Server.mu.
-func (d *device) acked(tag string, ids []string, peer, typ string) {
+//
+// In a group, receipts of one message from several members share the id, the
+// peer (the group) and the type: participant, when the answer names one (as
+// whatsmeow's acks do), tells them apart.
+func (d *device) acked(tag string, ids []string, peer, typ string, participant ...string) {
 	d.kept = slices.DeleteFunc(d.kept, func(n waBinary.Node) bool {
+		if len(participant) > 0 && participant[0] != "" {
+			if p := jidString(n.Attrs["participant"]); p != "" && p != participant[0] {
+				return false
+			}
+		}
 		return n.Tag == tag && slices.Contains(ids, strAttr(&n, "id")) && jidString(n.Attrs["from"]) == peer &&
 			(tag != "receipt" || strAttr(&n, "type") == typ)
 	})
