@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 
@@ -172,7 +173,14 @@ func (s *Server) clearMessages() echo.HandlerFunc {
 }
 
 func (s *Server) chatPicture(c echo.Context) error {
-	chat, err := chatParam(c)
+	return servePicture(s, c, chatParam, "chat", engines.ChatPictures.ChatPicture)
+}
+
+// servePicture answers a picture URL ({"url": …, null when none}) of the chat or
+// group the path names (param parses it), with the refresh query parameter.
+func servePicture[T any](s *Server, c echo.Context, param func(echo.Context) (engines.ChatID, error), what string,
+	get func(T, context.Context, engines.ChatID, bool) (*string, error)) error {
+	id, err := param(c)
 	if err != nil {
 		return err
 	}
@@ -180,13 +188,13 @@ func (s *Server) chatPicture(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	e, err := engineAs[engines.ChatPictures](s, c)
+	e, err := engineAs[T](s, c)
 	if err != nil {
 		return err
 	}
-	u, err := e.ChatPicture(c.Request().Context(), chat, refresh)
+	u, err := get(e, c.Request().Context(), id, refresh)
 	if err != nil {
-		return fmt.Errorf("picture of chat %s: %w", chat, err)
+		return fmt.Errorf("picture of %s %s: %w", what, id, err)
 	}
 	return c.JSON(http.StatusOK, map[string]*string{"url": u})
 }

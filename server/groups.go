@@ -304,23 +304,7 @@ func (s *Server) joinInfoGroup(c echo.Context) error {
 }
 
 func (s *Server) groupPicture(c echo.Context) error {
-	id, err := groupParam(c)
-	if err != nil {
-		return err
-	}
-	refresh, err := parseBool(c, "refresh", false)
-	if err != nil {
-		return err
-	}
-	e, err := engineAs[engines.GroupPictures](s, c)
-	if err != nil {
-		return err
-	}
-	u, err := e.GroupPicture(c.Request().Context(), id, refresh)
-	if err != nil {
-		return fmt.Errorf("picture of group %s: %w", id, err)
-	}
-	return c.JSON(http.StatusOK, map[string]*string{"url": u})
+	return servePicture(s, c, groupParam, "group", engines.GroupPictures.GroupPicture)
 }
 
 func (s *Server) setGroupPicture(c echo.Context) error {

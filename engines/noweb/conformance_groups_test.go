@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/wagate/wagate/engines/enginetest"
 	"github.com/wagate/wagate/engines/noweb/simnet"
@@ -101,19 +100,5 @@ func (s simnetPhone) JoinGroup(ctx context.Context, code string) (string, error)
 // gets are LIDs, and it files messages, receipts and events under phone ids
 // where it knows them.
 func TestConformanceLIDGroups(t *testing.T) {
-	key := testRootKey
-	srv, err := simnet.New(simnet.Options{Logger: testLogger(), RootPrivateKey: &key, DataDir: t.TempDir(), RequestTimeout: 10 * time.Second, LIDGroups: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	trustOnce.Do(func() { simnet.TrustRootKeyForProcess(srv.RootPublicKey(), nil) })
-	if err := srv.Start(t.Context(), "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	errs := &errorRecorder{next: testLogger().Handler()}
-	enginetest.RunGroups(t, &simnetHarness{srv: srv, errs: errs})
-	for _, e := range errs.errors() {
-		t.Errorf("logged during the suite: %s", e)
-	}
+	onSimnet(t, simnet.Options{LIDGroups: true}, enginetest.RunGroups)
 }

@@ -97,8 +97,15 @@ func (s simnetPhone) WaitText(ctx context.Context, from, text string) (string, e
 // TestConformance runs the engine conformance suite on NOWEB: real whatsmeow clients
 // through the HTTP API against a simnet.
 func TestConformance(t *testing.T) {
+	onSimnet(t, simnet.Options{}, enginetest.Run)
+}
+
+// onSimnet runs scenarios (the suite, or a part of it) on a simnet started
+// with opts (logger, root key, data dir and timeout filled in).
+func onSimnet(t *testing.T, opts simnet.Options, run func(*testing.T, enginetest.Harness)) {
 	key := testRootKey
-	srv, err := simnet.New(simnet.Options{Logger: testLogger(), RootPrivateKey: &key, DataDir: t.TempDir(), RequestTimeout: 10 * time.Second})
+	opts.Logger, opts.RootPrivateKey, opts.DataDir, opts.RequestTimeout = testLogger(), &key, t.TempDir(), 10*time.Second
+	srv, err := simnet.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +115,7 @@ func TestConformance(t *testing.T) {
 	}
 	t.Cleanup(func() { srv.Close() })
 	errs := &errorRecorder{next: testLogger().Handler()}
-	enginetest.Run(t, &simnetHarness{srv: srv, errs: errs})
+	run(t, &simnetHarness{srv: srv, errs: errs})
 	// The suite must run clean: any error the sessions' whatsmeow clients (or the
 	// engine) logged is a protocol problem somewhere.
 	for _, e := range errs.errors() {
