@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"testing"
 
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/engines/enginetest"
 	"github.com/wagate/wagate/engines/webjs/fakeweb"
 	"github.com/wagate/wagate/internal/wait"
 )
@@ -17,6 +19,15 @@ import (
 // phone sees what that server has and was told (its notifications, the
 // messages fanned out to it) and acts through the tab's group hooks, as
 // WhatsApp's servers would relay it.
+
+// TestConformanceLIDGroups runs the group scenarios again on groups in LID
+// addressing mode (members, senders and readers by LID), as WhatsApp's newer
+// groups are.
+func TestConformanceLIDGroups(t *testing.T) {
+	n := newFakewebNet(t)
+	n.lidGroups = true
+	enginetest.RunGroups(t, webjsHarness{n: n})
+}
 
 // groupTab is the tab whose server has group.
 func (n *fakewebNet) groupTab(ctx context.Context, group string) (*fakeweb.Server, *fakeweb.ServerGroup, error) {

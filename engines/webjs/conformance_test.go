@@ -35,6 +35,8 @@ type fakewebNet struct {
 	account fakeweb.Account            // what every tab syncs
 	peers   map[string]fakeweb.Peer    // every account, as WhatsApp's server knows it
 	calls   map[string]*fakeweb.Server // call id → the tab it rings
+	// lidGroups: the groups the sessions create are LID-addressed.
+	lidGroups bool
 }
 
 func newFakewebNet(t *testing.T) *fakewebNet {
@@ -52,7 +54,7 @@ func (n *fakewebNet) tab(session string) (*fakeweb.Server, error) {
 	if s, ok := n.tabs[session]; ok {
 		return s, nil
 	}
-	s := fakeweb.New(fastFake(fakeweb.Options{Logger: testLogger()}))
+	s := fakeweb.New(fastFake(fakeweb.Options{Logger: testLogger(), LIDGroups: n.lidGroups}))
 	s.SetAccount(n.account)
 	for _, peer := range n.peers {
 		if err := s.SetPeer(context.Background(), peer); err != nil {

@@ -343,7 +343,7 @@ func TestDriverGroups(t *testing.T) {
 	if _, err := fw.RemoteParticipants(ctx, other, peers["A"].Phone, "remove", []string{"15551234567"}); err != nil {
 		t.Fatal(err)
 	}
-	if l := groupEvent(mark, "removed", func(g *GroupEvent) bool { return g.Kind == "leave" && g.Group == other }); l.Author == nil || *l.Author != peers["A"].LID {
+	if l := groupEvent(mark, "removed", func(g *GroupEvent) bool { return g.Kind == "leave" && g.Group == other }); l.Author == nil || *l.Author != pn("A") {
 		t.Fatalf("leave = %+v", l)
 	}
 	if _, err := d.SendText(ctx, SendTextRequest{ChatID: other, Text: "still here?"}); !errors.Is(err, ErrNotAllowed) {

@@ -73,7 +73,11 @@ type Options struct {
 	// NoAutoDeliver keeps sent messages at ack SERVER (1); by default they
 	// reach DEVICE (2) shortly after sending. READ (3) comes from Receipt.
 	NoAutoDeliver bool
-	Logger        *slog.Logger
+	// LIDGroups makes the groups created without an addressing override
+	// LID-addressed (members, senders and readers by LID), as WhatsApp's
+	// newer groups are; by default they are phone-number addressed.
+	LIDGroups bool
+	Logger    *slog.Logger
 }
 
 func (o Options) withDefaults() Options {
@@ -343,6 +347,7 @@ func (s *Server) serveIndex(w http.ResponseWriter, r *http.Request) {
 		"minifiedMsgKey":     o.MinifiedMsgKey,
 		"unarchiveOnMessage": o.UnarchiveOnMessage,
 		"autoDeliver":        !o.NoAutoDeliver,
+		"lidGroups":          o.LIDGroups,
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")

@@ -48,6 +48,19 @@
 
   function isGroupWid(w) { return !!w && String(w).endsWith('@g.us'); }
 
+  // phoneIdOf is a user's phone id when the page knows it for a LID (groups in
+  // LID addressing mode name members by LID): a group message's and
+  // receipt's `participant` is the phone id, as WAHA's other engines report
+  // it; the raw LID stays in `author` and `_data`.
+  W.phoneIdOf = function (id) {
+    const s = str(id);
+    if (!s || !s.endsWith('@lid') || !W.S || !W.S.LidUtils) return s;
+    try {
+      const pn = W.S.LidUtils.getPhoneNumber(W.S.WidFactory.createWid(s));
+      return pn ? String(pn) : s;
+    } catch (e) { return s; }
+  };
+
   W.msgJSON = function (msg) {
     const key = msg.id;
     const id = String(key);
@@ -65,7 +78,7 @@
       from: str(msg.from),
       fromMe: !!key.fromMe,
       to: str(msg.to),
-      participant: group ? (str(key.participant) || author) : null,
+      participant: group ? W.phoneIdOf(str(key.participant) || author) : null,
       author: author,
       body,
       type: msg.type || '',
@@ -98,7 +111,7 @@
     const key = msg.id;
     const group = isGroupWid(key.remote);
     return {
-      id: String(key), from: str(msg.from), to: str(msg.to), participant: group ? str(key.participant) : null,
+      id: String(key), from: str(msg.from), to: str(msg.to), participant: group ? W.phoneIdOf(key.participant) : null,
       fromMe: !!key.fromMe, ack, ackName: ACK_NAMES[ack] || 'UNKNOWN',
     };
   };

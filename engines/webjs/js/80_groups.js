@@ -359,7 +359,7 @@
     const gid = String(msg.id.remote);
     const gm = metadataColl().get(gid);
     const recipients = (msg.recipients || []).map(String);
-    const author = msg.author ? String(msg.author) : null;
+    const author = msg.author ? W.phoneIdOf(String(msg.author)) : null;
     const base = { group: gid, timestamp: msg.t || 0, author, subtype: msg.subtype, _data: W.rawMsg(msg) };
     const sub = msg.subtype;
     const aboutMe = recipients.some(isMe) || (sub === 'create' && gm && !!myEntry(gm));
@@ -424,7 +424,7 @@
     const key = new W.S.MsgKey({ fromMe: true, remote: W.wid(a.from), id: String(a.id), participant: me.id });
     const msg = W.S.Msg.get(String(key));
     if (!msg) return;
-    const reader = String(W.wid(String(a.participant).replace('@s.whatsapp.net', '@c.us')));
+    const reader = W.phoneIdOf(String(W.wid(String(a.participant).replace('@s.whatsapp.net', '@c.us'))));
     W.emit('ack', { ack: Object.assign(W.ackJSON(msg, ack), { participant: reader }) });
   }
 })();

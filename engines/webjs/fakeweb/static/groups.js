@@ -318,7 +318,7 @@
     createGroup: async (opts, participants) => {
       const { row, results } = S.create(FW.me, {
         title: opts && opts.title, participants: (participants || []).map((p) => p.phoneNumber || p.wid || p),
-        lid: opts && opts.addressingModeOverride === 'lid', announce: opts && opts.announce, restrict: opts && opts.restrict,
+        lid: opts && opts.addressingModeOverride ? opts.addressingModeOverride === 'lid' : !!FW.cfg.lidGroups, announce: opts && opts.announce, restrict: opts && opts.restrict,
         memberAddMode: opts && opts.memberAddMode === false ? false : !!(opts && opts.memberAddMode),
       });
       return { wid: row.id, subject: row.subject, creation: row.creation, participants: results };
