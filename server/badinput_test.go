@@ -1,11 +1,15 @@
 package server_test
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/wagate/wagate/capabilities"
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/engines/enginetest"
 	"github.com/wagate/wagate/store"
 )
 
@@ -106,5 +110,46 @@ func TestSendSeenNamesTheIDField(t *testing.T) {
 		if !strings.HasPrefix(msg, c.want) {
 			t.Errorf("%v: message %q, want it to start with %q", c.body, msg, c.want)
 		}
+	}
+}
+
+// TestSessionGoneMidRequest: a send the gate let through whose session is deleted
+// before the engine answers is the 404 or 422 the request would
+// get now, not a 500 (a stopped session's is the same 404, through notWorking). memnet fetches the text's link preview before it sends, so
+// the preview's server holds the send while the test removes the session.
+func TestSessionGoneMidRequest(t *testing.T) {
+	for _, c := range []struct {
+		name, method, path string
+		want               int
+	}{
+		{"deleted", "DELETE", "/api/sessions/gone", http.StatusNotFound},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			a := newAPI(t, store.SQLite, apiOptions{})
+			a.Expect(a.Do("POST", "/api/sessions", map[string]any{"name": "gone", "config": paired()}), 201)
+			a.waitStatus("gone", engines.StatusWorking)
+			hit, release := make(chan struct{}), make(chan struct{})
+			page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				close(hit)
+				<-release
+				w.Header().Set("Content-Type", "text/html")
+				io.WriteString(w, `<html><head><meta property="og:title" content="t"></head></html>`)
+			}))
+			defer page.Close()
+			done := make(chan enginetest.Response)
+			go func() {
+				done <- a.Do("POST", "/api/sendText", map[string]any{"session": "gone", "chatId": myPhone + "@c.us", "text": "see " + page.URL + "/x"})
+			}()
+			<-hit
+			a.Expect(a.Do(c.method, c.path, nil), map[string]int{"DELETE": 200, "POST": 201}[c.method])
+			close(release)
+			r := <-done
+			if r.Status != c.want {
+				t.Fatalf("send after the session was %s: %d, want %d: %s", c.name, r.Status, c.want, r.Body)
+			}
+			if msg, _ := r.Err(t)["message"].(string); !strings.Contains(msg, "gone") {
+				t.Fatalf("message does not name the session: %q", msg)
+			}
+		})
 	}
 }

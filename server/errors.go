@@ -146,8 +146,37 @@ func (s *Server) toAPIError(err error, c echo.Context) *APIError {
 		}
 		return newError(code, "%s", msg)
 	}
+	if lost := s.sessionGone(c); lost != nil {
+		s.log.Info("request failed as its session stopped under it", "request_id", requestID(c), "operation", c.Get(ctxOperation), "err", err, "answer", lost.StatusCode)
+		return lost
+	}
 	s.log.Error("request failed", "request_id", requestID(c), "operation", c.Get(ctxOperation), "err", err)
 	return newError(http.StatusInternalServerError, "Internal error; see the gateway log for request %s", requestID(c))
+}
+
+// sessionGone is the answer for an engine call that failed because its session
+// was deleted, stopped or logged out while the call ran (the gate had let it
+// through): the 404 or 422 the request would get now, instead of a 500 for what
+// the engine said about losing its connection. nil when the session is still in
+// a status the operation needs, and the error is the engine's own.
+func (s *Server) sessionGone(c echo.Context) *APIError {
+	name, _ := c.Get(ctxSession).(string)
+	if name == "" {
+		return nil
+	}
+	info, err := s.manager.Get(c.Request().Context(), name)
+	if errors.Is(err, sessions.ErrNotFound) {
+		return newError(http.StatusNotFound, "We didn't find a session with name '%s': it was deleted while the request ran.", name)
+	}
+	if err != nil {
+		return nil
+	}
+	id, _ := c.Get(ctxOperation).(string)
+	op, _ := s.matrix.Operation(id)
+	if len(op.Needs) == 0 || slices.Contains(op.Needs, info.Status) {
+		return nil
+	}
+	return s.notWorking(c, &engines.NotWorkingError{Session: name, Status: info.Status, Expected: op.Needs})
 }
 
 func requestID(c echo.Context) string {
