@@ -114,9 +114,9 @@ func TestSendSeenNamesTheIDField(t *testing.T) {
 }
 
 // TestSessionGoneMidRequest: a send the gate let through whose session is deleted
-// before the engine answers is the 404 or 422 the request would
-// get now, not a 500 (a stopped session's is the same 404, through notWorking). memnet fetches the text's link preview before it sends, so
-// the preview's server holds the send while the test removes the session.
+// before the engine answers is the 404 the request would get now, not a 500.
+// memnet fetches the text's link preview before it sends, so the preview's
+// server holds the send while the test deletes the session.
 func TestSessionGoneMidRequest(t *testing.T) {
 	for _, c := range []struct {
 		name, method, path string
