@@ -153,3 +153,18 @@ func TestSessionGoneMidRequest(t *testing.T) {
 		})
 	}
 }
+
+// TestNOWEBStoreConfigEchoMatchesSpec: a session created as WAHA's example does,
+// config.noweb.store {enabled: true}, is answered with a config WAHA's SessionDTO
+// accepts (NowebStoreConfig requires fullSync); Do checks it against the spec.
+func TestNOWEBStoreConfigEchoMatchesSpec(t *testing.T) {
+	a := newAPI(t, store.SQLite, apiOptions{})
+	cfg := `{"noweb": {"markOnline": true, "store": {"enabled": true}}}`
+	a.Expect(a.Do("POST", "/api/sessions", `{"name": "ns", "engine": "NOWEB", "start": false, "config": `+cfg+`}`), 201)
+	a.Expect(a.Do("POST", "/api/sessions/start", `{"name": "ns2", "config": `+cfg+`}`), 201)
+	a.Expect(a.Do("PUT", "/api/sessions/ns", `{"config": `+cfg+`}`), 200)
+	r := a.Expect(a.Do("GET", "/api/sessions/ns", nil), 200)
+	if !strings.Contains(string(r.Body), `"store":{"enabled":true,"fullSync":false}`) {
+		t.Fatalf("config.noweb.store: %s", r.Body)
+	}
+}
