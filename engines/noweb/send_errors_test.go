@@ -72,3 +72,23 @@ func TestSendToBroadcastListRefused(t *testing.T) {
 		t.Fatalf("refused sends were stored: %+v", msgs)
 	}
 }
+
+// TestSendToUnknownGroupIsNotFound: a group WhatsApp does not have (simnet answers
+// item-not-found, as WhatsApp does) is ErrNotFound, a 404 through the API.
+func TestSendToUnknownGroupIsNotFound(t *testing.T) {
+	e := newEnv(t, store.SQLite)
+	ctx := testCtx(t)
+	const me = "491510000072"
+	if _, err := e.srv.CreateAccount(ctx, me, "Me"); err != nil {
+		t.Fatal(err)
+	}
+	eng, h := newEngine(t, e.factory, "default")
+	pairByQR(t, ctx, e, eng, h, me)
+	group, err := engines.ParseChatID("120363000000000099@g.us")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.SendText(ctx, engines.SendText{Chat: group, Text: "anyone?"}); !errors.Is(err, engines.ErrNotFound) {
+		t.Fatalf("SendText to a group that does not exist: %v, want ErrNotFound", err)
+	}
+}
