@@ -60,9 +60,10 @@ func (c NOWEBConfig) MarshalJSON() ([]byte, error) {
 }
 
 // NOWEBStoreConfig: whether NOWEB keeps chats and messages, and how much history.
+// Enabled nil is the gateway's noweb.store.enabled.
 type NOWEBStoreConfig struct {
 	Enabled  *bool `json:"enabled,omitempty"`
-	FullSync bool  `json:"fullSync,omitempty"`
+	FullSync bool  `json:"fullSync"`
 }
 
 // WEBJSConfig is the WEBJS engine's settings.

@@ -820,17 +820,23 @@ func (s *Server) sendSeen(c echo.Context) error {
 	if seen.Chat, err = chatField("chatId", req.ChatID); err != nil {
 		return err
 	}
-	ids := req.MessageIDs
+	// The deprecated messageId goes first; an error names the field the id came
+	// from, not its place in the merged list.
+	type given struct{ field, raw string }
+	var ids []given
 	if req.MessageID != nil && *req.MessageID != "" {
-		ids = append([]string{*req.MessageID}, ids...)
+		ids = append(ids, given{"messageId", *req.MessageID})
 	}
-	for i, raw := range ids {
-		id, err := engines.ParseMessageID(raw)
+	for i, raw := range req.MessageIDs {
+		ids = append(ids, given{fmt.Sprintf("messageIds[%d]", i), raw})
+	}
+	for _, g := range ids {
+		id, err := engines.ParseMessageID(g.raw)
 		if err != nil {
-			return badRequest("messageIds[%d]: %s", i, err.Error())
+			return badRequest("%s: %s", g.field, err.Error())
 		}
 		if !id.Bare && id.Chat != seen.Chat {
-			return badRequest("messageIds[%d]: %s is not in chat %s", i, raw, seen.Chat)
+			return badRequest("%s: %s is not in chat %s", g.field, g.raw, seen.Chat)
 		}
 		seen.Messages = append(seen.Messages, id)
 	}

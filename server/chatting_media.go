@@ -140,23 +140,12 @@ func smallValue(js *jsonStream, field string, v any) error {
 	if err := json.Unmarshal(buf.Bytes(), v); err != nil {
 		var typ *json.UnmarshalTypeError
 		if errors.As(err, &typ) {
-			return badRequest("%s: expected %s, got %s", field, jsonTypeName(typ.Type.String()), typ.Value)
+			typ.Field = field
+			return typeError(typ)
 		}
 		return badRequest("%s: %s", field, err.Error())
 	}
 	return nil
-}
-
-func jsonTypeName(goType string) string {
-	switch strings.TrimLeft(goType, "*") {
-	case "string":
-		return "a string"
-	case "bool":
-		return "true or false"
-	case "[]string":
-		return "a list of strings"
-	}
-	return goType
 }
 
 // fileField is the request's file: {mimetype, filename, url} or {mimetype,

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -145,8 +146,37 @@ func (s *Server) toAPIError(err error, c echo.Context) *APIError {
 		}
 		return newError(code, "%s", msg)
 	}
+	if lost := s.sessionGone(c); lost != nil {
+		s.log.Info("request failed as its session stopped under it", "request_id", requestID(c), "operation", c.Get(ctxOperation), "err", err, "answer", lost.StatusCode)
+		return lost
+	}
 	s.log.Error("request failed", "request_id", requestID(c), "operation", c.Get(ctxOperation), "err", err)
 	return newError(http.StatusInternalServerError, "Internal error; see the gateway log for request %s", requestID(c))
+}
+
+// sessionGone is the answer for an engine call that failed because its session
+// was deleted, stopped or logged out while the call ran (the gate had let it
+// through): the 404 or 422 the request would get now, instead of a 500 for what
+// the engine said about losing its connection. nil when the session is still in
+// a status the operation needs, and the error is the engine's own.
+func (s *Server) sessionGone(c echo.Context) *APIError {
+	name, _ := c.Get(ctxSession).(string)
+	if name == "" {
+		return nil
+	}
+	info, err := s.manager.Get(c.Request().Context(), name)
+	if errors.Is(err, sessions.ErrNotFound) {
+		return newError(http.StatusNotFound, "We didn't find a session with name '%s': it was deleted while the request ran.", name)
+	}
+	if err != nil {
+		return nil
+	}
+	id, _ := c.Get(ctxOperation).(string)
+	op, _ := s.matrix.Operation(id)
+	if len(op.Needs) == 0 || slices.Contains(op.Needs, info.Status) {
+		return nil
+	}
+	return s.notWorking(c, &engines.NotWorkingError{Session: name, Status: info.Status, Expected: op.Needs})
 }
 
 func requestID(c echo.Context) string {
@@ -167,11 +197,17 @@ func decodeJSON(c echo.Context, v any) error {
 		case errors.As(err, &http):
 			return echo.ErrStatusRequestEntityTooLarge
 		case errors.As(err, &syn):
+			if ct := c.Request().Header.Get(echo.HeaderContentType); ct != "" && !strings.Contains(strings.ToLower(ct), "json") {
+				// A form post (curl -d's default) reads as broken JSON; say what to send.
+				return badRequest("Invalid JSON at byte %d: %s (the body was sent as %s; send JSON with Content-Type: application/json)", syn.Offset, syn.Error(), ct)
+			}
 			return badRequest("Invalid JSON at byte %d: %s", syn.Offset, syn.Error())
 		case errors.As(err, &typ):
-			return badRequest("%s: expected %s, got %s", typ.Field, typ.Type, typ.Value)
+			return typeError(typ)
 		case err.Error() == "EOF":
 			return badRequest("Request body is empty; expected a JSON object")
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return badRequest("Invalid JSON: the body ends before the value does")
 		default:
 			return badRequest("Invalid JSON: %s", err.Error())
 		}
@@ -182,4 +218,53 @@ func decodeJSON(c echo.Context, v any) error {
 		return badRequest("Invalid JSON at byte %d: unexpected data after the value", dec.InputOffset())
 	}
 	return nil
+}
+
+// typeError is the 400 for a JSON value of the wrong type: the field's path and
+// the JSON type it wants, never the Go type it is decoded into (a client knows
+// "an object", not "engines.SessionConfig"). A wrong type for the whole body has
+// no field: it is the body that must be an object.
+func typeError(typ *json.UnmarshalTypeError) *APIError {
+	if typ.Field == "" {
+		return badRequest("Request body: expected %s, got %s", jsonTypeName(typ.Type), typ.Value)
+	}
+	return badRequest("%s: expected %s, got %s", typ.Field, jsonTypeName(typ.Type), typ.Value)
+}
+
+// jsonTypeName says which JSON value decodes into t.
+func jsonTypeName(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		if e := t.Elem(); e.Kind() != reflect.Slice && e.Kind() != reflect.Array {
+			if name := jsonTypeName(e); name != "a value" {
+				return "a list of " + plural(name)
+			}
+		}
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "a value"
+}
+
+// plural turns "a string" into "strings", "an object" into "objects".
+func plural(name string) string {
+	switch name {
+	case "true or false":
+		return "true or false values"
+	}
+	name = strings.TrimPrefix(strings.TrimPrefix(name, "an "), "a ")
+	return name + "s"
 }

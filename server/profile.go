@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -37,15 +38,21 @@ func (s *Server) getProfile(c echo.Context) error {
 
 // profileText reads the one string field a profile PUT carries.
 func profileText(c echo.Context, field string, maxLen int, allowEmpty bool) (string, error) {
-	var body map[string]*string
+	// The other fields are read as raw values: a client's extra field of any type
+	// (WAHA ignores them) must not fail the one this call reads.
+	var body map[string]json.RawMessage
 	if err := decodeJSON(c, &body); err != nil {
 		return "", err
 	}
-	v, ok := body[field]
-	if !ok || v == nil {
+	raw, ok := body[field]
+	if !ok || string(raw) == "null" {
 		return "", badRequest("%s: required", field)
 	}
-	text := strings.TrimSpace(*v)
+	var v string
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return "", badRequest("%s: expected a string, got %s", field, raw)
+	}
+	text := strings.TrimSpace(v)
 	if text == "" && !allowEmpty {
 		return "", badRequest("%s: must not be empty", field)
 	}

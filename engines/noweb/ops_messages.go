@@ -189,6 +189,11 @@ func (e *Engine) sendStored(ctx context.Context, cli *whatsmeow.Client, to types
 
 // sendWith is sendStored with whatsmeow's extra parameters (their ID is id's).
 func (e *Engine) sendWith(ctx context.Context, cli *whatsmeow.Client, to types.JID, id types.MessageID, msg *waE2E.Message, mediaFile string, extra whatsmeow.SendRequestExtra) (*engines.Message, error) {
+	if to.Server == types.BroadcastServer && to != types.StatusBroadcastJID {
+		// Refused before anything is stored: whatsmeow cannot send to a broadcast
+		// list, and a message recorded as sent there would be one that never was.
+		return nil, fmt.Errorf("chatId %s: %w: WhatsApp's multi-device protocol cannot send to broadcast lists (status@broadcast is the status)", wahaID(to), engines.ErrInvalid)
+	}
 	if id == "" {
 		id = cli.GenerateMessageID()
 	}
@@ -220,11 +225,26 @@ func (e *Engine) sendWith(ctx context.Context, cli *whatsmeow.Client, to types.J
 		e.log.Error("store the ack of a sent message", "id", id, "ack", ack.Name(), "err", err)
 	}
 	if sendErr != nil {
-		return nil, fmt.Errorf("send message: %w", sendErr)
+		return nil, fmt.Errorf("send message: %w", sendError(to, sendErr))
 	}
 	out := payload
 	out.Ack, out.AckName = ack, ack.Name()
 	return &out, nil
+}
+
+// sendError maps what whatsmeow's SendMessage answers for a chat it cannot
+// send to onto the contract's errors, so a group that does not exist, or one
+// the account is not in, is a 404 rather than an internal error.
+func sendError(to types.JID, err error) error {
+	switch {
+	case errors.Is(err, whatsmeow.ErrGroupNotFound):
+		return fmt.Errorf("%w: %w: WhatsApp has no group %s", err, engines.ErrNotFound, wahaID(to))
+	case errors.Is(err, whatsmeow.ErrNotInGroup):
+		return fmt.Errorf("%w: %w: the account is not a member of the group %s", err, engines.ErrNotFound, wahaID(to))
+	case errors.Is(err, whatsmeow.ErrBroadcastListUnsupported), errors.Is(err, whatsmeow.ErrUnknownServer), errors.Is(err, whatsmeow.ErrRecipientADJID):
+		return fmt.Errorf("%w: %w", err, engines.ErrInvalid)
+	}
+	return err
 }
 
 // recordAck raises the ack of one of the account's messages and records its
