@@ -305,24 +305,7 @@ func benchNOWEBBaileys(b *testing.B, ctx context.Context, sn *simnetProcess) pee
 				if err := p.Call(gctx, "start", map[string]any{"sock": s, "authDir": filepath.Join(dir, s), "events": false}, nil); err != nil {
 					return err
 				}
-				var qr string
-				if _, err := p.WaitEvent(gctx, s, "connection.update", func(e baileys.Event) bool {
-					var u struct {
-						QR string `json:"qr"`
-					}
-					_ = json.Unmarshal(e.Data, &u)
-					qr = u.QR
-					return qr != ""
-				}); err != nil {
-					return err
-				}
-				if err := sn.scan(gctx, phone(i), qr); err != nil {
-					return err
-				}
-				_, err := p.WaitEvent(gctx, s, "connection.update", func(e baileys.Event) bool {
-					return strings.Contains(string(e.Data), `"connection":"open"`)
-				})
-				return err
+				return pairBaileys(gctx, p, sn, s, phone(i))
 			})
 		}
 		if err := g.Wait(); err != nil {
@@ -379,4 +362,48 @@ func benchNOWEBBaileys(b *testing.B, ctx context.Context, sn *simnetProcess) pee
 		b.Logf("Baileys logged %d errors or warnings during the benchmark; the first: %s", len(probs), probs[0])
 	}
 	return figs
+}
+
+// pairBaileys scans the QR socket s shows as phone's, and waits for it to
+// open. Under load a connection may close before its QR or its opening (run.js
+// connects again, as Baileys' applications do), or a QR may expire before the
+// scan: the next QR is scanned then. It gives up after three minutes, with
+// the closes it saw.
+func pairBaileys(ctx context.Context, p *baileys.Peer, sn *simnetProcess, s, phone string) error {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	type update struct {
+		Connection     string `json:"connection"`
+		QR             string `json:"qr"`
+		LastDisconnect *struct {
+			Code    int    `json:"code"`
+			Message string `json:"message"`
+		} `json:"lastDisconnect"`
+	}
+	tried := map[string]bool{}
+	var closes []string
+	for {
+		var u update
+		_, err := p.WaitEvent(ctx, s, "connection.update", func(e baileys.Event) bool {
+			u = update{}
+			_ = json.Unmarshal(e.Data, &u)
+			return u.Connection == "open" || u.QR != "" && !tried[u.QR]
+		})
+		for _, e := range p.Events(s, "connection.update") {
+			var c update
+			if _ = json.Unmarshal(e.Data, &c); c.Connection == "close" && c.LastDisconnect != nil && c.LastDisconnect.Code != 515 {
+				closes = append(closes, fmt.Sprintf("%d %s", c.LastDisconnect.Code, c.LastDisconnect.Message))
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("pairing Baileys socket %s (closes: %v): %w", s, closes, err)
+		}
+		if u.Connection == "open" {
+			return nil
+		}
+		tried[u.QR] = true
+		if err := sn.scan(ctx, phone, u.QR); err != nil && !strings.Contains(err.Error(), "404") {
+			return fmt.Errorf("scanning the QR of Baileys socket %s: %w", s, err)
+		}
+	}
 }

@@ -74,7 +74,8 @@ async function main() {
 	}
 	const connect = async (name, authDir, events) => {
 		const { state, saveCreds } = await B.useMultiFileAuthState(authDir)
-		const entry = { sock: null, received: new Map() } // received: message id → WAMessage, for download
+		// received: message id → WAMessage, for download; ended: by the end op.
+		const entry = { sock: null, received: new Map(), ended: false }
 		sockets.set(name, entry)
 		const start = () => {
 			const sock = makeWASocket({
@@ -104,8 +105,11 @@ async function main() {
 					if (ev === 'connection.update') {
 						const err = data.lastDisconnect?.error
 						const code = err?.output?.statusCode
-						// 515: the server asks for a new connection after pairing.
-						if (data.connection === 'close' && code === 515) {
+						// 515: the server asks for a new connection after pairing. Any
+						// other close but a logout (401) is answered as Baileys'
+						// applications do, with a new connection; the Go side sees
+						// the close (the fidelity test fails on it).
+						if (data.connection === 'close' && !entry.ended && code !== 401) {
 							start()
 						}
 						emit({ type: 'event', sock: name, name: ev, data: { ...data, lastDisconnect: err ? { code, message: err.message } : undefined } })
@@ -155,7 +159,9 @@ async function main() {
 			return { data: buf.toString('base64') }
 		},
 		end: async ({ sock }) => {
-			get(sock).sock.end(undefined)
+			const s = get(sock)
+			s.ended = true
+			s.sock.end(undefined)
 			sockets.delete(sock)
 			return {}
 		},
@@ -185,9 +191,10 @@ async function main() {
 		}
 	})
 	rl.on('close', () => {
-		for (const { sock } of sockets.values()) {
+		for (const s of sockets.values()) {
+			s.ended = true
 			try {
-				sock.end(undefined)
+				s.sock.end(undefined)
 			} catch {}
 		}
 		out.end(() => process.exit(0))
