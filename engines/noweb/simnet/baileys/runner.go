@@ -91,6 +91,7 @@ type Peer struct {
 	changed  chan struct{} // closed and replaced on every event
 	problems []string
 	stopped  map[string]bool // sockets ended on purpose: what they log after is not counted
+	streamOK map[string]bool // stream error codes a test caused (AllowStreamError)
 	err      error
 
 	writeMu sync.Mutex
@@ -141,7 +142,8 @@ func Start(ctx context.Context, o Options) (*Peer, error) {
 		return nil, fmt.Errorf("baileys: starting run.js: %w", err)
 	}
 	p := &Peer{cmd: cmd, stdin: stdin, done: make(chan struct{}), ready: make(chan line, 1),
-		waiting: map[int64]chan line{}, changed: make(chan struct{}), stopped: map[string]bool{}}
+		waiting: map[int64]chan line{}, changed: make(chan struct{}), stopped: map[string]bool{},
+		streamOK: map[string]bool{"515": true}}
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); p.readLog(stdout, false, o.Log) }()
@@ -261,13 +263,10 @@ func (p *Peer) readLog(r io.Reader, isStderr bool, tee func(string)) {
 		if e.Level < 40 { // pino: 40 warn, 50 error, 60 fatal
 			continue
 		}
-		if e.Node != nil && e.Node.Tag == "stream:error" && e.Node.Attrs["code"] == "515" {
-			continue
-		}
 		p.mu.Lock()
-		stopped := p.stopped[e.Sock]
+		expected := p.stopped[e.Sock] || e.Node != nil && e.Node.Tag == "stream:error" && p.streamOK[e.Node.Attrs["code"]]
 		p.mu.Unlock()
-		if stopped {
+		if expected {
 			continue
 		}
 		p.problem("log: " + truncate(text, 4000))
@@ -292,6 +291,14 @@ func (p *Peer) setErr(err error) {
 	if p.err == nil {
 		p.err = err
 	}
+	p.mu.Unlock()
+}
+
+// AllowStreamError makes Baileys' log of a stream error with this code
+// expected, as the 515 is: for a test that makes the server send it.
+func (p *Peer) AllowStreamError(code string) {
+	p.mu.Lock()
+	p.streamOK[code] = true
 	p.mu.Unlock()
 }
 
