@@ -353,10 +353,52 @@ func runScenario(t *testing.T, pkg string, n int) {
 		t.Errorf("Bob's phone got Baileys' image as %+v, want an image of sha256 %s captioned \"from baileys\"", m, sha(pic))
 	}
 
+	// Pairing-code login of another account.
+	if err := p.Call(ctx, "start", map[string]any{"sock": "code", "authDir": filepath.Join(t.TempDir(), "code")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitConn(t, ctx, p, "code", func(u connUpdate) bool { return u.QR != "" })
+	var code struct {
+		Code string `json:"code"`
+	}
+	if err := p.Call(ctx, "requestPairingCode", map[string]any{"sock": "code", "phone": codePN}, &code); err != nil {
+		t.Fatal(err)
+	}
+	// requestPairingCode returns once its request is written, maybe before
+	// simnet has read it: the phone's user types the code when it is shown,
+	// here until simnet knows it.
+	wait.Context(t, ctx, func() error {
+		_, err := srv.EnterPairingCode(ctx, codePN, code.Code)
+		if err != nil && !errors.Is(err, simnet.ErrNoPendingPair) {
+			t.Fatalf("EnterPairingCode(%q): %v", code.Code, err)
+		}
+		return err
+	})
+	waitConn(t, ctx, p, "code", func(u connUpdate) bool { return u.Connection == "open" })
+	var meCode struct {
+		ID string `json:"id"`
+	}
+	if err := p.Call(ctx, "me", map[string]any{"sock": "code"}, &meCode); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(meCode.ID, codePN+":") {
+		t.Errorf("the pairing-code socket is %q, want a device of %s", meCode.ID, codePN)
+	}
+
+	// A text from the other account's companion (a device other than 0)
+	// to this one.
+	var fromCode key
+	if err := p.Call(ctx, "sendText", map[string]any{"sock": "code", "jid": mePN + "@s.whatsapp.net", "text": "from a companion"}, &fromCode); err != nil {
+		t.Fatal(err)
+	}
+	waitMessage(t, ctx, p, "qr", fromCode.ID, func(m waMessage, _ string) bool {
+		return strings.Contains(string(m.Message), "from a companion")
+	}, "messages.upsert")
+
 	// The server drops the connection (a stream error 503, as when it
 	// restarts): Baileys connects again and gets only what it had not
-	// settled, so nothing it decrypted comes twice. Its delivery receipt of
-	// a message from a device names the device as participant.
+	// settled, so nothing it decrypted comes twice (its delivery receipt of
+	// the companion's message names the device as participant, not in to).
 	var meQR struct {
 		ID string `json:"id"`
 	}
@@ -389,14 +431,16 @@ func runScenario(t *testing.T, pkg string, n int) {
 		t.Fatal(err)
 	}
 	waitMessage(t, ctx, p, "qr", after, nil, "messages.upsert")
-	var upserts int
-	for _, e := range p.Events("qr", "messages.upsert") {
-		if strings.Contains(string(e.Data), `"id":"`+hello+`"`) && strings.Contains(string(e.Data), "hello baileys") {
-			upserts++
+	for _, m := range []struct{ id, text string }{{hello, "hello baileys"}, {fromCode.ID, "from a companion"}} {
+		var upserts int
+		for _, e := range p.Events("qr", "messages.upsert") {
+			if strings.Contains(string(e.Data), `"id":"`+m.id+`"`) && strings.Contains(string(e.Data), m.text) {
+				upserts++
+			}
 		}
-	}
-	if upserts != 1 {
-		t.Errorf("Bob's message %s came to Baileys %d times, want once", hello, upserts)
+		if upserts != 1 {
+			t.Errorf("message %s (%q) came to Baileys %d times, want once", m.id, m.text, upserts)
+		}
 	}
 
 	// An archive made on the phone reaches Baileys as a chat update.
@@ -415,38 +459,6 @@ func runScenario(t *testing.T, pkg string, n int) {
 		return false
 	}); err != nil {
 		t.Fatalf("the phone's archive never reached Baileys: %v", err)
-	}
-
-	// Pairing-code login of another account.
-	if err := p.Call(ctx, "start", map[string]any{"sock": "code", "authDir": filepath.Join(t.TempDir(), "code")}, nil); err != nil {
-		t.Fatal(err)
-	}
-	waitConn(t, ctx, p, "code", func(u connUpdate) bool { return u.QR != "" })
-	var code struct {
-		Code string `json:"code"`
-	}
-	if err := p.Call(ctx, "requestPairingCode", map[string]any{"sock": "code", "phone": codePN}, &code); err != nil {
-		t.Fatal(err)
-	}
-	// requestPairingCode returns once its request is written, maybe before
-	// simnet has read it: the phone's user types the code when it is shown,
-	// here until simnet knows it.
-	wait.Context(t, ctx, func() error {
-		_, err := srv.EnterPairingCode(ctx, codePN, code.Code)
-		if err != nil && !errors.Is(err, simnet.ErrNoPendingPair) {
-			t.Fatalf("EnterPairingCode(%q): %v", code.Code, err)
-		}
-		return err
-	})
-	waitConn(t, ctx, p, "code", func(u connUpdate) bool { return u.Connection == "open" })
-	var meCode struct {
-		ID string `json:"id"`
-	}
-	if err := p.Call(ctx, "me", map[string]any{"sock": "code"}, &meCode); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(meCode.ID, codePN+":") {
-		t.Errorf("the pairing-code socket is %q, want a device of %s", meCode.ID, codePN)
 	}
 
 	// The history sync was processed once.
