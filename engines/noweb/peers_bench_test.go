@@ -372,25 +372,17 @@ func benchNOWEBBaileys(b *testing.B, ctx context.Context, sn *simnetProcess) pee
 func pairBaileys(ctx context.Context, p *baileys.Peer, sn *simnetProcess, s, phone string) error {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
-	type update struct {
-		Connection     string `json:"connection"`
-		QR             string `json:"qr"`
-		LastDisconnect *struct {
-			Code    int    `json:"code"`
-			Message string `json:"message"`
-		} `json:"lastDisconnect"`
-	}
 	tried := map[string]bool{}
 	var closes []string
 	for {
-		var u update
+		var u baileys.ConnectionUpdate
 		_, err := p.WaitEvent(ctx, s, "connection.update", func(e baileys.Event) bool {
-			u = update{}
+			u = baileys.ConnectionUpdate{}
 			_ = json.Unmarshal(e.Data, &u)
 			return u.Connection == "open" || u.QR != "" && !tried[u.QR]
 		})
 		for _, e := range p.Events(s, "connection.update") {
-			var c update
+			var c baileys.ConnectionUpdate
 			if _ = json.Unmarshal(e.Data, &c); c.Connection == "close" && c.LastDisconnect != nil && c.LastDisconnect.Code != 515 {
 				closes = append(closes, fmt.Sprintf("%d %s", c.LastDisconnect.Code, c.LastDisconnect.Message))
 			}

@@ -39,14 +39,6 @@ type (
 		// name in upserts).
 		Status any `json:"status"`
 	}
-	connUpdate struct {
-		Connection     string `json:"connection"`
-		QR             string `json:"qr"`
-		LastDisconnect *struct {
-			Code    int    `json:"code"`
-			Message string `json:"message"`
-		} `json:"lastDisconnect"`
-	}
 )
 
 func testLogger(t *testing.T) *slog.Logger {
@@ -118,11 +110,11 @@ func decode[T any](t *testing.T, raw json.RawMessage) T {
 
 // waitConn waits for a connection update of sock that match accepts,
 // failing on a close other than the 515 restart.
-func waitConn(t *testing.T, ctx context.Context, p *Peer, sock string, match func(connUpdate) bool) connUpdate {
+func waitConn(t *testing.T, ctx context.Context, p *Peer, sock string, match func(ConnectionUpdate) bool) ConnectionUpdate {
 	t.Helper()
-	var got connUpdate
+	var got ConnectionUpdate
 	_, err := p.WaitEvent(ctx, sock, "connection.update", func(e Event) bool {
-		u := decode[connUpdate](t, e.Data)
+		u := decode[ConnectionUpdate](t, e.Data)
 		if u.Connection == "close" && (u.LastDisconnect == nil || u.LastDisconnect.Code != 515) {
 			got = u
 			return true
@@ -246,11 +238,11 @@ func runScenario(t *testing.T, pkg string, n int) {
 	if err := p.Call(ctx, "start", map[string]any{"sock": "qr", "authDir": filepath.Join(t.TempDir(), "qr")}, nil); err != nil {
 		t.Fatal(err)
 	}
-	qr := waitConn(t, ctx, p, "qr", func(u connUpdate) bool { return u.QR != "" }).QR
+	qr := waitConn(t, ctx, p, "qr", func(u ConnectionUpdate) bool { return u.QR != "" }).QR
 	if _, err := srv.ScanQR(ctx, mePN, qr); err != nil {
 		t.Fatalf("ScanQR: %v", err)
 	}
-	waitConn(t, ctx, p, "qr", func(u connUpdate) bool { return u.Connection == "open" })
+	waitConn(t, ctx, p, "qr", func(u ConnectionUpdate) bool { return u.Connection == "open" })
 
 	// The history sync arrives, with the message from before.
 	hist, err := p.WaitEvent(ctx, "qr", "messaging-history.set", func(e Event) bool { return strings.Contains(string(e.Data), before) })
@@ -357,7 +349,7 @@ func runScenario(t *testing.T, pkg string, n int) {
 	if err := p.Call(ctx, "start", map[string]any{"sock": "code", "authDir": filepath.Join(t.TempDir(), "code")}, nil); err != nil {
 		t.Fatal(err)
 	}
-	waitConn(t, ctx, p, "code", func(u connUpdate) bool { return u.QR != "" })
+	waitConn(t, ctx, p, "code", func(u ConnectionUpdate) bool { return u.QR != "" })
 	var code struct {
 		Code string `json:"code"`
 	}
@@ -374,7 +366,7 @@ func runScenario(t *testing.T, pkg string, n int) {
 		}
 		return err
 	})
-	waitConn(t, ctx, p, "code", func(u connUpdate) bool { return u.Connection == "open" })
+	waitConn(t, ctx, p, "code", func(u ConnectionUpdate) bool { return u.Connection == "open" })
 	var meCode struct {
 		ID string `json:"id"`
 	}
@@ -413,7 +405,7 @@ func runScenario(t *testing.T, pkg string, n int) {
 	opens := func() int {
 		n := 0
 		for _, e := range p.Events("qr", "connection.update") {
-			if decode[connUpdate](t, e.Data).Connection == "open" {
+			if decode[ConnectionUpdate](t, e.Data).Connection == "open" {
 				n++
 			}
 		}

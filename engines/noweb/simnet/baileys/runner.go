@@ -68,6 +68,18 @@ type Event struct {
 	Data json.RawMessage `json:"data"`
 }
 
+// ConnectionUpdate is what a connection.update event says (what of it the
+// callers read): the connection's state, a QR to scan, or why it closed
+// (515: the restart the server asks for after pairing).
+type ConnectionUpdate struct {
+	Connection     string `json:"connection"` // connecting, open, close
+	QR             string `json:"qr"`
+	LastDisconnect *struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+	} `json:"lastDisconnect"`
+}
+
 type line struct {
 	Type   string          `json:"type"`
 	ID     int64           `json:"id"`
