@@ -276,7 +276,12 @@ func (p *Peer) readLog(r io.Reader, isStderr bool, tee func(string)) {
 			continue
 		}
 		p.mu.Lock()
-		expected := p.stopped[e.Sock] || e.Node != nil && e.Node.Tag == "stream:error" && p.streamOK[e.Node.Attrs["code"]]
+		expected := p.stopped[e.Sock] || e.Node != nil && e.Node.Tag == "stream:error" && p.streamOK[e.Node.Attrs["code"]] ||
+			// Baileys 6.7 sends its own presence when the connection opens and
+			// skips it, warning, while the account's push name has not yet come
+			// in its app-state sync: a race inside Baileys between the two, not
+			// something the server sends or omits.
+			e.Msg == "no name present, ignoring presence update request..."
 		p.mu.Unlock()
 		if expected {
 			continue
