@@ -80,9 +80,10 @@ type Spec struct {
 
 // host is the Host of one run of one session's engine.
 type host struct {
-	m   *Manager
-	s   *session
-	run int
+	m     *Manager
+	s     *session
+	run   int
+	token int64 // the run's fencing token; 0 without leases
 }
 
 func (h *host) SetStatus(st engines.Status, reason string) {
@@ -108,7 +109,7 @@ func (h *host) SetMe(me *engines.MeInfo) {
 // Record runs change in the recorder's transaction and records its events in the
 // session's envelope; a stale run records nothing.
 func (h *host) Record(ctx context.Context, change Change) error {
-	return h.m.recorder.Record(ctx, func(tx chatstore.Store) ([]engines.Event, error) {
+	return h.m.record(ctx, h.s.rec.Name, h.token, func(tx chatstore.Store) ([]engines.Event, error) {
 		if !h.current() {
 			return nil, ErrStale
 		}

@@ -21,6 +21,9 @@ type ManagerOptions struct {
 	WorkingWait time.Duration
 	// RestartMin and RestartMax bound the backoff between restarts of a failed engine.
 	RestartMin, RestartMax time.Duration
+	// Cluster turns session leases on, for replicas sharing one PostgreSQL; nil, this
+	// process runs every session (SQLite).
+	Cluster *ClusterOptions
 }
 
 // Manager runs one engine per session: it creates, starts, stops and restarts them,
@@ -31,6 +34,7 @@ type Manager struct {
 	recorder  Recorder
 	log       *slog.Logger
 	opts      ManagerOptions
+	cl        *cluster // nil unless replicas share the database
 
 	mu       sync.Mutex // guards sessions and every session's state fields
 	sessions map[string]*session
@@ -52,6 +56,8 @@ type session struct {
 	attempts int // restarts since the last WORKING
 	timer    *time.Timer
 	deleted  bool
+	token    int64     // fencing token of the lease this replica holds; 0 when none
+	leasedAt time.Time // when token was set
 }
 
 // NewManager makes a Manager; call Boot to bring back the sessions of the store.
@@ -65,10 +71,14 @@ func NewManager(store Store, factories map[engines.Name]Factory, rec Recorder, l
 	if opts.RestartMax == 0 {
 		opts.RestartMax = time.Minute
 	}
-	return &Manager{
+	m := &Manager{
 		store: store, factories: factories, recorder: rec, log: log, opts: opts,
 		sessions: map[string]*session{},
 	}
+	if opts.Cluster != nil {
+		m.cl = newCluster(*opts.Cluster)
+	}
+	return m
 }
 
 // Supports reports whether this build can run an engine.
@@ -95,6 +105,29 @@ func (m *Manager) Boot(ctx context.Context, restartAll bool) error {
 		}
 	}
 	m.mu.Unlock()
+	if m.cl != nil {
+		if _, ok := m.recorder.(FencedRecorder); !ok {
+			return errors.New("leased sessions need a recorder that checks fencing tokens")
+		}
+		// The sessions that should run are handed out by lease, to this replica or
+		// to another with more room; the first round takes what is free.
+		if restartAll {
+			for _, name := range toStart {
+				m.mu.Lock()
+				s := m.sessions[name]
+				s.rec.Running = true
+				m.mu.Unlock()
+				if err := m.save(ctx, s); err != nil {
+					return err
+				}
+			}
+		}
+		if err := m.Tick(ctx); err != nil {
+			m.log.Error("first lease round", "err", err)
+		}
+		m.log.Info("sessions loaded", "total", len(recs), "replica", m.cl.Replica.ID)
+		return nil
+	}
 	for _, name := range toStart {
 		if _, err := m.Start(ctx, name); err != nil {
 			m.log.Error("restart session at boot", "session", name, "err", err)
@@ -122,6 +155,9 @@ func (m *Manager) Shutdown(ctx context.Context) {
 		})
 	}
 	wg.Wait()
+	if m.cl != nil {
+		m.leaveCluster(ctx)
+	}
 }
 
 func (m *Manager) lookup(name string) (*session, error) {
@@ -293,6 +329,9 @@ func (m *Manager) Stop(ctx context.Context, name string) (Info, error) {
 	s.action.Lock()
 	m.stopEngine(ctx, s, true)
 	err = m.save(ctx, s)
+	if m.cl != nil {
+		m.release(ctx, s, false)
+	}
 	s.action.Unlock()
 	if err != nil {
 		return Info{}, fmt.Errorf("stop session %q: %w", name, err)
@@ -330,6 +369,8 @@ func (m *Manager) Logout(ctx context.Context, name string) (Info, error) {
 	err = m.logoutEngine(ctx, s)
 	if err == nil && wasRunning {
 		err = m.startEngine(ctx, s)
+	} else if m.cl != nil {
+		m.release(ctx, s, false)
 	}
 	s.action.Unlock()
 	if err != nil {
@@ -351,6 +392,9 @@ func (m *Manager) Delete(ctx context.Context, name string) error {
 	}
 	if err := m.store.DeleteSession(ctx, name); err != nil {
 		return fmt.Errorf("delete session %q: %w", name, err)
+	}
+	if m.cl != nil {
+		m.release(ctx, s, true)
 	}
 	m.mu.Lock()
 	s.deleted = true
@@ -404,16 +448,21 @@ func (m *Manager) startEngine(ctx context.Context, s *session) error {
 	if failed {
 		m.stopEngine(ctx, s, false)
 	}
+	if m.cl != nil {
+		if err := m.acquire(ctx, s); err != nil {
+			return err
+		}
+	}
 	m.mu.Lock()
 	s.rec.Running = true
 	s.rec.Failure = ""
 	s.run++
-	run := s.run
+	run, token := s.run, s.token
 	spec := Spec{Name: s.rec.Name, Engine: s.rec.Engine, Config: s.rec.Config}
 	m.mu.Unlock()
 
 	m.setStatus(s, run, engines.StatusStarting, "", false)
-	h := &host{m: m, s: s, run: run}
+	h := &host{m: m, s: s, run: run, token: token}
 	f, ok := m.factories[spec.Engine]
 	if !ok {
 		h.Failed(fmt.Errorf("engine %s is not available in this build", spec.Engine), false)
@@ -496,10 +545,23 @@ func (m *Manager) setStatus(s *session, run int, st engines.Status, reason strin
 func (m *Manager) publish(ctx context.Context, s *session, event string, payload any) {
 	m.mu.Lock()
 	ev := m.event(s, event, payload)
+	token := s.token
 	m.mu.Unlock()
-	if err := m.recorder.Record(ctx, func(chatstore.Store) ([]engines.Event, error) { return []engines.Event{ev}, nil }); err != nil {
+	err := m.record(ctx, ev.Session, token, func(chatstore.Store) ([]engines.Event, error) { return []engines.Event{ev}, nil })
+	if errors.Is(err, ErrFenced) {
+		m.log.Warn("event of a session another replica owns now not recorded", "session", ev.Session, "event", event)
+	} else if err != nil {
 		m.log.Error("record event", "session", ev.Session, "event", event, "err", err)
 	}
+}
+
+// record runs change through the recorder, fenced by token when the session's
+// lease is held.
+func (m *Manager) record(ctx context.Context, session string, token int64, change func(chatstore.Store) ([]engines.Event, error)) error {
+	if fr, ok := m.recorder.(FencedRecorder); ok && token != 0 {
+		return fr.RecordFenced(ctx, session, token, change)
+	}
+	return m.recorder.Record(ctx, change)
 }
 
 // event builds an event of s; m.mu is held.
@@ -522,9 +584,15 @@ func (m *Manager) save(ctx context.Context, s *session) error {
 		return nil
 	}
 	s.rec.UpdatedAt = time.Now()
-	rec := s.rec
+	rec, token := s.rec, s.token
 	m.mu.Unlock()
-	if err := m.store.SaveSession(context.WithoutCancel(ctx), rec); err != nil {
+	var err error
+	if m.cl != nil && token != 0 {
+		err = m.cl.Leases.SaveSessionFenced(context.WithoutCancel(ctx), rec, token)
+	} else {
+		err = m.store.SaveSession(context.WithoutCancel(ctx), rec)
+	}
+	if err != nil {
 		return fmt.Errorf("save session %q: %w", rec.Name, err)
 	}
 	return nil

@@ -144,6 +144,7 @@ var migrations = []migration{
 		`CREATE INDEX wagate_messages_chat_page ON wagate_messages (session, chat, ts, seq, from_me, ack, id)`,
 		`CREATE INDEX wagate_messages_page ON wagate_messages (session, ts, seq, from_me, ack, chat, id)`,
 	}},
+	leasesMigration,
 }
 
 type schemaMigration struct {
