@@ -30,6 +30,7 @@ const (
 type Store struct {
 	db      *gorm.DB
 	dialect Dialect
+	lock    *os.File // SQLite: the lock that keeps a second process off the file
 }
 
 // Open connects to PostgreSQL when dsn is a postgres:// URL (or key=value DSN), and
@@ -62,13 +63,20 @@ func Open(ctx context.Context, dsn, dataDir string, log *slog.Logger) (*Store, e
 			}
 			path = filepath.Join(dataDir, "wagate.db")
 		}
+		lock, err := lockFile(path)
+		if err != nil {
+			return nil, err
+		}
 		sqlDB := OpenSQLite(path)
 		db, err := gorm.Open(sqlite.New(sqlite.Config{Conn: sqlDB}), cfg)
 		if err != nil {
 			sqlDB.Close()
+			if lock != nil {
+				lock.Close()
+			}
 			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 		}
-		s = Store{db: db, dialect: SQLite}
+		s = Store{db: db, dialect: SQLite, lock: lock}
 	}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
@@ -95,5 +103,11 @@ func (s *Store) Ping(ctx context.Context) error {
 	return s.SQL().PingContext(ctx)
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.SQL().Close() }
+// Close closes the database (and lets another process open a SQLite file).
+func (s *Store) Close() error {
+	err := s.SQL().Close()
+	if s.lock != nil {
+		s.lock.Close()
+	}
+	return err
+}
