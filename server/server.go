@@ -218,6 +218,9 @@ func (s *Server) route(op capabilities.Operation, h echo.HandlerFunc) {
 	if op.Session {
 		mws = append(mws, s.gate)
 	}
+	if op.ID == "sessions.create" || op.ID == "sessions.startDeprecated" {
+		mws = append(mws, s.placeNew)
+	}
 	s.echo.Add(op.Method, path, h, mws...)
 }
 

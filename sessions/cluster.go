@@ -641,3 +641,40 @@ func (m *Manager) leaveCluster(ctx context.Context) {
 	}
 	m.log.Info("leases handed back", "replica", c.Replica.ID)
 }
+
+// annotate adds to infos the replica running each session and the one it is
+// pinned to, from the lease table.
+func (m *Manager) annotate(ctx context.Context, infos []Info) {
+	if m.cl == nil || len(infos) == 0 {
+		return
+	}
+	c := m.cl
+	var leases []Lease
+	var err error
+	if len(infos) == 1 {
+		var l Lease
+		l, err = c.Leases.GetLease(ctx, infos[0].Name)
+		leases = []Lease{l}
+	} else {
+		leases, err = c.Leases.ListLeases(ctx)
+	}
+	if err != nil {
+		m.log.Error("read session leases", "err", err)
+		return
+	}
+	byName := map[string]Lease{}
+	for _, l := range leases {
+		byName[l.Session] = l
+	}
+	now := c.Now()
+	for i := range infos {
+		l := byName[infos[i].Name]
+		if l.HeldAt(now) {
+			infos[i].Replica = l.Owner
+		}
+		if l.Pinned != "" {
+			infos[i].PinnedTo = l.Pinned
+			infos[i].PinReason, _ = c.Pin(infos[i].Engine)
+		}
+	}
+}

@@ -172,6 +172,12 @@ func (m *Manager) lookup(name string) (*session, error) {
 
 // List returns the sessions by name; without all, only those not STOPPED.
 func (m *Manager) List(ctx context.Context, all bool) []Info {
+	if m.cl != nil {
+		// What the other replicas' sessions are doing is in the store.
+		if err := m.Refresh(ctx); err != nil {
+			m.log.Error("list sessions: read the store", "err", err)
+		}
+	}
 	m.mu.Lock()
 	var out []Info
 	running := map[string]engines.Engine{}
@@ -187,6 +193,7 @@ func (m *Manager) List(ctx context.Context, all bool) []Info {
 		out[i].EngineInfo = engineInfo(ctx, running[out[i].Name])
 	}
 	slices.SortFunc(out, func(a, b Info) int { return strings.Compare(a.Name, b.Name) })
+	m.annotate(ctx, out)
 	return out
 }
 
@@ -197,7 +204,9 @@ func (m *Manager) Snapshot() []Info {
 	defer m.mu.Unlock()
 	out := make([]Info, 0, len(m.sessions))
 	for _, s := range m.sessions {
-		out = append(out, s.infoLocked())
+		info := s.infoLocked()
+		info.Local = m.cl == nil || s.token != 0
+		out = append(out, info)
 	}
 	return out
 }
@@ -212,7 +221,9 @@ func (m *Manager) Get(ctx context.Context, name string) (Info, error) {
 	info, e := s.infoLocked(), s.engine
 	m.mu.Unlock()
 	info.EngineInfo = engineInfo(ctx, e)
-	return info, nil
+	infos := []Info{info}
+	m.annotate(ctx, infos)
+	return infos[0], nil
 }
 
 func engineInfo(ctx context.Context, e engines.Engine) map[string]any {

@@ -109,7 +109,11 @@ func runGateway(ctx context.Context, cfg configs.Config, stdout, stderr io.Write
 	if err := events.Start(ctx); err != nil {
 		return err
 	}
-	manager := sessions.NewManager(st, factories, events, log, sessions.ManagerOptions{WorkingWait: cfg.Sessions.WorkingWait})
+	clusterOpts, err := clusterOptions(ctx, cfg, st, ln.Addr().(*net.TCPAddr).Port, log.With("component", "cluster"))
+	if err != nil {
+		return err
+	}
+	manager := sessions.NewManager(st, factories, events, log, sessions.ManagerOptions{WorkingWait: cfg.Sessions.WorkingWait, Cluster: clusterOpts})
 
 	srv, err := server.New(server.Deps{
 		Config: cfg, Manager: manager, Matrix: matrix, Store: st, Key: key, Log: log,
@@ -122,9 +126,17 @@ func runGateway(ctx context.Context, cfg configs.Config, stdout, stderr io.Write
 	if err := manager.Boot(ctx, cfg.Sessions.RestartAll); err != nil {
 		return err
 	}
+	leasesDone := make(chan struct{})
+	if manager.Clustered() {
+		go func() { defer close(leasesDone); manager.RunCluster(ctx) }()
+	} else {
+		close(leasesDone)
+	}
 	defer func() {
 		shutCtx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout)
 		defer cancel()
+		// No lease round may take a session while they are handed back.
+		<-leasesDone
 		// Sessions first: their last status events still reach the outbox, and
 		// whatever is not sent by the deadline stays there for the next start.
 		manager.Shutdown(shutCtx)
