@@ -126,6 +126,19 @@ func newCluster(o ClusterOptions) *cluster {
 	return &cluster{ClusterOptions: o, started: o.Now()}
 }
 
+// renewedInTime refuses to start an engine on a replica past its renewal
+// deadline: a process waking from a pause must not reconnect a device (a restart
+// timer firing first) that another replica may run by now.
+func (c *cluster) renewedInTime() error {
+	c.mu.Lock()
+	last := c.lastRenew
+	c.mu.Unlock()
+	if !last.IsZero() && !c.Now().Before(last.Add(c.TTL-c.Margin)) {
+		return fmt.Errorf("this replica has not renewed its leases since %s: %w", last.Format(time.RFC3339), ErrLeaseHeld)
+	}
+	return nil
+}
+
 // LeaseState is this replica's lease state, for /health and /metrics.
 type LeaseState struct {
 	Replica   string
@@ -330,7 +343,9 @@ func (m *Manager) handOut(ctx context.Context, recs []Record) error {
 		}
 		okAssign, err := c.Leases.AssignLease(ctx, r.Name, l.Token, "", to, now, c.TTL)
 		if err != nil {
-			return err
+			// Its row may be locked by a stuck transaction: the next round tries again.
+			m.log.Warn("hand out a lease", "session", r.Name, "to", to.ID, "err", err)
+			continue
 		}
 		if !okAssign {
 			continue // another replica handed it out first

@@ -460,6 +460,9 @@ func (m *Manager) startEngine(ctx context.Context, s *session) error {
 		m.stopEngine(ctx, s, false)
 	}
 	if m.cl != nil {
+		if err := m.cl.renewedInTime(); err != nil {
+			return err
+		}
 		if err := m.acquire(ctx, s); err != nil {
 			return err
 		}

@@ -72,6 +72,9 @@ func (replicaRow) TableName() string { return "wagate_replicas" }
 func (s *Store) AcquireLease(ctx context.Context, session string, me sessions.Replica, now time.Time, ttl time.Duration, pin bool) (sessions.Lease, error) {
 	var out leaseRow
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.lockTimeout(tx); err != nil {
+			return err
+		}
 		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&leaseRow{Session: session, UpdatedAt: now.UnixMilli()}).Error; err != nil {
 			return err
 		}
@@ -106,22 +109,39 @@ func (s *Store) AcquireLease(ctx context.Context, session string, me sessions.Re
 // owner hands it over), and is not pinned to another replica. It reports false
 // when the lease changed meanwhile.
 func (s *Store) AssignLease(ctx context.Context, session string, token int64, from string, to sessions.Replica, now time.Time, ttl time.Duration) (bool, error) {
-	db := s.db.WithContext(ctx)
-	if err := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&leaseRow{Session: session, UpdatedAt: now.UnixMilli()}).Error; err != nil {
-		return false, fmt.Errorf("assign lease of session %q: %w", session, err)
-	}
-	q := `UPDATE wagate_leases SET token = token + 1, owner = ?, address = ?, expires_at = ?, updated_at = ?
+	var assigned bool
+	err := s.db.WithContext(ctx).Transaction(func(db *gorm.DB) error {
+		if err := s.lockTimeout(db); err != nil {
+			return err
+		}
+		if err := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&leaseRow{Session: session, UpdatedAt: now.UnixMilli()}).Error; err != nil {
+			return err
+		}
+		q := `UPDATE wagate_leases SET token = token + 1, owner = ?, address = ?, expires_at = ?, updated_at = ?
 		WHERE session = ? AND token = ? AND (pinned = '' OR pinned = ?) AND (owner = '' OR expires_at <= ?`
-	args := []any{to.ID, to.Address, now.Add(ttl).UnixMilli(), now.UnixMilli(), session, token, to.ID, now.UnixMilli()}
-	if from != "" {
-		q += ` OR owner = ?`
-		args = append(args, from)
+		args := []any{to.ID, to.Address, now.Add(ttl).UnixMilli(), now.UnixMilli(), session, token, to.ID, now.UnixMilli()}
+		if from != "" {
+			q += ` OR owner = ?`
+			args = append(args, from)
+		}
+		res := db.Exec(q+`)`, args...)
+		assigned = res.RowsAffected == 1
+		return res.Error
+	})
+	if err != nil {
+		return false, fmt.Errorf("assign lease of session %q to replica %s: %w", session, to.ID, err)
 	}
-	res := db.Exec(q+`)`, args...)
-	if res.Error != nil {
-		return false, fmt.Errorf("assign lease of session %q to replica %s: %w", session, to.ID, res.Error)
+	return assigned, nil
+}
+
+// lockTimeout bounds how long a lease change waits for a row lock: the lease
+// rounds must go on renewing while a row is locked by a transaction that is
+// stuck (its replica paused), until the database ends that transaction.
+func (s *Store) lockTimeout(tx *gorm.DB) error {
+	if s.dialect != Postgres {
+		return nil
 	}
-	return res.RowsAffected == 1, nil
+	return tx.Exec(`SET LOCAL lock_timeout = '2s'`).Error
 }
 
 // RenewLeases says me is alive until now+ttl and extends every lease it holds as
@@ -130,6 +150,9 @@ func (s *Store) RenewLeases(ctx context.Context, me sessions.Replica, now time.T
 	var rows []leaseRow
 	exp := now.Add(ttl).UnixMilli()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.lockTimeout(tx); err != nil {
+			return err
+		}
 		row := replicaRow{ID: me.ID, Address: me.Address, MaxSessions: me.Max, StartedAt: now.UnixMilli(), ExpiresAt: exp}
 		if err := tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "id"}},

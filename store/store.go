@@ -7,8 +7,10 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -41,7 +43,7 @@ func Open(ctx context.Context, dsn, dataDir string, log *slog.Logger) (*Store, e
 	var s Store
 	switch {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"), strings.Contains(dsn, "host="):
-		db, err := gorm.Open(postgres.Open(dsn), cfg)
+		db, err := gorm.Open(postgres.Open(withIdleTxTimeout(dsn)), cfg)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
@@ -84,6 +86,29 @@ func Open(ctx context.Context, dsn, dataDir string, log *slog.Logger) (*Store, e
 	}
 	log.Info("store ready", "dialect", s.dialect)
 	return &s, nil
+}
+
+// idleTxTimeout ends a transaction left idle that long: a replica paused in the
+// middle of one (SIGSTOP, a VM frozen) would otherwise keep its row locks, a
+// session's lease row among them, and no other replica could take its sessions
+// over. Shorter than a lease, so the locks are gone before the lease expires.
+const idleTxTimeout = 10 * time.Second
+
+// withIdleTxTimeout sets idle_in_transaction_session_timeout on every connection,
+// unless the DSN sets it.
+func withIdleTxTimeout(dsn string) string {
+	const param = "idle_in_transaction_session_timeout"
+	if strings.Contains(dsn, param) {
+		return dsn
+	}
+	ms := strconv.FormatInt(idleTxTimeout.Milliseconds(), 10)
+	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		q := u.Query()
+		q.Set(param, ms)
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return dsn + " " + param + "=" + ms
 }
 
 // Dialect says which database this is.
