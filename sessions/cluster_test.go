@@ -430,6 +430,14 @@ func TestRollingRestart(t *testing.T) {
 	if err != nil || len(reps) != 2 || reps[1].Sessions != 3 {
 		t.Fatalf("replicas: %+v, %v", reps, err)
 	}
+	// A replica shutting down stops only what it runs: the sessions b runs stay
+	// WORKING in the store.
+	a2.m.Shutdown(ctx)
+	for _, n := range all[1:] {
+		if rec, err := b.st.GetSession(ctx, n); err != nil || rec.Status != engines.StatusWorking {
+			t.Fatalf("session %s after a's shutdown: %s, %v; want WORKING", n, rec.Status, err)
+		}
+	}
 }
 
 // TestSessionsMax: a replica at sessions.max is handed nothing more.

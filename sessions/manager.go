@@ -143,6 +143,11 @@ func (m *Manager) Shutdown(ctx context.Context) {
 	m.closed = true
 	var all []*session
 	for _, s := range m.sessions {
+		// With leases, the sessions other replicas run are theirs to stop: their
+		// status here is only what the store said.
+		if m.cl != nil && s.engine == nil && s.token == 0 {
+			continue
+		}
 		all = append(all, s)
 	}
 	m.mu.Unlock()
