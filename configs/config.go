@@ -28,6 +28,7 @@ type Config struct {
 	Media        Media        `yaml:"media"`
 	Log          Log          `yaml:"log"`
 	Capabilities Capabilities `yaml:"capabilities"`
+	Dashboard    Dashboard    `yaml:"dashboard"`
 }
 
 // Server is the HTTP API.
@@ -109,10 +110,13 @@ func (f ChromiumFlags) Valid() error {
 
 // NOWEB is the whatsmeow engine.
 type NOWEB struct {
-	StoreEnabled bool   `yaml:"storeEnabled"`
-	FullSync     bool   `yaml:"fullSync"`
-	PrintQR      bool   `yaml:"printQR"`
-	Simnet       Simnet `yaml:"simnet"`
+	StoreEnabled bool `yaml:"storeEnabled"`
+	FullSync     bool `yaml:"fullSync"`
+	PrintQR      bool `yaml:"printQR"`
+	// PrintQRSessions is how many sessions' QR codes PrintQR prints (the first
+	// to show one in this process); 0 prints every session's.
+	PrintQRSessions int    `yaml:"printQRSessions"`
+	Simnet          Simnet `yaml:"simnet"`
 }
 
 // Simnet points NOWEB at a simulated WhatsApp network instead of WhatsApp: a
@@ -233,4 +237,16 @@ type Log struct {
 // Capabilities is the capability matrix's outward side.
 type Capabilities struct {
 	FeatureRequestURL string `yaml:"featureRequestURL"`
+}
+
+// Dashboard is the web dashboard under /dashboard: its login, and how long a login
+// lasts.
+type Dashboard struct {
+	Enabled  bool   `yaml:"enabled"`
+	Username string `yaml:"username"`
+	// Password is the login's; empty: one generated at first start, printed once
+	// and kept in the data dir (as the API key is).
+	Password string `yaml:"password"`
+	// SessionTTL is how long a login's cookie is good for.
+	SessionTTL time.Duration `yaml:"sessionTTL"`
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +42,9 @@ var wahaAliases = []struct{ env, key string }{
 	{"WHATSAPP_FILES_MIMETYPES", "media.mimetypes"},
 	{"WHATSAPP_FILES_LIFETIME", "media.lifetimeSeconds"},
 	{"WHATSAPP_FILES_FOLDER", "media.dir"},
+	{"WAHA_DASHBOARD_ENABLED", "dashboard.enabled"},
+	{"WAHA_DASHBOARD_USERNAME", "dashboard.username"},
+	{"WAHA_DASHBOARD_PASSWORD", "dashboard.password"},
 }
 
 // Error is a configuration value that stops start-up; it prints as one line.
@@ -63,6 +68,12 @@ func Load(path string, getenv func(string) (string, bool)) (Config, error) {
 		dec := yaml.NewDecoder(bytes.NewReader(raw))
 		dec.KnownFields(true)
 		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+			var te *yaml.TypeError
+			if errors.As(err, &te) {
+				if kerr := fileTypeError(raw, path, te); kerr != nil {
+					return cfg, kerr
+				}
+			}
 			return cfg, fmt.Errorf("config: %s: %s", path, strings.ReplaceAll(err.Error(), "\n", "; "))
 		}
 		var tree map[string]any
@@ -204,4 +215,100 @@ func set(l leaf, raw, source string) error {
 		return fmt.Errorf("config: %s has an unsupported type %s", l.key, l.v.Type())
 	}
 	return nil
+}
+
+// yamlTypeError is how yaml.v3 words a value of the wrong type.
+var yamlTypeError = regexp.MustCompile(`^line ([0-9]+): cannot unmarshal `)
+
+// fileTypeError names the key of the first value of the wrong type in a YAML file
+// (yaml.v3 names only its line), with what the key wants: the error the same
+// value gets from the environment, where it parses the same way. Nil when the
+// line is not a key's.
+func fileTypeError(raw []byte, path string, te *yaml.TypeError) error {
+	if len(te.Errors) == 0 {
+		return nil
+	}
+	m := yamlTypeError.FindStringSubmatch(te.Errors[0])
+	if m == nil {
+		return nil
+	}
+	line, _ := strconv.Atoi(m[1])
+	var doc yaml.Node
+	if yaml.Unmarshal(raw, &doc) != nil {
+		return nil
+	}
+	key, value := keyAtLine(&doc, "", line)
+	var c Config
+	leaves := leafMap(&c)
+	l, ok := leaves[key]
+	for !ok && strings.Contains(key, ".") {
+		// A mapping where a value belongs: its first key is on the line.
+		key, value = key[:strings.LastIndex(key, ".")], ""
+		l, ok = leaves[key]
+	}
+	if !ok {
+		return nil
+	}
+	src := fmt.Sprintf("%s line %d", path, line)
+	secret := slices.ContainsFunc(keys, func(k keySpec) bool { return k.key == key && k.secret })
+	shown := value
+	if secret {
+		shown = "(not shown)"
+	}
+	if err := set(l, value, src); err != nil {
+		var ce *Error
+		if errors.As(err, &ce) {
+			ce.Value = shown
+		}
+		return err
+	}
+	// It would parse from the environment, but YAML typed it: a quoted number.
+	want := "a " + l.v.Type().String()
+	switch l.v.Kind() {
+	case reflect.Int:
+		want = "a whole number, not quoted"
+	case reflect.Bool:
+		want = "true or false, not quoted"
+	case reflect.Slice:
+		want = "a list"
+	}
+	return &Error{Key: key, Source: src, Value: shown, Want: want}
+}
+
+// keyAtLine finds the key whose scalar value (or list item) is on line, and that
+// value as written.
+func keyAtLine(n *yaml.Node, prefix string, line int) (key, value string) {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			if k, v := keyAtLine(c, prefix, line); k != "" {
+				return k, v
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			path := k.Value
+			if prefix != "" {
+				path = prefix + "." + k.Value
+			}
+			switch v.Kind {
+			case yaml.ScalarNode, yaml.AliasNode:
+				if v.Line == line {
+					return path, v.Value
+				}
+			case yaml.MappingNode:
+				if pk, pv := keyAtLine(v, path, line); pk != "" {
+					return pk, pv
+				}
+			case yaml.SequenceNode:
+				for _, item := range v.Content {
+					if item.Line == line {
+						return path, item.Value
+					}
+				}
+			}
+		}
+	}
+	return "", ""
 }

@@ -285,6 +285,12 @@ func Interfaces() map[string]reflect.Type {
 		"SeenSender":        reflect.TypeFor[SeenSender](),
 		"TypingSender":      reflect.TypeFor[TypingSender](),
 		"InteractiveSender": reflect.TypeFor[InteractiveSender](),
+		"GroupLister":       reflect.TypeFor[GroupLister](),
+		"GroupMembership":   reflect.TypeFor[GroupMembership](),
+		"GroupEditor":       reflect.TypeFor[GroupEditor](),
+		"GroupPictures":     reflect.TypeFor[GroupPictures](),
+		"GroupInvites":      reflect.TypeFor[GroupInvites](),
+		"GroupParticipants": reflect.TypeFor[GroupParticipants](),
 	}
 }
 

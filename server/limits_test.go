@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wagate/wagate/internal/wait"
 	"github.com/wagate/wagate/server"
 	"github.com/wagate/wagate/store"
 )
@@ -131,20 +133,20 @@ func TestConnectionsPerClient(t *testing.T) {
 	}
 	held[0].Close()
 	// The server frees the place when it sees the close: try until it has.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	wait.For(t, 5*time.Second, func() error {
 		c := dial(t, addr, 5*time.Second)
 		io.WriteString(c, "GET /ping HTTP/1.1\r\nHost: gw\r\n\r\n")
 		res, err := http.ReadResponse(bufio.NewReader(c), nil)
 		if err == nil && res.StatusCode == 200 {
-			break
+			held = append(held, c)
+			return nil
 		}
 		c.Close()
-		if time.Now().After(deadline) {
-			t.Fatalf("a closed connection's place was not freed: %v %v", res, err)
+		if err == nil {
+			err = fmt.Errorf("HTTP %d", res.StatusCode)
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return fmt.Errorf("a closed connection's place was not freed: %w", err)
+	})
 	// The fourth connection at least; a retry above may have been refused too.
 	if m := scrape(t, a); !strings.Contains(m, "\nwagate_http_connections_refused_total ") || strings.Contains(m, "\nwagate_http_connections_refused_total 0\n") {
 		t.Fatal("refused connections are not counted")

@@ -88,45 +88,7 @@ func (s *Server) setProfileStatus(c echo.Context) error {
 }
 
 func (s *Server) setProfilePicture(c echo.Context) error {
-	var body struct {
-		File *struct {
-			Mimetype string `json:"mimetype"`
-			Filename string `json:"filename"`
-			URL      string `json:"url"`
-			Data     string `json:"data"`
-		} `json:"file"`
-	}
-	if err := decodeJSON(c, &body); err != nil {
-		return err
-	}
-	f := body.File
-	if f == nil {
-		return badRequest("file: required ({url} or {data} with the image's mimetype)")
-	}
-	var raw []byte
-	switch {
-	case f.URL != "" && f.Data != "":
-		return badRequest("file: give url or data, not both")
-	case f.URL != "":
-		var err error
-		if raw, err = s.fetchPicture(c.Request().Context(), f.URL); err != nil {
-			return err
-		}
-	case f.Data != "":
-		if len(f.Data) > base64.StdEncoding.EncodedLen(maxPictureBytes) {
-			return badRequest("file.data: larger than %d MB", maxPictureBytes>>20)
-		}
-		var err error
-		if raw, err = base64.StdEncoding.DecodeString(f.Data); err != nil {
-			return badRequest("file.data: not base64: %s", err.Error())
-		}
-	default:
-		return badRequest("file: needs url or data")
-	}
-	if f.Mimetype != "" && !strings.HasPrefix(strings.ToLower(f.Mimetype), "image/") {
-		return badRequest("file.mimetype: %q is not an image", f.Mimetype)
-	}
-	pic, err := preparePicture(raw)
+	pic, err := s.pictureBody(c)
 	if err != nil {
 		return err
 	}
@@ -138,6 +100,50 @@ func (s *Server) setProfilePicture(c echo.Context) error {
 		return fmt.Errorf("set profile picture: %w", err)
 	}
 	return c.JSON(http.StatusOK, success)
+}
+
+// pictureBody reads WAHA's ProfilePictureRequest ({file: {url} or {data,
+// mimetype}}) and prepares the picture as WhatsApp wants it.
+func (s *Server) pictureBody(c echo.Context) (engines.ProfilePicture, error) {
+	var body struct {
+		File *struct {
+			Mimetype string `json:"mimetype"`
+			Filename string `json:"filename"`
+			URL      string `json:"url"`
+			Data     string `json:"data"`
+		} `json:"file"`
+	}
+	if err := decodeJSON(c, &body); err != nil {
+		return engines.ProfilePicture{}, err
+	}
+	f := body.File
+	if f == nil {
+		return engines.ProfilePicture{}, badRequest("file: required ({url} or {data} with the image's mimetype)")
+	}
+	var raw []byte
+	switch {
+	case f.URL != "" && f.Data != "":
+		return engines.ProfilePicture{}, badRequest("file: give url or data, not both")
+	case f.URL != "":
+		var err error
+		if raw, err = s.fetchPicture(c.Request().Context(), f.URL); err != nil {
+			return engines.ProfilePicture{}, err
+		}
+	case f.Data != "":
+		if len(f.Data) > base64.StdEncoding.EncodedLen(maxPictureBytes) {
+			return engines.ProfilePicture{}, badRequest("file.data: larger than %d MB", maxPictureBytes>>20)
+		}
+		var err error
+		if raw, err = base64.StdEncoding.DecodeString(f.Data); err != nil {
+			return engines.ProfilePicture{}, badRequest("file.data: not base64: %s", err.Error())
+		}
+	default:
+		return engines.ProfilePicture{}, badRequest("file: needs url or data")
+	}
+	if f.Mimetype != "" && !strings.HasPrefix(strings.ToLower(f.Mimetype), "image/") {
+		return engines.ProfilePicture{}, badRequest("file.mimetype: %q is not an image", f.Mimetype)
+	}
+	return preparePicture(raw)
 }
 
 func (s *Server) deleteProfilePicture(c echo.Context) error {

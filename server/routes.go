@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/wagate/wagate/dashboard"
 	"github.com/wagate/wagate/engines"
 
 	"github.com/wagate/wagate/server/apidocs"
@@ -120,6 +121,33 @@ func (s *Server) routes() error {
 
 		{"calls.rejectCall", s.rejectCall},
 
+		{"groups.createGroup", s.createGroup},
+		{"groups.getGroups", s.listGroups},
+		{"groups.getGroupsCount", s.countGroups},
+		{"groups.refreshGroups", s.refreshGroups},
+		{"groups.getGroup", s.getGroup},
+		{"groups.deleteGroup", s.deleteGroup()},
+		{"groups.leaveGroup", s.leaveGroup()},
+		{"groups.joinGroup", s.joinGroup},
+		{"groups.joinInfoGroup", s.joinInfoGroup},
+		{"groups.getChatPicture", s.groupPicture},
+		{"groups.setPicture", s.setGroupPicture},
+		{"groups.deletePicture", s.deleteGroupPicture()},
+		{"groups.setSubject", s.setGroupSubject},
+		{"groups.setDescription", s.setGroupDescription},
+		{"groups.getInfoAdminOnly", s.getGroupSetting(engines.SettingInfoAdminOnly)},
+		{"groups.setInfoAdminOnly", s.setGroupSetting(engines.SettingInfoAdminOnly)},
+		{"groups.getMessagesAdminOnly", s.getGroupSetting(engines.SettingMessagesAdminOnly)},
+		{"groups.setMessagesAdminOnly", s.setGroupSetting(engines.SettingMessagesAdminOnly)},
+		{"groups.getInviteCode", s.groupInviteCode(false)},
+		{"groups.revokeInviteCode", s.groupInviteCode(true)},
+		{"groups.getParticipants", s.groupParticipants(false)},
+		{"groups.getGroupParticipants", s.groupParticipants(true)},
+		{"groups.addParticipants", s.updateParticipants(engines.ParticipantsAdd)},
+		{"groups.removeParticipants", s.updateParticipants(engines.ParticipantsRemove)},
+		{"groups.promoteToAdmin", s.updateParticipants(engines.ParticipantsPromote)},
+		{"groups.demoteToAdmin", s.updateParticipants(engines.ParticipantsDemote)},
+
 		{"webhooks.deliveries", s.listDeliveries},
 		{"webhooks.retry", s.retryDelivery},
 		{"events.websocket", s.eventStream},
@@ -149,7 +177,21 @@ func (s *Server) routes() error {
 	// The UI's assets live under its path.
 	s.echo.GET("/swagger/*", swagger)
 	s.ops["GET /swagger/*"] = "server.swagger"
-	// A browser pointed at the gateway lands on the Swagger UI, its key along.
+	if s.dash != nil {
+		h := echo.WrapHandler(s.dash)
+		for _, p := range []string{dashboard.Prefix, dashboard.Prefix + "/*"} {
+			s.echo.Any(p, h)
+			for _, m := range []string{http.MethodGet, http.MethodPost} {
+				s.ops[m+" "+p] = "dashboard"
+			}
+		}
+		// A browser pointed at the gateway lands on the dashboard; a key in the
+		// query is dropped, never carried into a page's address.
+		s.echo.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusFound, dashboard.Prefix+"/") })
+		s.ops["GET /"] = "dashboard"
+		return errors.Join(errs...)
+	}
+	// Without the dashboard a browser lands on the Swagger UI, its key along.
 	s.echo.GET("/", func(c echo.Context) error {
 		to := "/swagger"
 		if q := c.Request().URL.RawQuery; q != "" {

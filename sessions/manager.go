@@ -21,6 +21,11 @@ type ManagerOptions struct {
 	WorkingWait time.Duration
 	// RestartMin and RestartMax bound the backoff between restarts of a failed engine.
 	RestartMin, RestartMax time.Duration
+	// BootConcurrency is how many sessions Boot has on their way to WORKING at once
+	// (default 32); BootSettle how long one may take before the next is started in
+	// its place (default 30 s).
+	BootConcurrency int
+	BootSettle      time.Duration
 	// Cluster turns session leases on, for replicas sharing one PostgreSQL; nil, this
 	// process runs every session (SQLite).
 	Cluster *ClusterOptions
@@ -39,6 +44,7 @@ type Manager struct {
 	mu       sync.Mutex // guards sessions and every session's state fields
 	sessions map[string]*session
 	closed   bool
+	booted   chan struct{} // closed when Boot's starts have settled
 }
 
 // session is the Manager's view of one session.
@@ -71,9 +77,15 @@ func NewManager(store Store, factories map[engines.Name]Factory, rec Recorder, l
 	if opts.RestartMax == 0 {
 		opts.RestartMax = time.Minute
 	}
+	if opts.BootConcurrency <= 0 {
+		opts.BootConcurrency = 32
+	}
+	if opts.BootSettle <= 0 {
+		opts.BootSettle = 30 * time.Second
+	}
 	m := &Manager{
 		store: store, factories: factories, recorder: rec, log: log, opts: opts,
-		sessions: map[string]*session{},
+		sessions: map[string]*session{}, booted: make(chan struct{}),
 	}
 	if opts.Cluster != nil {
 		m.cl = newCluster(*opts.Cluster)
@@ -87,21 +99,27 @@ func (m *Manager) Supports(n engines.Name) bool {
 	return ok
 }
 
-// Boot loads every session and starts those that were running (all of them with
-// restartAll, as WHATSAPP_RESTART_ALL_SESSIONS asks).
+// Boot loads every session and starts again, in the background, those that were
+// running (all of them with restartAll, as WHATSAPP_RESTART_ALL_SESSIONS asks).
+// It returns once the sessions are loaded, so the API can serve during the
+// restart (a session not started yet is STOPPED, then STARTING); BootDone is
+// closed when every start has settled. At most BootConcurrency sessions are on
+// their way at once (started, not yet WORKING, waiting for a QR scan or FAILED):
+// ten thousand sessions do not log in all at the same moment.
 func (m *Manager) Boot(ctx context.Context, restartAll bool) error {
 	recs, err := m.store.ListSessions(ctx)
 	if err != nil {
 		return fmt.Errorf("load sessions: %w", err)
 	}
-	var toStart []string
+	var toStart []*session
 	m.mu.Lock()
 	for _, rec := range recs {
 		wasRunning := rec.Running
 		rec.Status = engines.StatusStopped
-		m.sessions[rec.Name] = &session{rec: rec, changed: make(chan struct{})}
+		s := &session{rec: rec, changed: make(chan struct{})}
+		m.sessions[rec.Name] = s
 		if wasRunning || restartAll {
-			toStart = append(toStart, rec.Name)
+			toStart = append(toStart, s)
 		}
 	}
 	m.mu.Unlock()
@@ -112,9 +130,8 @@ func (m *Manager) Boot(ctx context.Context, restartAll bool) error {
 		// The sessions that should run are handed out by lease, to this replica or
 		// to another with more room; the first round takes what is free.
 		if restartAll {
-			for _, name := range toStart {
+			for _, s := range toStart {
 				m.mu.Lock()
-				s := m.sessions[name]
 				s.rec.Running = true
 				m.mu.Unlock()
 				if err := m.save(ctx, s); err != nil {
@@ -126,15 +143,64 @@ func (m *Manager) Boot(ctx context.Context, restartAll bool) error {
 			m.log.Error("first lease round", "err", err)
 		}
 		m.log.Info("sessions loaded", "total", len(recs), "replica", m.cl.Replica.ID)
+		close(m.booted)
 		return nil
 	}
-	for _, name := range toStart {
-		if _, err := m.Start(ctx, name); err != nil {
-			m.log.Error("restart session at boot", "session", name, "err", err)
+	m.log.Info("sessions loaded", "total", len(recs), "starting", len(toStart))
+	go func() {
+		defer close(m.booted)
+		start := time.Now()
+		sem := make(chan struct{}, m.opts.BootConcurrency)
+		var wg sync.WaitGroup
+		for _, s := range toStart {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+			}
+			m.mu.Lock()
+			closed := m.closed
+			m.mu.Unlock()
+			if closed || ctx.Err() != nil {
+				break // shutting down: the rest stay as they are, running at the next boot
+			}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				if _, err := m.Start(ctx, s.rec.Name); err != nil {
+					m.log.Error("restart session at boot", "session", s.rec.Name, "err", err)
+					return
+				}
+				m.settle(ctx, s, m.opts.BootSettle)
+			})
+		}
+		wg.Wait()
+		m.log.Info("sessions started at boot", "started", len(toStart), "took", time.Since(start).Round(time.Millisecond).String())
+	}()
+	return nil
+}
+
+// BootDone is closed when Boot has started every session it brings back and each
+// has settled (or BootSettle passed).
+func (m *Manager) BootDone() <-chan struct{} { return m.booted }
+
+// settle waits up to d for a session to leave STARTING.
+func (m *Manager) settle(ctx context.Context, s *session, d time.Duration) {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for {
+		m.mu.Lock()
+		st, changed := s.rec.Status, s.changed
+		m.mu.Unlock()
+		if st != engines.StatusStarting {
+			return
+		}
+		select {
+		case <-changed:
+		case <-timer.C:
+			return
+		case <-ctx.Done():
+			return
 		}
 	}
-	m.log.Info("sessions loaded", "total", len(recs), "started", len(toStart))
-	return nil
 }
 
 // Shutdown stops every engine, keeping each session's desired state for the next boot.

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -98,6 +99,9 @@ func (e *stubEngine) Start(context.Context) error {
 	if e.spec.Config.Metadata["fail"] == "start" {
 		return errors.New("boom")
 	}
+	if e.spec.Config.Metadata["stay"] == "starting" {
+		return nil // on its way, until the test says
+	}
 	if e.paired {
 		e.host.SetMe(&engines.MeInfo{ID: "1@c.us", PushName: "me"})
 		e.host.SetStatus(engines.StatusWorking, "")
@@ -137,7 +141,7 @@ func newHarness(t *testing.T) *harness {
 		h.mu.Unlock()
 	})
 	h.m = NewManager(h.store, map[engines.Name]Factory{engines.WEBJS: f, engines.NOWEB: f}, pub, slog.New(slog.NewTextHandler(io.Discard, nil)),
-		ManagerOptions{WorkingWait: 200 * time.Millisecond, RestartMin: 10 * time.Millisecond, RestartMax: 40 * time.Millisecond})
+		ManagerOptions{WorkingWait: workingWait, RestartMin: restartMin, RestartMax: restartMax})
 	t.Cleanup(func() { h.m.Shutdown(context.Background()) })
 	return h
 }
@@ -152,17 +156,6 @@ func (h *harness) count() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return len(h.engines)
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 func TestLifecycle(t *testing.T) {
@@ -259,73 +252,135 @@ func TestStatusEventsAndHistory(t *testing.T) {
 	}
 }
 
+// The Manager options of these tests.
+const (
+	restartMin  = 10 * time.Millisecond
+	restartMax  = 40 * time.Millisecond
+	workingWait = 200 * time.Millisecond
+)
+
+// settle lets every goroutine of the bubble run until it blocks, then advances
+// the bubble's clock by d and lets them run again: what is due by then has run.
+func settle(d time.Duration) {
+	synctest.Wait()
+	time.Sleep(d)
+	synctest.Wait()
+}
+
+// TestFailedEngineRestartsWithBackoff: a failed engine is restarted after
+// RestartMin, doubling up to RestartMax while it keeps failing, and back to
+// RestartMin once it worked; never after a final failure or a stop.
 func TestFailedEngineRestartsWithBackoff(t *testing.T) {
-	ctx := context.Background()
-	h := newHarness(t)
-	h.m.Create(ctx, "s", engines.NOWEB, engines.SessionConfig{}, true)
-	first := h.last()
-	first.host.Failed(errors.New("browser died"), true)
-	info, _ := h.m.Get(ctx, "s")
-	if info.Status != engines.StatusFailed || info.Failure != "browser died" {
-		t.Fatalf("after failure: %+v", info)
-	}
-	waitFor(t, "a restarted engine", func() bool { return h.count() == 2 })
-	waitFor(t, "SCAN_QR_CODE again", func() bool {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		h := newHarness(t)
+		h.m.Create(ctx, "s", engines.NOWEB, engines.SessionConfig{}, true)
+		first := h.last()
+		first.host.Failed(errors.New("browser died"), true)
 		info, _ := h.m.Get(ctx, "s")
-		return info.Status == engines.StatusScanQRCode
-	})
-	// The old engine's late callbacks change nothing.
-	first.host.SetStatus(engines.StatusWorking, "")
-	if info, _ := h.m.Get(ctx, "s"); info.Status != engines.StatusScanQRCode {
-		t.Fatalf("stale engine moved the session to %s", info.Status)
-	}
-	// A failure that must not be retried (logged out on the phone) stays FAILED.
-	h.last().host.Failed(errors.New("logged out"), false)
-	time.Sleep(60 * time.Millisecond) // longer than RestartMax: a wrongly scheduled restart would have run
-	if h.count() != 2 {
-		t.Fatalf("engine restarted after a final failure")
-	}
-	// A stop cancels a pending restart.
-	h.m.Start(ctx, "s")
-	h.last().host.Failed(errors.New("again"), true)
-	h.m.Stop(ctx, "s")
-	n := h.count()
-	time.Sleep(60 * time.Millisecond)
-	if h.count() != n {
-		t.Fatalf("engine restarted after stop")
-	}
-}
-
-func TestStartFailureIsRetried(t *testing.T) {
-	ctx := context.Background()
-	h := newHarness(t)
-	h.m.Create(ctx, "s", engines.NOWEB, engines.SessionConfig{Metadata: map[string]string{"fail": "start"}}, true)
-	waitFor(t, "three start attempts", func() bool { return h.count() >= 3 })
-	info, _ := h.m.Get(ctx, "s")
-	if info.Status != engines.StatusFailed && info.Status != engines.StatusStarting {
-		t.Fatalf("status %s", info.Status)
-	}
-}
-
-func TestWorkingWaitsForStarting(t *testing.T) {
-	ctx := context.Background()
-	h := newHarness(t)
-	h.m.Create(ctx, "s", engines.NOWEB, engines.SessionConfig{}, true)
-	h.last().host.SetStatus(engines.StatusStarting, "")
-	go func() {
-		time.Sleep(30 * time.Millisecond)
+		if info.Status != engines.StatusFailed || info.Failure != "browser died" {
+			t.Fatalf("after failure: %+v", info)
+		}
+		// Each failure waits its delay, to the nanosecond: 10, 20, 40, 40 ms.
+		for i, delay := range []time.Duration{restartMin, 2 * restartMin, restartMax, restartMax} {
+			n := h.count()
+			settle(delay - time.Nanosecond)
+			if h.count() != n {
+				t.Fatalf("failure %d: restarted before %s", i+1, delay)
+			}
+			settle(time.Nanosecond)
+			if h.count() != n+1 {
+				t.Fatalf("failure %d: not restarted after %s", i+1, delay)
+			}
+			if info, _ := h.m.Get(ctx, "s"); info.Status != engines.StatusScanQRCode {
+				t.Fatalf("failure %d: restarted engine left the session %s", i+1, info.Status)
+			}
+			if i < 3 {
+				h.last().host.Failed(errors.New("still broken"), true)
+			}
+		}
+		// The old engine's late callbacks change nothing.
+		first.host.SetStatus(engines.StatusWorking, "")
+		if info, _ := h.m.Get(ctx, "s"); info.Status != engines.StatusScanQRCode {
+			t.Fatalf("stale engine moved the session to %s", info.Status)
+		}
+		// Once WORKING, the next failure waits RestartMin again.
 		h.last().host.SetStatus(engines.StatusWorking, "")
-	}()
-	if _, err := h.m.Working(ctx, "s"); err != nil {
-		t.Fatalf("Working did not wait for STARTING: %v", err)
-	}
-	// Still STARTING after the wait: 422 material.
-	h.m.Restart(ctx, "s")
-	h.last().host.SetStatus(engines.StatusStarting, "")
-	var nw *engines.NotWorkingError
-	if _, err := h.m.Working(ctx, "s"); !errors.As(err, &nw) || nw.Status != engines.StatusStarting {
-		t.Fatalf("Working on a stuck session: %v", err)
-	}
+		h.last().host.Failed(errors.New("once more"), true)
+		n := h.count()
+		settle(restartMin)
+		if h.count() != n+1 {
+			t.Fatalf("after WORKING the backoff did not start over at %s", restartMin)
+		}
+		// A failure that must not be retried (logged out on the phone) stays FAILED.
+		h.last().host.Failed(errors.New("logged out"), false)
+		n = h.count()
+		settle(10 * restartMax)
+		if h.count() != n {
+			t.Fatalf("engine restarted after a final failure")
+		}
+		if info, _ := h.m.Get(ctx, "s"); info.Status != engines.StatusFailed {
+			t.Fatalf("after a final failure: %s", info.Status)
+		}
+		// A stop cancels a pending restart.
+		h.m.Start(ctx, "s")
+		h.last().host.Failed(errors.New("again"), true)
+		h.m.Stop(ctx, "s")
+		n = h.count()
+		settle(10 * restartMax)
+		if h.count() != n {
+			t.Fatalf("engine restarted after stop")
+		}
+	})
+}
+
+// TestStartFailureIsRetried: an engine whose Start fails is made again, with the
+// same backoff.
+func TestStartFailureIsRetried(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		h := newHarness(t)
+		h.m.Create(ctx, "s", engines.NOWEB, engines.SessionConfig{Metadata: map[string]string{"fail": "start"}}, true)
+		if info, _ := h.m.Get(ctx, "s"); info.Status != engines.StatusFailed || h.count() != 1 {
+			t.Fatalf("after a failed start: %s, %d engines", info.Status, h.count())
+		}
+		settle(restartMin + 2*restartMin)
+		if h.count() != 3 {
+			t.Fatalf("%d start attempts after %s, want 3", h.count(), 3*restartMin)
+		}
+		if info, _ := h.m.Get(ctx, "s"); info.Status != engines.StatusFailed || info.Failure != "start NOWEB engine: boom" {
+			t.Fatalf("after failed starts: %+v", info)
+		}
+	})
+}
+
+// TestWorkingWaitsForStarting: Working waits up to WorkingWait for a STARTING
+// session, and reports it not working after that.
+func TestWorkingWaitsForStarting(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		h := newHarness(t)
+		h.m.Create(ctx, "s", engines.NOWEB, engines.SessionConfig{}, true)
+		h.last().host.SetStatus(engines.StatusStarting, "")
+		go func() {
+			time.Sleep(workingWait - time.Millisecond)
+			h.last().host.SetStatus(engines.StatusWorking, "")
+		}()
+		if _, err := h.m.Working(ctx, "s"); err != nil {
+			t.Fatalf("Working did not wait for STARTING: %v", err)
+		}
+		// Still STARTING after the wait: 422 material, answered after WorkingWait.
+		h.m.Restart(ctx, "s")
+		h.last().host.SetStatus(engines.StatusStarting, "")
+		start := time.Now()
+		var nw *engines.NotWorkingError
+		if _, err := h.m.Working(ctx, "s"); !errors.As(err, &nw) || nw.Status != engines.StatusStarting {
+			t.Fatalf("Working on a stuck session: %v", err)
+		}
+		if d := time.Since(start); d != workingWait {
+			t.Fatalf("Working gave up after %s, want %s", d, workingWait)
+		}
+	})
 }
 
 func TestBootRestartsRunningSessions(t *testing.T) {
@@ -347,6 +402,7 @@ func TestBootRestartsRunningSessions(t *testing.T) {
 		if err := h2.m.Boot(ctx, restartAll); err != nil {
 			t.Fatal(err)
 		}
+		<-h2.m.BootDone()
 		on, _ := h2.m.Get(ctx, "on")
 		off, _ := h2.m.Get(ctx, "off")
 		if on.Status != engines.StatusWorking || on.Me == nil {
@@ -391,4 +447,44 @@ func TestNewQRIsEmittedEachTime(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("statuses %v, want %v", got, want)
 	}
+}
+
+// TestBootIsBackgroundAndBounded: Boot returns with every session loaded before
+// any has started (the API serves during a restart), and has at most
+// BootConcurrency sessions on their way at once: the next starts when one is
+// WORKING, or when one has taken BootSettle.
+func TestBootIsBackgroundAndBounded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		h := newHarness(t)
+		h.m.opts.BootConcurrency, h.m.opts.BootSettle = 2, 30*time.Second
+		for _, name := range []string{"a", "b", "c", "d", "e"} {
+			h.store.recs[name] = Record{Name: name, Engine: engines.NOWEB, Running: true,
+				Config: engines.SessionConfig{Metadata: map[string]string{"stay": "starting"}}}
+		}
+		if err := h.m.Boot(ctx, false); err != nil {
+			t.Fatal(err)
+		}
+		if got := len(h.m.Snapshot()); got != 5 {
+			t.Fatalf("Boot returned with %d sessions loaded, want 5", got)
+		}
+		synctest.Wait()
+		if got := h.count(); got != 2 {
+			t.Fatalf("%d engines started at once, want BootConcurrency (2)", got)
+		}
+		h.engines[0].host.SetStatus(engines.StatusWorking, "")
+		synctest.Wait()
+		if got := h.count(); got != 3 {
+			t.Fatalf("%d engines started after one became WORKING, want 3", got)
+		}
+		// The others never leave STARTING: each slot frees after BootSettle.
+		select {
+		case <-h.m.BootDone():
+		case <-time.After(2 * time.Minute):
+			t.Fatal("boot never done")
+		}
+		if got := h.count(); got != 5 {
+			t.Fatalf("%d engines started in all, want 5", got)
+		}
+	})
 }

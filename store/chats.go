@@ -185,7 +185,7 @@ func (c chatStore) DeleteChat(ctx context.Context, session, chat string) error {
 
 func (c chatStore) DeleteSessionData(ctx context.Context, session string) error {
 	err := c.db(ctx).Transaction(func(tx *gorm.DB) error {
-		for _, table := range []string{"wagate_messages", "wagate_chats", "wagate_contacts"} {
+		for _, table := range []string{"wagate_messages", "wagate_chats", "wagate_contacts", "wagate_groups", "wagate_group_participants", "wagate_group_receipts"} {
 			if err := tx.Exec(`DELETE FROM `+table+` WHERE session = ?`, session).Error; err != nil {
 				return err
 			}
@@ -193,7 +193,7 @@ func (c chatStore) DeleteSessionData(ctx context.Context, session string) error 
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("delete chats, messages and contacts of session %q: %w", session, err)
+		return fmt.Errorf("delete chats, messages, contacts and groups of session %q: %w", session, err)
 	}
 	return nil
 }

@@ -1,4 +1,10 @@
 package store
 
-// MigrationCount is how many migrations exist, for tests.
-func MigrationCount() int { return len(migrations) }
+// LatestSchemaVersion is the schema version this binary migrates to, for tests.
+func LatestSchemaVersion() int {
+	ms, err := loadMigrations(embeddedMigrations(), SQLite)
+	if err != nil {
+		panic(err)
+	}
+	return len(ms)
+}

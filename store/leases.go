@@ -12,32 +12,6 @@ import (
 	"github.com/wagate/wagate/sessions"
 )
 
-// leasesMigration adds session leases and the replicas that hold them: replicas
-// sharing one PostgreSQL run each session on at most one of them. Kept here, in one
-// piece, so it moves as one when migrations become files.
-var leasesMigration = migration{15, "session leases", []string{
-	// One row per session ever leased; a released lease keeps its row (owner '')
-	// so its token goes on growing across owners. Times are unix ms.
-	`CREATE TABLE wagate_leases (
-		session    TEXT PRIMARY KEY,
-		owner      TEXT NOT NULL DEFAULT '',
-		address    TEXT NOT NULL DEFAULT '',
-		token      BIGINT NOT NULL DEFAULT 0,
-		expires_at BIGINT NOT NULL DEFAULT 0,
-		pinned     TEXT NOT NULL DEFAULT '',
-		updated_at BIGINT NOT NULL DEFAULT 0
-	)`,
-	`CREATE INDEX wagate_leases_owner ON wagate_leases (owner)`,
-	// The replicas alive now and then: a row whose expires_at passed is a dead one.
-	`CREATE TABLE wagate_replicas (
-		id           TEXT PRIMARY KEY,
-		address      TEXT NOT NULL,
-		max_sessions INTEGER NOT NULL DEFAULT 0,
-		started_at   BIGINT NOT NULL,
-		expires_at   BIGINT NOT NULL
-	)`,
-}}
-
 type leaseRow struct {
 	Session   string `gorm:"primaryKey"`
 	Owner     string

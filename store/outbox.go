@@ -272,7 +272,7 @@ func (s *Store) AttemptFailed(ctx context.Context, id string, attempts int, next
 }
 
 // statusIs is the condition status = s with s written out, not a parameter: a
-// database uses an index whose predicate names a status (migration 20) only when
+// database uses an index whose predicate names a status (migration v8) only when
 // the query says that status itself.
 func statusIs(s DeliveryStatus) string {
 	switch s {

@@ -5,8 +5,6 @@ import (
 
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -71,25 +69,6 @@ func TestSessionsRoundTrip(t *testing.T) {
 		}
 		if err := s.Ping(ctx); err != nil {
 			t.Fatal(err)
-		}
-	})
-}
-
-func TestMigrationsAreIdempotent(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, d store.Dialect) {
-		_, dsn := storetest.Open(t, d)
-		// Opening the same database again must find every migration applied.
-		s, err := store.Open(context.Background(), dsn, "", slog.New(slog.NewTextHandler(io.Discard, nil)))
-		if err != nil {
-			t.Fatalf("reopen: %v", err)
-		}
-		defer s.Close()
-		var n int
-		if err := s.SQL().QueryRow("SELECT COUNT(*) FROM wagate_migrations").Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		if n != store.MigrationCount() {
-			t.Fatalf("migrations recorded = %d, want %d", n, store.MigrationCount())
 		}
 	})
 }

@@ -1,5 +1,8 @@
 // Package store keeps wagate's data in SQLite (embedded default) or PostgreSQL
-// through gorm, and implements the storage interfaces the engines package defines.
+// through gorm: sessions, chats, messages, contacts, the NOWEB devices and the
+// webhook outbox, behind the storage interfaces the sessions, webhooks and engines
+// packages define. Its schema is the versioned migrations in migrations/, which
+// Open applies (migrate.go says how they are written).
 package store
 
 import (
@@ -55,6 +58,10 @@ func Open(ctx context.Context, dsn, dataDir string, log *slog.Logger) (*Store, e
 		// webhook dispatcher and the API writing at once, every other query would
 		// pay for a new connection.
 		sqlDB.SetMaxIdleConns(16)
+		// Unbounded, a burst (a hundred sends at once, ten thousand sessions
+		// starting) opens a connection per goroutine and runs into PostgreSQL's
+		// max_connections (100 by default, shared by every replica): queue instead.
+		sqlDB.SetMaxOpenConns(24)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 		s = Store{db: db, dialect: Postgres}
 	default:
@@ -80,7 +87,7 @@ func Open(ctx context.Context, dsn, dataDir string, log *slog.Logger) (*Store, e
 		}
 		s = Store{db: db, dialect: SQLite, lock: lock}
 	}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrate(ctx, log); err != nil {
 		s.Close()
 		return nil, err
 	}

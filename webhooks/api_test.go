@@ -1,6 +1,7 @@
 package webhooks_test
 
 import (
+	"fmt"
 	"github.com/wagate/wagate/sessions"
 
 	"context"
@@ -18,6 +19,7 @@ import (
 	"github.com/wagate/wagate/capabilities"
 	"github.com/wagate/wagate/configs"
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/internal/wait"
 	"github.com/wagate/wagate/server"
 	"github.com/wagate/wagate/server/apidocs"
 	"github.com/wagate/wagate/store"
@@ -128,12 +130,13 @@ func TestDeliveriesAPI(t *testing.T) {
 		ok.waitDelivered(1, 10*time.Second)
 
 		var failed []deliveryJSON
-		for deadline := time.Now().Add(10 * time.Second); len(failed) < 3; time.Sleep(20 * time.Millisecond) {
+		wait.For(t, 10*time.Second, func() error {
 			json.Unmarshal(g.do("GET", "/api/webhooks/deliveries?session=alpha&status=failed", 200), &failed)
-			if time.Now().After(deadline) {
-				t.Fatalf("failed deliveries: %+v", failed)
+			if len(failed) < 3 {
+				return fmt.Errorf("failed deliveries: %+v, want 3", failed)
 			}
-		}
+			return nil
+		})
 		f := failed[0]
 		if f.Session != "alpha" || f.Attempts != 2 || f.MaxAttempts != 2 || f.LastError == nil ||
 			!strings.HasPrefix(*f.LastError, "HTTP 500") || f.LastStatusCode == nil || *f.LastStatusCode != 500 || f.NextAttemptAt != nil {
@@ -301,9 +304,10 @@ func TestWebsocketStream(t *testing.T) {
 
 func waitClients(t *testing.T, g *gateway, n int) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); counter(t, g.reg, "wagate_ws_clients") != float64(n); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("ws clients = %v, want %d", counter(t, g.reg, "wagate_ws_clients"), n)
+	wait.For(t, 5*time.Second, func() error {
+		if got := counter(t, g.reg, "wagate_ws_clients"); got != float64(n) {
+			return fmt.Errorf("ws clients = %v, want %d", got, n)
 		}
-	}
+		return nil
+	})
 }

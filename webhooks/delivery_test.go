@@ -20,6 +20,7 @@ import (
 	"github.com/wagate/wagate/configs"
 	"github.com/wagate/wagate/engines"
 	"github.com/wagate/wagate/engines/chatstore"
+	"github.com/wagate/wagate/internal/wait"
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/store/storetest"
 	"github.com/wagate/wagate/webhooks"
@@ -45,13 +46,12 @@ type receiver struct {
 
 	mu      sync.Mutex
 	hits    []hit
-	fail    func(n int) string // "" answers 200; else "reset", "500" or "slow"
+	fail    func(n int) string // "" answers 200; else "reset", "500" or "slow" (no answer before the attempt times out)
 	changed chan struct{}      // closed and replaced on every hit
-	slow    time.Duration
 }
 
 func newReceiver(t testing.TB, key string) *receiver {
-	r := &receiver{t: t, key: key, changed: make(chan struct{}), slow: 300 * time.Millisecond}
+	r := &receiver{t: t, key: key, changed: make(chan struct{})}
 	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
 	t.Cleanup(r.srv.Close)
 	return r
@@ -106,8 +106,8 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	case "500":
 		http.Error(w, "receiver is down", http.StatusInternalServerError)
 	case "slow":
-		time.Sleep(r.slow)
-		w.WriteHeader(http.StatusOK) // too late: the attempt timed out
+		<-req.Context().Done() // the attempt timed out
+		w.WriteHeader(http.StatusOK)
 	default:
 		w.WriteHeader(http.StatusOK)
 	}
@@ -327,31 +327,28 @@ func TestDeliveryThroughOutages(t *testing.T) {
 		if v := counter(t, reg, "wagate_webhook_retried_total"); v < 8 {
 			t.Errorf("retried = %v", v)
 		}
-		for deadline := time.Now().Add(5 * time.Second); counter(t, reg, "wagate_webhook_pending") != 0; time.Sleep(10 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("pending gauge = %v, want 0", counter(t, reg, "wagate_webhook_pending"))
+		wait.For(t, 5*time.Second, func() error {
+			if v := counter(t, reg, "wagate_webhook_pending"); v != 0 {
+				return fmt.Errorf("pending gauge = %v, want 0", v)
 			}
-		}
+			return nil
+		})
 	})
 }
 
 // waitPending waits until the outbox has n pending rows.
 func waitPending(t testing.TB, s *webhooks.Service, n int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	wait.For(t, 10*time.Second, func() error {
 		ds, err := s.Deliveries(context.Background(), store.DeliveryFilter{Status: store.DeliveryPending, Limit: 10_000})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(ds) == n {
-			return
+		if len(ds) != n {
+			return fmt.Errorf("%d deliveries pending, want %d", len(ds), n)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d deliveries pending, want %d", len(ds), n)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 func equal(a, b []string) bool {
@@ -465,15 +462,13 @@ func TestFinalFailureAndRetry(t *testing.T) {
 			t.Fatal(err)
 		}
 		var failed []store.Delivery
-		for deadline := time.Now().Add(10 * time.Second); len(failed) == 0; time.Sleep(10 * time.Millisecond) {
+		wait.Until(t, 10*time.Second, "the delivery to fail", func() bool {
 			var err error
 			if failed, err = s.Deliveries(context.Background(), store.DeliveryFilter{Status: store.DeliveryFailed}); err != nil {
 				t.Fatal(err)
 			}
-			if time.Now().After(deadline) {
-				t.Fatal("delivery never failed")
-			}
-		}
+			return len(failed) > 0
+		})
 		if f := failed[0]; f.Attempts != 3 || f.LastCode != 500 || f.LastError == "" || f.EventID != ev.ID {
 			t.Fatalf("failed row = %+v", f)
 		}
@@ -549,16 +544,14 @@ func TestRetryPendingNow(t *testing.T) {
 		t.Fatal(err)
 	}
 	rcv.waitFor("the first attempt", 5*time.Second, func(h []hit) bool { return len(h) == 1 })
-	ds, err := s.Deliveries(context.Background(), store.DeliveryFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for deadline := time.Now().Add(5 * time.Second); ds[0].Attempts == 0; ds, _ = s.Deliveries(context.Background(), store.DeliveryFilter{}) {
-		if time.Now().After(deadline) {
-			t.Fatal("failed attempt never recorded")
+	var ds []store.Delivery
+	wait.Until(t, 5*time.Second, "the failed attempt to be recorded", func() bool {
+		var err error
+		if ds, err = s.Deliveries(context.Background(), store.DeliveryFilter{}); err != nil {
+			t.Fatal(err)
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return len(ds) == 1 && ds[0].Attempts == 1
+	})
 	if _, err := s.Retry(context.Background(), ds[0].ID); err != nil {
 		t.Fatal(err)
 	}
@@ -627,35 +620,54 @@ func TestReplicasShareOneDispatcher(t *testing.T) {
 
 // TestLateNotifyIsNotSentTwice: the dispatcher is told of a row after its commit
 // (Committed), so a sweep may read and send it first; being told then must not
-// send it again, nor hold up the rows after it.
+// send it again, nor hold up the rows after it: neither while the lane that sent
+// it still runs, nor once that lane has let go (and with it what it had taken).
 func TestLateNotifyIsNotSentTwice(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d store.Dialect) {
-		st, _ := storetest.Open(t, d)
-		rcv := newReceiver(t, "")
-		hook := engines.WebhookConfig{URL: rcv.url(), Events: []string{"*"}}
-		s := newService(t, st, nil, func(o *webhooks.Options) { o.SweepInterval = 20 * time.Millisecond })
-		first := event("default", "message", 0, hook)
-		p, err := s.Prepare(first)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := st.EnqueueDeliveries(context.Background(), p.Deliveries); err != nil {
-			t.Fatal(err)
-		}
-		rcv.waitDelivered(1, 10*time.Second) // found by a sweep
-		s.Committed(p)
-		second := event("default", "message", 1, hook)
-		if err := publish(s, context.Background(), second); err != nil {
-			t.Fatal(err)
-		}
-		rcv.waitDelivered(2, 10*time.Second)
-		time.Sleep(100 * time.Millisecond) // a second send of the first would be here by now
-		var ids []string
-		for _, h := range rcv.snapshot() {
-			ids = append(ids, h.eventID)
-		}
-		if !equal(ids, []string{first.ID, second.ID}) {
-			t.Fatalf("receiver got %v, want %v once each, in order", ids, []string{first.ID, second.ID})
+		for _, idle := range []bool{false, true} {
+			t.Run(map[bool]string{false: "lane running", true: "lane gone"}[idle], func(t *testing.T) {
+				st, _ := storetest.Open(t, d)
+				rcv := newReceiver(t, "")
+				hook := engines.WebhookConfig{URL: rcv.url(), Events: []string{"*"}}
+				if !idle {
+					// The lane keeps the first row in hand, waiting to retry it,
+					// when it is told of it.
+					hook.Retries = &engines.RetriesConfig{Policy: webhooks.PolicyConstant, DelaySeconds: 20, Attempts: 3}
+					rcv.setFail(func(n int) string { return map[bool]string{true: "500"}[n == 1] })
+				}
+				s := newService(t, st, nil, func(o *webhooks.Options) { o.SweepInterval = 20 * time.Millisecond })
+				first := event("default", "message", 0, hook)
+				p, err := s.Prepare(first)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := st.EnqueueDeliveries(context.Background(), p.Deliveries); err != nil {
+					t.Fatal(err)
+				}
+				if idle {
+					rcv.waitDelivered(1, 10*time.Second) // found by a sweep
+					wait.Until(t, 10*time.Second, "the lane to let go", func() bool { return s.Lanes() == 0 })
+				} else {
+					rcv.waitFor("the sweep's attempt", 10*time.Second, func(h []hit) bool { return len(h) == 1 })
+				}
+				s.Committed(p)
+				second := event("default", "message", 1, hook)
+				if err := publish(s, context.Background(), second); err != nil {
+					t.Fatal(err)
+				}
+				// A second send of the first would come before the second: one lane
+				// sends in order, and it was told of the first before the second.
+				rcv.waitDelivered(2, 10*time.Second)
+				var ids []string
+				for _, h := range rcv.snapshot() {
+					if h.ok {
+						ids = append(ids, h.eventID)
+					}
+				}
+				if !equal(ids, []string{first.ID, second.ID}) {
+					t.Fatalf("receiver got %v, want %v once each, in order", ids, []string{first.ID, second.ID})
+				}
+			})
 		}
 	})
 }

@@ -9,3 +9,11 @@ type Prepared = prepared
 func (s *Service) Prepare(ev engines.Event) (Prepared, error) { return s.prepare(ev) }
 
 func (s *Service) Committed(p Prepared) { s.committed(p) }
+
+// Lanes is how many lanes the dispatcher holds in memory: 0 once every lane it
+// worked has let go, as an idle lane does.
+func (s *Service) Lanes() int {
+	s.d.mu.Lock()
+	defer s.d.mu.Unlock()
+	return len(s.d.lanes)
+}

@@ -2,11 +2,13 @@ package webhooks_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/internal/wait"
 	"github.com/wagate/wagate/netguard"
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/store/storetest"
@@ -34,22 +36,19 @@ func TestGuardRefusesReceiverWhenDialled(t *testing.T) {
 		t.Fatal(err)
 	}
 	other.waitDelivered(1, 5*time.Second)
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		ds, err := s.Deliveries(context.Background(), store.DeliveryFilter{Session: "s", Status: store.DeliveryFailed, Limit: 10})
-		if err != nil {
+	var ds []store.Delivery
+	wait.For(t, 5*time.Second, func() error {
+		var err error
+		if ds, err = s.Deliveries(context.Background(), store.DeliveryFilter{Session: "s", Status: store.DeliveryFailed, Limit: 10}); err != nil {
 			t.Fatal(err)
 		}
-		if len(ds) == 1 {
-			if ds[0].URL != own.url() || !strings.Contains(ds[0].LastError, "own API") {
-				t.Fatalf("failed delivery %s: %q, want the refused receiver and why", ds[0].URL, ds[0].LastError)
-			}
-			break
+		if len(ds) != 1 {
+			return fmt.Errorf("the refused delivery did not fail: %d failed rows", len(ds))
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the refused delivery did not fail: %d failed rows", len(ds))
-		}
-		time.Sleep(10 * time.Millisecond)
+		return nil
+	})
+	if ds[0].URL != own.url() || !strings.Contains(ds[0].LastError, "own API") {
+		t.Fatalf("failed delivery %s: %q, want the refused receiver and why", ds[0].URL, ds[0].LastError)
 	}
 	if n := len(own.snapshot()); n != 0 {
 		t.Fatalf("the refused receiver got %d requests", n)

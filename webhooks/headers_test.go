@@ -7,12 +7,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/wagate/wagate/configs"
+	"github.com/wagate/wagate/internal/wait"
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/store/storetest"
 	"github.com/wagate/wagate/webhooks"
@@ -31,7 +33,7 @@ func TestGlobalWebhookCustomHeaders(t *testing.T) {
 	}))
 	defer srv.Close()
 	st, _ := storetest.Open(t, store.SQLite)
-	var logs bytes.Buffer
+	var logs lockedBuffer
 	global := configs.Default().Webhook
 	global.URL, global.Events, global.CustomHeaders = srv.URL+"/in", []string{"*"}, "X-Token:s3cret-token;X-Tenant: acme"
 	s := newService(t, st, prometheus.NewRegistry(), func(o *webhooks.Options) {
@@ -49,7 +51,11 @@ func TestGlobalWebhookCustomHeaders(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the global webhook got nothing")
 	}
-	time.Sleep(100 * time.Millisecond) // let the failed attempt be logged
+	// Once the failed attempt is logged and the Service stopped, every line about
+	// the delivery has been written.
+	wait.Until(t, 5*time.Second, "the failed attempt to be logged", func() bool {
+		return strings.Contains(logs.String(), "webhook attempt failed")
+	})
 	s.Stop(context.Background())
 	if strings.Contains(logs.String(), "s3cret") {
 		t.Fatalf("a custom header's value was logged:\n%s", logs.String())
@@ -60,4 +66,22 @@ func TestGlobalWebhookCustomHeaders(t *testing.T) {
 	if _, err := webhooks.New(webhooks.Options{Store: st, Global: bad}); err == nil || strings.Contains(err.Error(), "s3cret") {
 		t.Fatalf("bad custom headers: error %v, want one without the value", err)
 	}
+}
+
+// lockedBuffer is a log sink the test reads while the Service writes it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

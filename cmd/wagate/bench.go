@@ -20,10 +20,14 @@ import (
 // database, whose wagate tables must be empty) and prints history-sync ingest
 // messages/s and p50/p99 of the reads the Chats API serves.
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	const usage = "usage: wagate bench store [--chats N] [--messages N] [--samples N] [--batch N] [--dsn DSN] [--session NAME]"
+	const usage = "usage: wagate bench store [--chats N] [--messages N] [--samples N] [--batch N] [--dsn DSN] [--session NAME]\n" +
+		"       wagate bench sessions [--n 100,1000,10000] [--dsn postgres://…] [--concurrency 8] [--idle 60s] [--messages 1000] [--contacts 50] [--keep]"
 	if len(args) > 0 && isHelp(args[0]) {
 		fmt.Fprintln(stdout, usage)
 		return nil
+	}
+	if len(args) > 0 && args[0] == "sessions" {
+		return runBenchSessions(ctx, args[1:], stdout, stderr)
 	}
 	if len(args) == 0 || args[0] != "store" {
 		return errors.New(usage)

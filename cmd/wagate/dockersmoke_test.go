@@ -20,6 +20,7 @@ import (
 
 	"github.com/wagate/wagate/engines/noweb/simnet"
 	"github.com/wagate/wagate/engines/webjs/fakeweb"
+	"github.com/wagate/wagate/internal/wait"
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/store/storetest"
 )
@@ -60,17 +61,16 @@ func container(t *testing.T, name, image string, env map[string]string, mounts .
 // waitHealthy waits for Docker's HEALTHCHECK of the container to pass.
 func waitHealthy(t *testing.T, name string) {
 	t.Helper()
-	deadline := time.Now().Add(3 * time.Minute)
-	for {
+	wait.For(t, 3*time.Minute, func() error {
 		st := docker(t, "inspect", "-f", "{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}", name)
-		if st == "running healthy" {
-			return
-		}
-		if !strings.HasPrefix(st, "running") || time.Now().After(deadline) {
+		if !strings.HasPrefix(st, "running") {
 			t.Fatalf("container %s is %q, not healthy", name, st)
 		}
-		time.Sleep(time.Second)
-	}
+		if st != "running healthy" {
+			return fmt.Errorf("container %s is %q, not healthy", name, st)
+		}
+		return nil
+	})
 }
 
 // zombies counts the container's processes that exited without being reaped.
@@ -136,7 +136,7 @@ func TestDockerSmoke(t *testing.T) {
 func smokeNOWEB(t *testing.T, image, version string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	srv, err := startSimnet(ctx, "127.0.0.1:0", t.TempDir(), slog.New(slog.DiscardHandler))
+	srv, err := startSimnet(ctx, "127.0.0.1:0", t.TempDir(), 0, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,8 +25,8 @@ func engineFactories(ctx context.Context, cfg configs.Config, st *store.Store, f
 		return nil, err
 	}
 	opts := noweb.Options{
-		DB: st.SQL(), Dialect: string(st.Dialect()), Log: log, Guard: guard,
-		PrintQR: cfg.Engines.NOWEB.PrintQR, StoreEnabled: cfg.Engines.NOWEB.StoreEnabled, FullSync: cfg.Engines.NOWEB.FullSync,
+		DB: st.SQL(), Devices: st.NOWEBDevices(), Dialect: string(st.Dialect()), Log: log, Guard: guard,
+		PrintQR: cfg.Engines.NOWEB.PrintQR, PrintQRSessions: cfg.Engines.NOWEB.PrintQRSessions, StoreEnabled: cfg.Engines.NOWEB.StoreEnabled, FullSync: cfg.Engines.NOWEB.FullSync,
 		Chats: st.ChatStore(),
 		Media: files,
 	}

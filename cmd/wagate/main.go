@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/wagate/wagate/configs"
+	"github.com/wagate/wagate/engines/noweb/simnet"
 )
 
 func main() {
@@ -32,8 +33,8 @@ func main() {
 var commands = []struct{ name, args, summary string }{
 	{"serve", "[--config FILE]", "run the gateway (the default command)"},
 	{"sandbox", "[--listen ADDR] [--simnet-listen ADDR] [--manual-pairing]", "the gateway on a simulated WhatsApp network: try the API without a phone"},
-	{"simnet", "[--listen ADDR] [--data DIR]", "a simulated WhatsApp network alone, for gateways in other processes"},
-	{"bench", "store [--dsn DSN] ...", "measure the message store on a generated account"},
+	{"simnet", "[--listen ADDR] [--data DIR] [--first-response-delay DURATION]", "a simulated WhatsApp network alone, for gateways in other processes"},
+	{"bench", "store|sessions [flags]", "measure the message store on a generated account, or N NOWEB sessions on a simulated network"},
 	{"capabilities", "[--config FILE]", "print what each engine supports, as a Markdown table"},
 	{"healthcheck", "[--config FILE]", "exit 0 when the gateway configured here answers /health (Docker's HEALTHCHECK)"},
 	{"version", "", "print the version"},
@@ -82,7 +83,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	var sb sandboxFlags
 	var listen, dataDir *string
-	var timeout *time.Duration
+	var timeout, firstResponseDelay *time.Duration
 	switch cmd {
 	case "sandbox":
 		fs.StringVar(&sb.listen, "listen", "", "`ADDR` (host:port) the gateway listens on; without it server.host and server.port (0.0.0.0:3000)")
@@ -91,6 +92,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "simnet":
 		listen = fs.String("listen", "127.0.0.1:4040", "`ADDR` to listen on")
 		dataDir = fs.String("data", "./data/simnet", "`DIR` for its root key and phones")
+		firstResponseDelay = fs.Duration("first-response-delay", simnet.DefaultFirstResponseDelay,
+			"how long after a client's handshake its first node goes, as from a server a round trip away (a Go `DURATION`; negative: none)")
 	case "healthcheck":
 		timeout = fs.Duration("timeout", 3*time.Second, "how long to wait for the answer, as a Go `DURATION`")
 	}
@@ -131,7 +134,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	switch cmd {
 	case "simnet":
-		return runSimnet(ctx, *listen, *dataDir, stdout, stderr)
+		return runSimnet(ctx, *listen, *dataDir, *firstResponseDelay, stdout, stderr)
 	case "sandbox":
 		cfg, err := configs.Load(*configPath, os.LookupEnv)
 		if err != nil {

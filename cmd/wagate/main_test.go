@@ -19,6 +19,7 @@ import (
 
 	"github.com/wagate/wagate/capabilities"
 	"github.com/wagate/wagate/configs"
+	"github.com/wagate/wagate/internal/wait"
 )
 
 // TestReadmeTableMatchesMatrix: the README's feature table is `wagate capabilities`.
@@ -84,18 +85,14 @@ func TestServeFreshStart(t *testing.T) {
 		done := make(chan error, 1)
 		go func() { done <- serve(ctx, "", &out, &logs) }()
 		base := fmt.Sprintf("http://127.0.0.1:%d", port)
-		deadline := time.Now().Add(10 * time.Second)
-		for {
+		wait.For(t, 10*time.Second, func() error {
 			res, err := http.Get(base + "/ping")
-			if err == nil {
-				res.Body.Close()
-				break
+			if err != nil {
+				return fmt.Errorf("gateway did not answer: %w\n%s", err, logs.String())
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("gateway did not answer: %v\n%s", err, logs.String())
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+			res.Body.Close()
+			return nil
+		})
 		return out.String(), cancel, done
 	}
 
@@ -104,6 +101,12 @@ func TestServeFreshStart(t *testing.T) {
 	k := strings.TrimSpace(string(key))
 	if len(k) < 32 || !strings.Contains(banner, k) || !strings.Contains(banner, "Swagger UI:  http://localhost:"+fmt.Sprint(port)+"/swagger?x-api-key="+k+"\n") || !strings.Contains(banner, "wagate.db") {
 		t.Fatalf("banner does not show the key, Swagger UI and data:\n%s", banner)
+	}
+	// The dashboard's password too, generated and kept in the data dir.
+	pw, _ := os.ReadFile(filepath.Join(dir, "data", "dashboard-password"))
+	p := strings.TrimSpace(string(pw))
+	if len(p) < 16 || !strings.Contains(banner, "Dashboard:   http://localhost:"+fmt.Sprint(port)+"/dashboard\n") || !strings.Contains(banner, "user admin, password "+p+"\n") {
+		t.Fatalf("banner does not show the dashboard and its generated password:\n%s", banner)
 	}
 	req, _ := http.NewRequest("GET", fmt.Sprintf("http://127.0.0.1:%d/api/sessions", port), nil)
 	req.Header.Set("X-Api-Key", k)
@@ -119,8 +122,8 @@ func TestServeFreshStart(t *testing.T) {
 
 	// Second start: the key is not printed again.
 	banner, cancel, done = start()
-	if strings.Contains(banner, k) {
-		t.Fatalf("key printed twice:\n%s", banner)
+	if strings.Contains(banner, k) || strings.Contains(banner, p) || !strings.Contains(banner, "password kept in") {
+		t.Fatalf("key or dashboard password printed twice:\n%s", banner)
 	}
 	cancel()
 	<-done

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wagate/wagate/internal/wait"
 )
 
 func freePort(t *testing.T) int {
@@ -49,45 +51,34 @@ func call(t *testing.T, method, url, key string, body any, out any) int {
 
 func waitUp(t *testing.T, base string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if res, err := http.Get(base + "/ping"); err == nil {
-			res.Body.Close()
-			return
+	wait.For(t, 20*time.Second, func() error {
+		res, err := http.Get(base + "/ping")
+		if err != nil {
+			return fmt.Errorf("%s did not come up: %w", base, err)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s did not come up", base)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		res.Body.Close()
+		return nil
+	})
 }
 
 func waitWorking(t *testing.T, base, key, session string) map[string]any {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var s map[string]any
+	var s map[string]any
+	wait.For(t, 30*time.Second, func() error {
+		s = nil
 		call(t, "GET", base+"/api/sessions/"+session, key, nil, &s)
-		if s["status"] == "WORKING" {
-			return s
+		if s["status"] != "WORKING" {
+			return fmt.Errorf("session %s never WORKING: %v", session, s)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("session %s never WORKING: %v", session, s)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return nil
+	})
+	return s
 }
 
 // waitFor polls cond until it holds, failing the test after 30 s.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	wait.Until(t, 30*time.Second, what, cond)
 }
 
 // startSandbox runs `wagate sandbox` with args and the API key "sandbox-key".
@@ -249,21 +240,20 @@ func TestSimnetCommandWithGateway(t *testing.T) {
 	snDone := make(chan error, 1)
 	dir := t.TempDir()
 	go func() {
-		snDone <- runSimnet(ctx, fmt.Sprintf("127.0.0.1:%d", snPort), filepath.Join(dir, "simnet"), &snOut, &bytes.Buffer{})
+		snDone <- runSimnet(ctx, fmt.Sprintf("127.0.0.1:%d", snPort), filepath.Join(dir, "simnet"), 0, &snOut, &bytes.Buffer{})
 	}()
 	var root string
-	deadline := time.Now().Add(20 * time.Second)
-	for root == "" {
+	wait.For(t, 20*time.Second, func() error {
 		for _, line := range strings.Split(snOut.String(), "\n") {
 			if k, ok := strings.CutPrefix(strings.TrimSpace(line), "Root key:"); ok {
 				root = strings.TrimSpace(k)
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("simnet printed no root key:\n%s", snOut.String())
+		if root == "" {
+			return fmt.Errorf("simnet printed no root key:\n%s", snOut.String())
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
 
 	gwPort := freePort(t)
 	t.Setenv("WAGATE_DATA_DIR", filepath.Join(dir, "gw"))
@@ -284,13 +274,10 @@ func TestSimnetCommandWithGateway(t *testing.T) {
 	}
 	call(t, "POST", base+"/api/sessions", "gw-key", map[string]any{"name": "ext", "engine": "NOWEB"}, nil)
 	var qr map[string]string
-	deadline = time.Now().Add(20 * time.Second)
-	for qr["value"] == "" {
+	wait.Until(t, 20*time.Second, "a QR code", func() bool {
 		call(t, "GET", base+"/api/ext/auth/qr?format=raw", "gw-key", nil, &qr)
-		if time.Now().After(deadline) {
-			t.Fatal("no QR")
-		}
-	}
+		return qr["value"] != ""
+	})
 	// The phone is an account on the simnet, scanned through its control API.
 	snBase := fmt.Sprintf("http://127.0.0.1:%d/simnet/api/accounts", snPort)
 	if code := call(t, "POST", snBase, "", map[string]any{"phone": "15550199999", "name": "Ext"}, nil); code != 201 {

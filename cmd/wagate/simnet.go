@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/wagate/wagate/engines/noweb/simnet"
 )
@@ -28,12 +29,14 @@ var sandboxContacts = []struct {
 // startSimnet starts a simulated WhatsApp network with the sandbox's contacts. Its
 // root key is kept in dataDir, so gateways configured with it keep working across
 // restarts of the network.
-func startSimnet(ctx context.Context, listen, dataDir string, log *slog.Logger) (*simnet.Server, error) {
+// firstResponseDelay is simnet.Options.FirstResponseDelay (0: its default).
+func startSimnet(ctx context.Context, listen, dataDir string, firstResponseDelay time.Duration, log *slog.Logger) (*simnet.Server, error) {
 	root, err := loadOrCreateRootKey(filepath.Join(dataDir, "simnet-root.key"))
 	if err != nil {
 		return nil, err
 	}
-	srv, err := simnet.New(simnet.Options{Logger: log, RootPrivateKey: &root, DataDir: filepath.Join(dataDir, "phones")})
+	srv, err := simnet.New(simnet.Options{Logger: log, RootPrivateKey: &root, DataDir: filepath.Join(dataDir, "phones"),
+		FirstResponseDelay: firstResponseDelay})
 	if err != nil {
 		return nil, fmt.Errorf("create simnet: %w", err)
 	}
@@ -83,9 +86,9 @@ func loadOrCreateRootKey(path string) ([32]byte, error) {
 }
 
 // runSimnet is `wagate simnet`: the network alone, for gateways in other processes.
-func runSimnet(ctx context.Context, listen, dataDir string, stdout, stderr io.Writer) error {
+func runSimnet(ctx context.Context, listen, dataDir string, firstResponseDelay time.Duration, stdout, stderr io.Writer) error {
 	log := newLogger("info", "text", stderr)
-	srv, err := startSimnet(ctx, listen, dataDir, log)
+	srv, err := startSimnet(ctx, listen, dataDir, firstResponseDelay, log)
 	if err != nil {
 		return err
 	}

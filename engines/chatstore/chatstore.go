@@ -20,7 +20,8 @@ type Store interface {
 	Chats
 	Messages
 	Contacts
-	// DeleteSessionData removes every chat, message and contact of a session.
+	Groups
+	// DeleteSessionData removes every chat, message, contact and group of a session.
 	DeleteSessionData(ctx context.Context, session string) error
 }
 
@@ -92,6 +93,37 @@ type Contacts interface {
 	// LID; CountLIDs counts them.
 	ListLIDs(ctx context.Context, session string, limit, offset int) ([]Contact, error)
 	CountLIDs(ctx context.Context, session string) (int, error)
+}
+
+// Groups are the groups a session's account is in, with their participants
+// and roles, so group lists come from the store as chat lists do.
+type Groups interface {
+	// SaveGroups stores groups as WhatsApp describes them, each with its whole
+	// participant list (which replaces the stored one); each group's chat is
+	// created, or renamed to its subject. With all set the groups are every group
+	// of the account (a refresh): stored groups not among them are forgotten.
+	SaveGroups(ctx context.Context, session string, groups []Group, all bool) error
+	// UpdateGroup applies a change to a stored group; engines.ErrNotFound when unknown.
+	UpdateGroup(ctx context.Context, session, id string, change GroupChange) error
+	// SetParticipants adds participants or changes their roles.
+	SetParticipants(ctx context.Context, session, group string, ps []engines.GroupParticipant) error
+	// RemoveParticipants removes the participants with these ids (either of
+	// their ids: the group's, or their phone id).
+	RemoveParticipants(ctx context.Context, session, group string, ids []string) error
+	// DeleteGroup forgets a group (the account left it); its chat stays.
+	DeleteGroup(ctx context.Context, session, id string) error
+
+	// ListGroups pages the groups by id or subject; participants are loaded
+	// unless q.ExcludeParticipants.
+	ListGroups(ctx context.Context, session string, q engines.GroupQuery) ([]Group, error)
+	CountGroups(ctx context.Context, session string) (int, error)
+	// GetGroup is one group with its participants; engines.ErrNotFound when unknown.
+	GetGroup(ctx context.Context, session, id string) (*Group, error)
+	// SetGroupAck records a member's receipt of the account's message id in
+	// group chat (never lowering it): rose says whether this member's ack rose;
+	// all is the ack every other member of the group (members minus the
+	// account) has reached now, 0 when some have not delivered yet.
+	SetGroupAck(ctx context.Context, session, chat, id, participant string, ack engines.Ack) (rose bool, all engines.Ack, err error)
 }
 
 // DisabledError: the session runs without a message store, so the operation

@@ -89,3 +89,49 @@ func (c Contact) DisplayName() string {
 	}
 	return c.PushName
 }
+
+// Group is one group the account is in.
+type Group struct {
+	ID          string // 123@g.us
+	Subject     string
+	Description string
+	Owner       string // the creator's id, "" when unknown
+	Creation    int64  // unix seconds
+	// Announce: only admins send messages. Locked: only admins edit the info.
+	// AdminsAdd: only admins add members. Approval: admins approve joins.
+	Announce, Locked, AdminsAdd, Approval bool
+	InviteCode                            string // "" until an admin fetched it
+	PictureID                             string // "" when none or unknown
+	// Participants is every member; nil in lists that exclude them.
+	Participants []engines.GroupParticipant
+	Size         int // members, also when Participants are excluded
+}
+
+// API is the group as the API shows it (WAHA's GroupInfo).
+func (g Group) API() engines.GroupInfo {
+	out := engines.GroupInfo{
+		ID: g.ID, Subject: g.Subject, Description: g.Description,
+		MembersCanAddNewMember: !g.AdminsAdd, MembersCanSendMessages: !g.Announce,
+		NewMembersApprovalRequired: g.Approval, InfoAdminOnly: g.Locked,
+		Participants: g.Participants, Creation: g.Creation, Size: g.Size,
+	}
+	if out.Participants == nil {
+		out.Participants = []engines.GroupParticipant{}
+	}
+	if g.Owner != "" {
+		owner := g.Owner
+		out.Owner = &owner
+	}
+	if g.InviteCode != "" {
+		u := engines.InviteURL(g.InviteCode)
+		out.Invite = &u
+	}
+	return out
+}
+
+// GroupChange is a change to a group's info or settings; nil fields stay.
+type GroupChange struct {
+	Subject, Description                  *string
+	Announce, Locked, AdminsAdd, Approval *bool
+	InviteCode, PictureID                 *string
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/wagate/wagate/capabilities"
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/internal/wait"
 	"github.com/wagate/wagate/media"
 	"github.com/wagate/wagate/sessions"
 	"github.com/wagate/wagate/store"
@@ -100,6 +101,7 @@ func RunWithMatrix(t *testing.T, h Harness, m *capabilities.Matrix) {
 	t.Run("Calls", s.calls)
 	t.Run("SaveContact", s.saveContact)
 	s.runChatting(t)
+	s.runGroups(t)
 	t.Run("Logout", s.logout)
 }
 
@@ -259,6 +261,9 @@ func probe(op, session, contact string) (method, path string, body any) {
 	if method, path, body, ok := chattingProbe(op, session, contact); ok {
 		return method, path, body
 	}
+	if method, path, body, ok := groupsProbe(op, session, contact); ok {
+		return method, path, body
+	}
 	panic("enginetest: no probe for operation " + op)
 }
 
@@ -383,36 +388,33 @@ func idIs(id string) func(map[string]any) bool {
 // waitMessages polls a chat's messages until ok says they are as expected.
 func (s *suite) waitMessages(t *testing.T, p paired, chat string, ok func([]engines.Message) bool) []engines.Message {
 	t.Helper()
-	deadline := time.Now().Add(stepWithin)
-	for {
-		var msgs []engines.Message
+	var msgs []engines.Message
+	wait.For(t, stepWithin, func() error {
+		msgs = nil
 		p.g.Expect(p.g.Do("GET", "/api/"+p.session+"/chats/"+chat+"/messages?limit=20&downloadMedia=false", nil), 200).JSON(t, &msgs)
-		if ok(msgs) {
-			return msgs
+		if !ok(msgs) {
+			return fmt.Errorf("messages of %s never got as expected: %+v", chat, msgs)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("messages of %s never got as expected: %+v", chat, msgs)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return nil
+	})
+	return msgs
 }
 
 func (s *suite) waitChat(t *testing.T, p paired, ok func(engines.Chat) bool) engines.Chat {
 	t.Helper()
-	deadline := time.Now().Add(stepWithin)
-	for {
+	var chat engines.Chat
+	wait.For(t, stepWithin, func() error {
 		var chats []engines.Chat
 		p.g.Expect(p.g.Do("GET", "/api/"+p.session+"/chats", nil), 200).JSON(t, &chats)
 		for _, c := range chats {
 			if c.ID == p.cNum+"@c.us" && ok(c) {
-				return c
+				chat = c
+				return nil
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("chat %s never got as expected: %+v", p.cNum, chats)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return fmt.Errorf("chat %s never got as expected: %+v", p.cNum, chats)
+	})
+	return chat
 }
 
 // converse makes a chat with one message each way and returns their ids.
@@ -640,18 +642,14 @@ func (s *suite) clearAndDeleteChat(t *testing.T) {
 	g.Expect(g.Do("DELETE", chat+"/messages", nil), 200)
 	s.waitMessages(t, p, p.cNum+"@c.us", func(ms []engines.Message) bool { return len(ms) == 0 })
 	g.Expect(g.Do("DELETE", chat, nil), 200)
-	deadline := time.Now().Add(stepWithin)
-	for {
+	wait.For(t, stepWithin, func() error {
 		var chats []engines.Chat
 		g.Expect(g.Do("GET", "/api/cd/chats", nil), 200).JSON(t, &chats)
-		if len(chats) == 0 {
-			return
+		if len(chats) != 0 {
+			return fmt.Errorf("chat still listed after delete: %+v", chats)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("chat still listed after delete: %+v", chats)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 func (s *suite) chatPicture(t *testing.T) {

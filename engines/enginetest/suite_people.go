@@ -14,9 +14,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/internal/wait"
 )
 
 // PeoplePhone is what the people scenarios need of a phone besides Phone: to
@@ -163,13 +163,7 @@ func ptr[T any](v T) *T { return &v }
 // waitFor polls until ok, within stepWithin.
 func waitFor(t *testing.T, what string, ok func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(stepWithin)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s never happened", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	wait.Until(t, stepWithin, what, ok)
 }
 
 // checkExists: a number on WhatsApp exists and gives the chat id to use; one

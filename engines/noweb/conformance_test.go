@@ -33,7 +33,7 @@ func (h *simnetHarness) Factory(t *testing.T, env enginetest.Env) sessions.Facto
 	log := &errorView{r: h.errs, closed: new(atomic.Bool)}
 	t.Cleanup(func() { log.closed.Store(true) })
 	f, err := NewFactory(t.Context(), Options{
-		DB: st.SQL(), Dialect: string(st.Dialect()), Log: slog.New(log),
+		DB: st.SQL(), Devices: st.NOWEBDevices(), Dialect: string(st.Dialect()), Log: slog.New(log),
 		StoreEnabled: true, Chats: st.ChatStore(), Media: env.Media, ConfigureClient: simnetClient(h.srv.Addr()),
 	})
 	if err != nil {

@@ -316,7 +316,7 @@ func (e *Engine) watchQR(gen int, qrs <-chan whatsmeow.QRChannelItem) {
 			once, ready := e.qrOnce, e.qrReady
 			e.mu.Unlock()
 			once.Do(func() { close(ready) })
-			if e.f.opts.PrintQR {
+			if e.f.printsQR(e.name) {
 				e.printQR(item.Code)
 			}
 			e.host.NewQR()
@@ -385,6 +385,7 @@ func (e *Engine) onEvent(gen int, cli *whatsmeow.Client, evt any) bool {
 		}
 		e.setMe(gen, cli)
 		e.host.SetStatus(engines.StatusWorking, "")
+		go e.syncGroups(gen, cli)
 	case *events.PushNameSetting:
 		e.setMe(gen, cli)
 	case *events.KeepAliveRestored:
@@ -393,9 +394,15 @@ func (e *Engine) onEvent(gen int, cli *whatsmeow.Client, evt any) bool {
 		}
 	case *events.Disconnected, *events.KeepAliveTimeout:
 		// Before pairing the QR channel reports the disconnect; after it whatsmeow
-		// reconnects by itself.
+		// reconnects by itself. Among thousands of sessions the one that dropped
+		// says so, and why, at warn.
 		if cli.Store.ID != nil {
-			e.host.SetStatus(engines.StatusStarting, "")
+			why := "the connection to WhatsApp was lost; reconnecting"
+			if ka, ok := v.(*events.KeepAliveTimeout); ok {
+				why = fmt.Sprintf("WhatsApp has not answered keepalives since %s (%d missed); reconnecting", ka.LastSuccess.Format(time.RFC3339), ka.ErrorCount)
+			}
+			e.log.Warn(why)
+			e.host.SetStatus(engines.StatusStarting, why)
 		}
 	case *events.LoggedOut:
 		// whatsmeow deletes the device keys itself.

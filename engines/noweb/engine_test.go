@@ -257,7 +257,7 @@ func newEnv(t *testing.T, d store.Dialect) *env {
 func (e *env) newFactory(t *testing.T) *Factory {
 	t.Helper()
 	f, err := NewFactory(t.Context(), Options{
-		DB: e.db.SQL(), Dialect: string(e.db.Dialect()), Log: e.log,
+		DB: e.db.SQL(), Devices: e.db.NOWEBDevices(), Dialect: string(e.db.Dialect()), Log: e.log,
 		StoreEnabled: true, Chats: e.db.ChatStore(), ConfigureClient: simnetClient(e.srv.Addr()),
 	})
 	if err != nil {
@@ -314,8 +314,7 @@ func pairByQR(t *testing.T, ctx context.Context, e *env, eng *Engine, h *fakeHos
 func deviceRows(t *testing.T, e *env, session string) int {
 	t.Helper()
 	var n int
-	q := e.factory.q(`SELECT COUNT(*) FROM wagate_noweb_devices WHERE session = $1`)
-	if err := e.db.SQL().QueryRow(q, session).Scan(&n); err != nil {
+	if err := e.db.SQL().QueryRow(`SELECT COUNT(*) FROM wagate_noweb_devices WHERE session = $1`, session).Scan(&n); err != nil {
 		t.Fatalf("count device rows: %v", err)
 	}
 	return n
@@ -577,7 +576,7 @@ func TestDeviceRemovedFromPhone(t *testing.T) {
 func TestSiblingSchemas(t *testing.T) {
 	for range 2 {
 		st, _ := storetest.Open(t, store.Postgres)
-		if _, err := NewFactory(t.Context(), Options{DB: st.SQL(), Dialect: string(st.Dialect()), Log: testLogger(),
+		if _, err := NewFactory(t.Context(), Options{DB: st.SQL(), Devices: st.NOWEBDevices(), Dialect: string(st.Dialect()), Log: testLogger(),
 			Chats: st.ChatStore()}); err != nil {
 			t.Fatalf("NewFactory: %v", err)
 		}

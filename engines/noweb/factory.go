@@ -1,7 +1,8 @@
 // Package noweb is the NOWEB engine: one go.mau.fi/whatsmeow client per session,
 // speaking WhatsApp's multi-device protocol directly. whatsmeow's device store
-// (sqlstore) lives in wagate's own database, beside a small table that maps each
-// session to its device, so a session finds its pairing again after a restart.
+// (sqlstore) lives in wagate's own database, and the store records which device
+// each session paired (Options.Devices), so a session finds its pairing again
+// after a restart.
 package noweb
 
 import (
@@ -11,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"go.mau.fi/whatsmeow"
@@ -32,15 +34,20 @@ const linkPreviewTimeout = 15 * time.Second
 
 // Options configure the NOWEB engine factory.
 type Options struct {
-	// DB is wagate's database; whatsmeow's tables (whatsmeow_*) and ours
-	// (wagate_noweb_*) are created in it.
+	// DB is wagate's database, opened and migrated by store.Open; whatsmeow's
+	// tables (whatsmeow_*) are created in it by whatsmeow's migrations.
 	DB *sql.DB
 	// Dialect is "sqlite" or "postgres" (store.Store.Dialect()).
 	Dialect string
+	// Devices records which device each session paired
+	// (store.Store.NOWEBDevices()).
+	Devices Devices
 	// Log receives the engine's and whatsmeow's logs. Nil discards.
 	Log *slog.Logger
-	// PrintQR prints each pairing QR code to the terminal (stdout).
-	PrintQR bool
+	// PrintQR prints each pairing QR code to the terminal (stdout), of the first
+	// PrintQRSessions sessions to show one (0: of every session).
+	PrintQR         bool
+	PrintQRSessions int
 	// StoreEnabled is noweb.store.enabled: keep chats and messages in Chats, which
 	// the Chats API is served from. A session's config.noweb.store.enabled
 	// overrides it.
@@ -66,6 +73,17 @@ type Options struct {
 	Guard *netguard.Guard
 }
 
+// Devices records the whatsmeow device (its JID) each session paired.
+type Devices interface {
+	// DeviceJID is the device JID recorded for a session; ok is false when it
+	// has none.
+	DeviceJID(ctx context.Context, session string) (jid string, ok bool, err error)
+	// SaveDeviceJID records the device a session paired.
+	SaveDeviceJID(ctx context.Context, session, jid string) error
+	// ForgetDevice removes a session's record.
+	ForgetDevice(ctx context.Context, session string) error
+}
+
 // Factory makes NOWEB engines; all of them share one whatsmeow device container.
 type Factory struct {
 	opts Options
@@ -78,16 +96,21 @@ type Factory struct {
 	log       *slog.Logger
 	waLog     waLog.Logger
 	container *sqlstore.Container
-	dialect   string // "sqlite" or "postgres"
+
+	qrMu      sync.Mutex
+	qrPrinted map[string]bool // the sessions whose QR codes are printed
 }
 
 var _ sessions.Factory = (*Factory)(nil)
 
-// NewFactory opens whatsmeow's device store on opts.DB (running its migrations) and
-// creates the session → device table.
+// NewFactory opens whatsmeow's device store on opts.DB, running whatsmeow's
+// migrations.
 func NewFactory(ctx context.Context, opts Options) (sessions.Factory, error) {
 	if opts.DB == nil {
 		return nil, errors.New("noweb: Options.DB is nil")
+	}
+	if opts.Devices == nil {
+		return nil, errors.New("noweb: Options.Devices is nil")
 	}
 	var waDialect string
 	switch opts.Dialect {
@@ -110,24 +133,14 @@ func NewFactory(ctx context.Context, opts Options) (sessions.Factory, error) {
 			return nil, fmt.Errorf("network guard: %w", err)
 		}
 	}
-	f := &Factory{opts: opts, log: log, waLog: walog.New(log), dialect: opts.Dialect,
+	f := &Factory{opts: opts, log: log, waLog: walog.New(log), qrPrinted: map[string]bool{},
 		http:  &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()},
 		fetch: guard.Client(linkPreviewTimeout)}
 	f.container = sqlstore.NewWithDB(opts.DB, waDialect, f.waLog.Sub("store"))
-	if waDialect == "postgres" {
-		// whatsmeow's migrator asks information_schema whether its version table
-		// exists in any schema, not in ours: with another gateway's tables in a
-		// sibling schema it would skip creating it here, then fail to read it.
-		if _, err := opts.DB.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS whatsmeow_version (version INTEGER, compat INTEGER)`); err != nil {
-			return nil, fmt.Errorf("noweb: create whatsmeow version table: %w", err)
-		}
-	}
+	// On PostgreSQL, wagate's migrations create whatsmeow's version table where
+	// whatsmeow's migrator fails to (store/migrations/09_noweb_devices.postgres.sql).
 	if err := f.container.Upgrade(ctx); err != nil {
 		return nil, fmt.Errorf("noweb: migrate whatsmeow store: %w", err)
-	}
-	if _, err := opts.DB.ExecContext(ctx,
-		`CREATE TABLE IF NOT EXISTS wagate_noweb_devices (session TEXT PRIMARY KEY, jid TEXT NOT NULL)`); err != nil {
-		return nil, fmt.Errorf("noweb: create device table: %w", err)
 	}
 	return f, nil
 }
@@ -157,34 +170,11 @@ func (f *Factory) New(_ context.Context, spec sessions.Spec, host sessions.Host)
 	return e, nil
 }
 
-// q rewrites a query written with $n placeholders for SQLite.
-func (f *Factory) q(query string) string {
-	if f.dialect == "postgres" {
-		return query
-	}
-	out := make([]byte, 0, len(query))
-	for i := 0; i < len(query); i++ {
-		if query[i] == '$' {
-			out = append(out, '?')
-			for i+1 < len(query) && query[i+1] >= '0' && query[i+1] <= '9' {
-				i++
-			}
-			continue
-		}
-		out = append(out, query[i])
-	}
-	return string(out)
-}
-
 // deviceJID is the device JID recorded for a session, if any.
 func (f *Factory) deviceJID(ctx context.Context, session string) (types.JID, bool, error) {
-	var s string
-	err := f.opts.DB.QueryRowContext(ctx, f.q(`SELECT jid FROM wagate_noweb_devices WHERE session = $1`), session).Scan(&s)
-	if errors.Is(err, sql.ErrNoRows) {
-		return types.JID{}, false, nil
-	}
-	if err != nil {
-		return types.JID{}, false, fmt.Errorf("read device of session %q: %w", session, err)
+	s, ok, err := f.opts.Devices.DeviceJID(ctx, session)
+	if err != nil || !ok {
+		return types.JID{}, false, err
 	}
 	jid, err := types.ParseJID(s)
 	if err != nil {
@@ -195,20 +185,12 @@ func (f *Factory) deviceJID(ctx context.Context, session string) (types.JID, boo
 
 // saveDeviceJID records the device a session paired.
 func (f *Factory) saveDeviceJID(ctx context.Context, session string, jid types.JID) error {
-	_, err := f.opts.DB.ExecContext(ctx, f.q(`INSERT INTO wagate_noweb_devices (session, jid) VALUES ($1, $2)
-		ON CONFLICT (session) DO UPDATE SET jid = excluded.jid`), session, jid.String())
-	if err != nil {
-		return fmt.Errorf("save device of session %q: %w", session, err)
-	}
-	return nil
+	return f.opts.Devices.SaveDeviceJID(ctx, session, jid.String())
 }
 
 // forgetDevice removes a session's device record.
 func (f *Factory) forgetDevice(ctx context.Context, session string) error {
-	if _, err := f.opts.DB.ExecContext(ctx, f.q(`DELETE FROM wagate_noweb_devices WHERE session = $1`), session); err != nil {
-		return fmt.Errorf("forget device of session %q: %w", session, err)
-	}
-	return nil
+	return f.opts.Devices.ForgetDevice(ctx, session)
 }
 
 // storedDevice is the paired device of a session, or nil when it has none (never
@@ -229,4 +211,28 @@ func (f *Factory) storedDevice(ctx context.Context, session string) (*store.Devi
 		}
 	}
 	return dev, nil
+}
+
+// printsQR reports whether session's QR codes go to the terminal: PrintQR, and
+// the session is one of the first PrintQRSessions to show one. Printing every
+// code of thousands of sessions pairing is megabytes of terminal text nobody
+// scans; the API serves them (GET /api/{session}/auth/qr).
+func (f *Factory) printsQR(session string) bool {
+	if !f.opts.PrintQR {
+		return false
+	}
+	f.qrMu.Lock()
+	defer f.qrMu.Unlock()
+	if f.qrPrinted[session] {
+		return true
+	}
+	if limit := f.opts.PrintQRSessions; limit > 0 && len(f.qrPrinted) >= limit {
+		if len(f.qrPrinted) == limit {
+			f.qrPrinted[""] = true // say it once
+			f.log.Info(fmt.Sprintf("QR codes of more than %d sessions are not printed (engines.noweb.printQRSessions); get them from GET /api/{session}/auth/qr", limit))
+		}
+		return false
+	}
+	f.qrPrinted[session] = true
+	return true
 }

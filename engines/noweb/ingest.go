@@ -40,10 +40,13 @@ func (e *Engine) ingest(cli *whatsmeow.Client, evt any) error {
 		return e.chats.UpdateChat(ctx, e.name, wahaID(canonical(ctx, cli, v.JID)),
 			chatstore.ChatChange{Name: &v.NewPushName, NameIfEmpty: true})
 	case *events.GroupInfo:
-		if e.chats == nil || v.Name == nil {
-			return nil
+		return e.onGroupInfo(ctx, cli, v)
+	case *events.JoinedGroup:
+		return e.onJoinedGroup(ctx, cli, v)
+	case *events.Picture:
+		if v.JID.Server == types.GroupServer {
+			return e.onGroupPicture(ctx, cli, v)
 		}
-		return e.chats.UpdateChat(ctx, e.name, wahaID(v.JID), chatstore.ChatChange{Name: &v.Name.Name})
 	case *events.HistorySync:
 		return e.onHistorySync(ctx, cli, v)
 	case *events.Archive, *events.Pin, *events.Mute, *events.MarkChatAsRead, *events.DeleteChat, *events.ClearChat:
@@ -273,7 +276,25 @@ func (e *Engine) onReceipt(ctx context.Context, cli *whatsmeow.Client, r *events
 	// ack rose have one.
 	return e.host.Record(ctx, func(tx chatstore.Store) ([]sessions.Emission, error) {
 		ids := r.MessageIDs
-		if e.chats != nil {
+		if e.chats != nil && r.IsGroup {
+			// Each member's receipt is its own event; the message's ack moves on
+			// once every other member has reached it.
+			ids = ids[:0:0]
+			for _, id := range r.MessageIDs {
+				rose, all, err := tx.SetGroupAck(ctx, e.name, chatID, id, *reader, ack)
+				if err != nil {
+					return nil, err
+				}
+				if rose {
+					ids = append(ids, id)
+				}
+				if all > 0 {
+					if _, err := tx.SetAck(ctx, e.name, chatID, []string{id}, all); err != nil {
+						return nil, err
+					}
+				}
+			}
+		} else if e.chats != nil {
 			changed, err := tx.SetAck(ctx, e.name, chatID, r.MessageIDs, ack)
 			if err != nil {
 				return nil, err

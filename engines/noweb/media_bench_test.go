@@ -67,7 +67,7 @@ func newMediaBench(b *testing.B) *mediaBench {
 	if err != nil {
 		b.Fatal(err)
 	}
-	f, err := NewFactory(ctx, Options{DB: st.SQL(), Dialect: string(st.Dialect()), Log: testLogger(), StoreEnabled: true,
+	f, err := NewFactory(ctx, Options{DB: st.SQL(), Devices: st.NOWEBDevices(), Dialect: string(st.Dialect()), Log: testLogger(), StoreEnabled: true,
 		Chats: st.ChatStore(), Media: files, ConfigureClient: simnetClient(srv.Addr())})
 	if err != nil {
 		b.Fatal(err)

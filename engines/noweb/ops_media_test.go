@@ -29,7 +29,7 @@ func testFiles(t testing.TB, base string) *media.Files {
 func (e *env) mediaFactory(t *testing.T, files *media.Files) *Factory {
 	t.Helper()
 	f, err := NewFactory(t.Context(), Options{
-		DB: e.db.SQL(), Dialect: string(e.db.Dialect()), Log: e.log, StoreEnabled: true, Chats: e.db.ChatStore(),
+		DB: e.db.SQL(), Devices: e.db.NOWEBDevices(), Dialect: string(e.db.Dialect()), Log: e.log, StoreEnabled: true, Chats: e.db.ChatStore(),
 		Media: files, ConfigureClient: simnetClient(e.srv.Addr()),
 	})
 	if err != nil {

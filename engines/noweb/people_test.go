@@ -2,10 +2,11 @@ package noweb
 
 import (
 	"context"
+	"errors"
 	"testing"
-	"time"
 
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/internal/wait"
 	"github.com/wagate/wagate/store"
 )
 
@@ -63,11 +64,10 @@ func TestPeopleFromTheAccountsPhone(t *testing.T) {
 // waitUntil polls ok until it holds or ctx ends.
 func waitUntil(t *testing.T, ctx context.Context, ok func() bool) {
 	t.Helper()
-	for !ok() {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("never happened: %v", ctx.Err())
-		case <-time.After(20 * time.Millisecond):
+	wait.Context(t, ctx, func() error {
+		if !ok() {
+			return errors.New("never happened")
 		}
-	}
+		return nil
+	})
 }

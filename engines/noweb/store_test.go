@@ -3,11 +3,11 @@ package noweb
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"slices"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/proto/waE2E"
@@ -17,6 +17,7 @@ import (
 	"github.com/wagate/wagate/engines"
 	"github.com/wagate/wagate/engines/chatstore"
 	"github.com/wagate/wagate/engines/noweb/simnet"
+	"github.com/wagate/wagate/internal/wait"
 	"github.com/wagate/wagate/sessions"
 	"github.com/wagate/wagate/store"
 )
@@ -28,40 +29,34 @@ func waitMessages(t *testing.T, ctx context.Context, eng *Engine, chat string, o
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		msgs, err := eng.ListMessages(ctx, engines.MessageQuery{Chat: c, Limit: 50})
-		if err != nil {
+	var msgs []engines.Message
+	wait.Context(t, ctx, func() error {
+		var err error
+		if msgs, err = eng.ListMessages(ctx, engines.MessageQuery{Chat: c, Limit: 50}); err != nil && ctx.Err() == nil {
 			t.Fatalf("ListMessages: %v", err)
 		}
-		if ok(msgs) {
-			return msgs
+		if !ok(msgs) {
+			return fmt.Errorf("messages of %s never as expected: %+v", chat, msgs)
 		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("messages of %s never as expected: %+v", chat, msgs)
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
+		return nil
+	})
+	return msgs
 }
 
 func waitChat(t *testing.T, ctx context.Context, eng *Engine, id string, ok func(engines.Chat) bool) {
 	t.Helper()
-	for {
+	wait.Context(t, ctx, func() error {
 		chats, err := eng.ListChats(ctx, engines.ChatQuery{})
-		if err != nil {
+		if err != nil && ctx.Err() == nil {
 			t.Fatalf("ListChats: %v", err)
 		}
 		for _, c := range chats {
 			if c.ID == id && ok(c) {
-				return
+				return nil
 			}
 		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("chat %s never as expected: %+v", id, chats)
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
+		return fmt.Errorf("chat %s never as expected: %+v", id, chats)
+	})
 }
 
 func hasBody(text string) func([]engines.Message) bool {
@@ -231,7 +226,7 @@ func TestMediaDownload(t *testing.T) {
 	}
 	files := testFiles(t, "http://gw.example")
 	f, err := NewFactory(ctx, Options{
-		DB: e.db.SQL(), Dialect: string(e.db.Dialect()), Log: e.log, StoreEnabled: true, Chats: e.db.ChatStore(),
+		DB: e.db.SQL(), Devices: e.db.NOWEBDevices(), Dialect: string(e.db.Dialect()), Log: e.log, StoreEnabled: true, Chats: e.db.ChatStore(),
 		Media: files, ConfigureClient: simnetClient(e.srv.Addr()),
 	})
 	if err != nil {
@@ -297,7 +292,7 @@ func TestFailedWriteIsDeliveredAgain(t *testing.T) {
 			t.Fatal(err)
 		}
 		chats := &refusingChats{Store: e.db.ChatStore()}
-		f, err := NewFactory(t.Context(), Options{DB: e.db.SQL(), Dialect: string(e.db.Dialect()), Log: e.log,
+		f, err := NewFactory(t.Context(), Options{DB: e.db.SQL(), Devices: e.db.NOWEBDevices(), Dialect: string(e.db.Dialect()), Log: e.log,
 			StoreEnabled: true, Chats: chats, ConfigureClient: simnetClient(e.srv.Addr())})
 		if err != nil {
 			t.Fatal(err)
@@ -317,13 +312,12 @@ func TestFailedWriteIsDeliveredAgain(t *testing.T) {
 			&waE2E.Message{Conversation: proto.String("stored at the second try")}, whatsmeow.SendRequestExtra{ID: id}); err != nil {
 			t.Fatal(err)
 		}
-		for chats.refused.Load() == 0 {
-			select {
-			case <-ctx.Done():
-				t.Fatal("the message never reached the store")
-			case <-time.After(10 * time.Millisecond):
+		wait.Context(t, ctx, func() error {
+			if chats.refused.Load() == 0 {
+				return errors.New("the message never reached the store")
 			}
-		}
+			return nil
+		})
 		// Not acked: simnet still holds it for the session's device.
 		kept, err := e.srv.Kept(me, dev)
 		if err != nil {
@@ -344,20 +338,16 @@ func TestFailedWriteIsDeliveredAgain(t *testing.T) {
 		isIt := func(p any) bool { m, ok := p.(engines.Message); return ok && m.ID == full }
 		h.waitEmitted(t, ctx, "message", isIt)
 		msgs := waitMessages(t, ctx, eng, chat, hasBody("stored at the second try"))
-		for {
+		wait.Context(t, ctx, func() error {
 			kept, err := e.srv.Kept(me, dev)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !slices.ContainsFunc(kept, func(k simnet.KeptNode) bool { return k.ID == string(id) }) {
-				break
+			if slices.ContainsFunc(kept, func(k simnet.KeptNode) bool { return k.ID == string(id) }) {
+				return fmt.Errorf("the message delivered again was never acked: %+v", kept)
 			}
-			select {
-			case <-ctx.Done():
-				t.Fatalf("the message delivered again was never acked: %+v", kept)
-			case <-time.After(10 * time.Millisecond):
-			}
-		}
+			return nil
+		})
 		stored := 0
 		for _, m := range msgs {
 			if m.ID == full {

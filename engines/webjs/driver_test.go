@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -39,13 +40,85 @@ func logMemory(tb testing.TB, d *Driver, when string) {
 	tb.Logf("memory %s: PSS %.1f MiB, RSS %.1f MiB, peak RSS %.1f MiB, %d processes", when, mib(m.PSS), mib(m.RSS), mib(m.PeakRSS), m.Processes)
 }
 
-// TestDriver shares one browser across the operations, in order.
+// driverSession is the logged-in browser TestDriver's subtests share: started by
+// the first subtest that needs it, closed when TestDriver ends. Each subtest takes
+// it through use, which syncs the account afresh, so no subtest depends on what
+// another did or on the order they run in: any one of them passes alone.
+type driverSession struct {
+	parent *testing.T
+	once   sync.Once
+	h      *harness
+}
+
+// parentCleanup is a subtest's T whose cleanups are the parent's: what the first
+// subtest starts for all of them outlives it, while its failures are its own.
+type parentCleanup struct {
+	*testing.T
+	parent *testing.T
+}
+
+func (p parentCleanup) Cleanup(f func()) { p.parent.Cleanup(f) }
+
+// use returns the shared session's driver, events and fake, logged in and with
+// the account just synced from the phone (every chat and message as generated).
+func (s *driverSession) use(t *testing.T) (*Driver, *eventLog, *fakeweb.Server) {
+	t.Helper()
+	s.once.Do(func() {
+		tb := parentCleanup{t, s.parent}
+		fw := startFake(tb, fakeweb.Options{}, driverAccount)
+		h := launch(tb, fw, s.parent.TempDir(), Config{CallTimeout: 3 * time.Second})
+		h.pairByQR(tb)
+		logMemory(t, h.d, "idle after login")
+		s.parent.Cleanup(func() { logMemory(s.parent, h.d, "after the operations") })
+		s.h = h
+	})
+	if s.h == nil {
+		t.Fatal("the shared session did not start (see the first subtest)")
+	}
+	ctx := ctxT(t, 15*time.Second)
+	if _, err := s.h.d.WaitStatus(ctx, StatusWorking); err != nil {
+		t.Fatalf("shared session not WORKING: %v", err)
+	}
+	if n, err := s.h.fw.Sync(ctx); err != nil || n != driverAccount.Chats {
+		t.Fatalf("sync the account: %d chats, %v", n, err)
+	}
+	return s.h.d, s.h.ev, s.h.fw
+}
+
+// sendText sends text to chat and waits for WA Web to take it.
+func sendText(t *testing.T, d *Driver, ev *eventLog, chat, text string) Message {
+	t.Helper()
+	mark := ev.mark()
+	m, err := d.SendText(ctxT(t, 10*time.Second), SendTextRequest{ChatID: chat, Text: text})
+	if err != nil {
+		t.Fatalf("send %q to %s: %v", text, chat, err)
+	}
+	ev.wait(t, mark, 5*time.Second, "message_create", func(e Event) bool { return e.Type == EventMessageCreate && e.Message.ID == m.ID })
+	return m
+}
+
+// receive delivers body from chat's contact and waits for its message event.
+func receive(t *testing.T, ev *eventLog, fw *fakeweb.Server, chat, body string) string {
+	t.Helper()
+	mark := ev.mark()
+	id, err := fw.ReceiveMessage(ctxT(t, 10*time.Second), fakeweb.IncomingMessage{ChatID: chat, Body: body})
+	if err != nil {
+		t.Fatalf("receive %q in %s: %v", body, chat, err)
+	}
+	ev.wait(t, mark, 5*time.Second, "message", func(e Event) bool { return e.Type == EventMessage && e.Message.ID == id })
+	return id
+}
+
+// TestDriver runs the driver's operations against one logged-in browser; each
+// subtest stands alone (see driverSession). QR and Logout, which need a browser
+// not logged in or end its login, have their own.
 func TestDriver(t *testing.T) {
-	fw := startFake(t, fakeweb.Options{}, driverAccount)
-	h := launch(t, fw, t.TempDir(), Config{CallTimeout: 3 * time.Second})
-	d, ev := h.d, h.ev
+	s := &driverSession{parent: t}
 
 	t.Run("QR", func(t *testing.T) {
+		fw := startFake(t, fakeweb.Options{}, driverAccount)
+		h := launch(t, fw, t.TempDir(), Config{CallTimeout: 3 * time.Second})
+		d, ev := h.d, h.ev
 		ctx := ctxT(t, 15*time.Second)
 		first := ev.wait(t, 0, 10*time.Second, "qr", isType(EventQR))
 		parts := strings.Split(first.QR, ",")
@@ -93,12 +166,9 @@ func TestDriver(t *testing.T) {
 			return e.Type == EventLoading && e.Percent != nil && *e.Percent == 100
 		})
 	})
-	if t.Failed() {
-		t.FailNow()
-	}
-	logMemory(t, d, "idle after login")
 
 	t.Run("Me", func(t *testing.T) {
+		d, _, _ := s.use(t)
 		me, err := d.Me(ctxT(t, 5*time.Second))
 		if err != nil {
 			t.Fatal(err)
@@ -112,6 +182,7 @@ func TestDriver(t *testing.T) {
 	})
 
 	t.Run("ListChats", func(t *testing.T) {
+		d, _, _ := s.use(t)
 		ctx := ctxT(t, 10*time.Second)
 		all, err := d.ListChats(ctx, ListChatsOptions{})
 		if err != nil {
@@ -192,6 +263,7 @@ func TestDriver(t *testing.T) {
 	})
 
 	t.Run("Overview", func(t *testing.T) {
+		d, _, _ := s.use(t)
 		ctx := ctxT(t, 10*time.Second)
 		ov, err := d.ChatsOverview(ctx, OverviewOptions{Limit: 4})
 		if err != nil {
@@ -217,6 +289,7 @@ func TestDriver(t *testing.T) {
 	})
 
 	t.Run("ChatPicture", func(t *testing.T) {
+		d, _, _ := s.use(t)
 		ctx := ctxT(t, 10*time.Second)
 		url, err := d.ChatPicture(ctx, chatN(3))
 		if err != nil || url == "" {
@@ -233,6 +306,7 @@ func TestDriver(t *testing.T) {
 	})
 
 	t.Run("ListMessages", func(t *testing.T) {
+		d, _, fw := s.use(t)
 		ctx := ctxT(t, 10*time.Second)
 		chat := chatN(2)
 		msgs, err := d.ListMessages(ctx, chat, ListMessagesOptions{})
@@ -321,6 +395,7 @@ func TestDriver(t *testing.T) {
 	})
 
 	t.Run("GetMessage", func(t *testing.T) {
+		d, _, _ := s.use(t)
 		ctx := ctxT(t, 10*time.Second)
 		msgs, err := d.ListMessages(ctx, chatN(2), ListMessagesOptions{Limit: 2})
 		if err != nil {
@@ -338,12 +413,11 @@ func TestDriver(t *testing.T) {
 		}
 	})
 
-	var sent Message
 	t.Run("SendText", func(t *testing.T) {
+		d, ev, fw := s.use(t)
 		ctx := ctxT(t, 10*time.Second)
 		mark := ev.mark()
-		var err error
-		sent, err = d.SendText(ctx, SendTextRequest{ChatID: chatN(4), Text: "hello from wagate"})
+		sent, err := d.SendText(ctx, SendTextRequest{ChatID: chatN(4), Text: "hello from wagate"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -398,6 +472,7 @@ func TestDriver(t *testing.T) {
 	})
 
 	t.Run("SentFromPhone", func(t *testing.T) {
+		_, ev, fw := s.use(t)
 		ctx := ctxT(t, 10*time.Second)
 		mark := ev.mark()
 		id, err := fw.PhoneSend(ctx, chatN(10), "typed on the phone")
@@ -412,12 +487,11 @@ func TestDriver(t *testing.T) {
 		}
 	})
 
-	var incoming string
 	t.Run("IncomingAndReply", func(t *testing.T) {
+		d, ev, fw := s.use(t)
 		ctx := ctxT(t, 10*time.Second)
 		mark := ev.mark()
-		var err error
-		incoming, err = fw.ReceiveMessage(ctx, fakeweb.IncomingMessage{ChatID: chatN(5), Body: "ping", NotifyName: "Five"})
+		incoming, err := fw.ReceiveMessage(ctx, fakeweb.IncomingMessage{ChatID: chatN(5), Body: "ping", NotifyName: "Five"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -447,7 +521,10 @@ func TestDriver(t *testing.T) {
 	})
 
 	t.Run("Edit", func(t *testing.T) {
+		d, ev, fw := s.use(t)
 		ctx := ctxT(t, 10*time.Second)
+		sent := sendText(t, d, ev, chatN(4), "hello from wagate")
+		incoming := receive(t, ev, fw, chatN(5), "ping")
 		mark := ev.mark()
 		edited, err := d.EditMessage(ctx, sent.ID, "hello, edited")
 		if err != nil {
@@ -484,7 +561,9 @@ func TestDriver(t *testing.T) {
 	})
 
 	t.Run("Pin", func(t *testing.T) {
+		d, ev, fw := s.use(t)
 		ctx := ctxT(t, 10*time.Second)
+		sent := sendText(t, d, ev, chatN(4), "hello from wagate")
 		if err := d.PinMessage(ctx, sent.ID, 24*time.Hour); err != nil {
 			t.Fatal(err)
 		}
@@ -504,8 +583,20 @@ func TestDriver(t *testing.T) {
 	})
 
 	t.Run("Revoke", func(t *testing.T) {
+		d, ev, fw := s.use(t)
 		ctx := ctxT(t, 10*time.Second)
+		// Both messages were edited: the revoke reports what they said last.
+		sent := sendText(t, d, ev, chatN(4), "hello from wagate")
+		if _, err := d.EditMessage(ctx, sent.ID, "hello, edited"); err != nil {
+			t.Fatal(err)
+		}
+		incoming := receive(t, ev, fw, chatN(5), "ping")
 		mark := ev.mark()
+		if err := fw.RemoteEdit(ctx, incoming, "ping (edited)"); err != nil {
+			t.Fatal(err)
+		}
+		ev.wait(t, mark, 5*time.Second, "remote edit", isType(EventEdit))
+		mark = ev.mark()
 		r, err := d.RevokeMessage(ctx, sent.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -548,6 +639,7 @@ func TestDriver(t *testing.T) {
 	})
 
 	t.Run("ArchiveUnarchive", func(t *testing.T) {
+		d, ev, fw := s.use(t)
 		ctx := ctxT(t, 10*time.Second)
 		mark := ev.mark()
 		c, err := d.ArchiveChat(ctx, chatN(6))
@@ -591,6 +683,7 @@ func TestDriver(t *testing.T) {
 	})
 
 	t.Run("UnreadAndPinFromPhone", func(t *testing.T) {
+		d, _, fw := s.use(t)
 		ctx := ctxT(t, 10*time.Second)
 		c, err := d.MarkChatUnread(ctx, chatN(8))
 		if err != nil || c.UnreadCount != -1 {
@@ -620,6 +713,7 @@ func TestDriver(t *testing.T) {
 	})
 
 	t.Run("ReadMessages", func(t *testing.T) {
+		d, _, fw := s.use(t)
 		ctx := ctxT(t, 10*time.Second)
 		chat := chatN(18)
 		var ids []string
@@ -649,6 +743,7 @@ func TestDriver(t *testing.T) {
 	})
 
 	t.Run("DownloadMedia", func(t *testing.T) {
+		d, ev, fw := s.use(t)
 		ctx := ctxT(t, 10*time.Second)
 		data := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{7}, 5000)...)
 		mark := ev.mark()
@@ -685,12 +780,13 @@ func TestDriver(t *testing.T) {
 		if !bytes.Equal(got.Data, data) || got.Mimetype != "image/png" || got.Filename != "pic.png" || got.Size != int64(len(data)) {
 			t.Fatalf("media = %d bytes %q %q %d", len(got.Data), got.Mimetype, got.Filename, got.Size)
 		}
-		if _, err := d.DownloadMedia(ctx, incoming); !errors.Is(err, ErrNotFound) {
+		if _, err := d.DownloadMedia(ctx, receive(t, ev, fw, chatN(5), "ping")); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("media of a text message: %v", err)
 		}
 	})
 
 	t.Run("ClearAndDelete", func(t *testing.T) {
+		d, _, fw := s.use(t)
 		ctx := ctxT(t, 10*time.Second)
 		if err := d.ClearMessages(ctx, chatN(12)); err != nil {
 			t.Fatal(err)
@@ -726,6 +822,7 @@ func TestDriver(t *testing.T) {
 	})
 
 	t.Run("Screenshot", func(t *testing.T) {
+		d, _, _ := s.use(t)
 		png, err := d.Screenshot(ctxT(t, 10*time.Second))
 		if err != nil {
 			t.Fatal(err)
@@ -736,6 +833,7 @@ func TestDriver(t *testing.T) {
 	})
 
 	t.Run("EvaluateTimeout", func(t *testing.T) {
+		d, _, fw := s.use(t)
 		ctx := ctxT(t, 10*time.Second)
 		if err := fw.Stall(ctx, "WAWebChatClearBridge.sendClear"); err != nil {
 			t.Fatal(err)
@@ -762,6 +860,7 @@ func TestDriver(t *testing.T) {
 	})
 
 	t.Run("ReloadReinjects", func(t *testing.T) {
+		d, ev, fw := s.use(t)
 		ctx := ctxT(t, 15*time.Second)
 		mark := ev.mark()
 		if err := fw.Reload(ctx); err != nil {
@@ -781,7 +880,9 @@ func TestDriver(t *testing.T) {
 	})
 
 	t.Run("ConflictAndTakeover", func(t *testing.T) {
+		d, ev, fw := s.use(t)
 		ctx := ctxT(t, 10*time.Second)
+		t.Cleanup(func() { _ = fw.SetSocketState(context.Background(), "CONNECTED") })
 		mark := ev.mark()
 		if err := fw.SetSocketState(ctx, "CONFLICT"); err != nil {
 			t.Fatal(err)
@@ -802,6 +903,7 @@ func TestDriver(t *testing.T) {
 	})
 
 	t.Run("Concurrent", func(t *testing.T) {
+		d, _, _ := s.use(t)
 		ctx := ctxT(t, 20*time.Second)
 		errs := make(chan error, 40)
 		for i := range 40 {
@@ -829,9 +931,11 @@ func TestDriver(t *testing.T) {
 		}
 	})
 
-	logMemory(t, d, "after the operations")
-
 	t.Run("Logout", func(t *testing.T) {
+		fw := startFake(t, fakeweb.Options{}, driverAccount)
+		h := launch(t, fw, t.TempDir(), Config{CallTimeout: 3 * time.Second})
+		h.pairByQR(t)
+		d, ev := h.d, h.ev
 		ctx := ctxT(t, 15*time.Second)
 		mark := ev.mark()
 		if err := d.Logout(ctx); err != nil {

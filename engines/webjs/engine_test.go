@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/internal/wait"
 	"github.com/wagate/wagate/media"
 	"github.com/wagate/wagate/sessions"
 )
@@ -477,17 +478,14 @@ func TestMediaSavedAndServed(t *testing.T) {
 // waitHost polls the host until cond holds.
 func waitHost(t *testing.T, h *recHost, cond func(hostLog) bool) hostLog {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Second)
-	for {
-		s := h.snapshot()
-		if cond(s) {
-			return s
+	var s hostLog
+	wait.For(t, 2*time.Second, func() error {
+		if s = h.snapshot(); !cond(s) {
+			return fmt.Errorf("host never got there: %+v", s)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("host never got there: %+v", s)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return nil
+	})
+	return s
 }
 
 func TestEventsToHost(t *testing.T) {
@@ -607,17 +605,9 @@ func slicesContain(ss []string, s string) bool {
 
 func waitClosed(t *testing.T, pg *fakePage) {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Second)
-	for {
+	wait.Until(t, 2*time.Second, "the browser to be closed", func() bool {
 		pg.mu.Lock()
-		closed := pg.closed
-		pg.mu.Unlock()
-		if closed {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the browser was not closed")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		defer pg.mu.Unlock()
+		return pg.closed
+	})
 }

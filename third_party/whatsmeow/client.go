@@ -140,8 +140,10 @@ type Client struct {
 	userDevicesCache     map[types.JID]deviceCache
 	userDevicesCacheLock sync.Mutex
 
-	recentMessagesMap  map[recentMessageKey]RecentMessage
-	recentMessagesList [recentMessagesSize]recentMessageKey
+	recentMessagesMap map[recentMessageKey]RecentMessage
+	// recentMessagesList is made at the first send (wagate patch,
+	// lean-client.patch): an array here was 12 KB in every idle client.
+	recentMessagesList []recentMessageKey
 	recentMessagesPtr  int
 	recentMessagesLock sync.RWMutex
 
@@ -256,7 +258,9 @@ func NewClient(deviceStore *store.Device, log waLog.Logger) *Client {
 		groupCache:       make(map[types.JID]*groupMetaCache),
 		userDevicesCache: make(map[types.JID]deviceCache),
 
-		recentMessagesMap:      make(map[recentMessageKey]RecentMessage, recentMessagesSize),
+		// Grows with the sends, up to recentMessagesSize: sized for it up front it
+		// was 40 KB in every client, sending or not (wagate patch, lean-client.patch).
+		recentMessagesMap:      make(map[recentMessageKey]RecentMessage),
 		sessionRecreateHistory: make(map[types.JID]time.Time),
 		GetMessageForRetry:     func(requester, to types.JID, id types.MessageID) *waE2E.Message { return nil },
 		appStateKeyRequests:    make(map[string]time.Time),
@@ -786,7 +790,7 @@ func (cli *Client) handleFrame(ctx context.Context, data []byte) {
 		cli.Log.Debugf("Errored frame hex: %s", hex.EncodeToString(decompressed))
 		return
 	}
-	cli.recvLog.Debugf("%s", node.XMLString())
+	cli.recvLog.Debugf("%s", lazyXML{node})
 	if node.Tag == "xmlstreamend" {
 		if !cli.isExpectedDisconnect() {
 			cli.Log.Warnf("Received stream end frame")
@@ -865,7 +869,7 @@ func (cli *Client) sendNodeAndGetData(ctx context.Context, node waBinary.Node) (
 		return nil, fmt.Errorf("failed to marshal node: %w", err)
 	}
 
-	cli.sendLog.Debugf("%s", node.XMLString())
+	cli.sendLog.Debugf("%s", lazyXML{&node})
 	return payload, sock.SendFrame(ctx, payload)
 }
 
@@ -968,3 +972,10 @@ func (cli *Client) StoreLIDPNMapping(ctx context.Context, first, second types.JI
 		cli.Log.Errorf("Failed to store LID-PN mapping for %s -> %s: %v", lid, pn, err)
 	}
 }
+
+// lazyXML renders a node for the debug log only when the logger formats the
+// line: every node sent and received went through XMLString even at log levels
+// that drop it (wagate patch, debug-log.patch).
+type lazyXML struct{ n *waBinary.Node }
+
+func (l lazyXML) String() string { return l.n.XMLString() }

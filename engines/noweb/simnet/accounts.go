@@ -1,6 +1,7 @@
 package simnet
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -49,4 +50,29 @@ func accountInfo(acc *account) AccountInfo {
 		info.Devices = append(info.Devices, d.pnJID().String())
 	}
 	return info
+}
+
+// AddContacts puts accounts in phone's address book, as a person saves numbers
+// on their phone: each becomes the other's contact (what exchanging a message
+// does too), so a companion's history sync maps and names them, and each hears
+// of the other's device changes.
+func (s *Server) AddContacts(phone string, contacts ...string) error {
+	acc, err := s.accountByPhone(phone)
+	if err != nil {
+		return err
+	}
+	others := make([]*account, 0, len(contacts))
+	for _, c := range contacts {
+		o, err := s.accountByPhone(c)
+		if err != nil {
+			return fmt.Errorf("contact %s: %w", c, err)
+		}
+		others = append(others, o)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, o := range others {
+		link(acc, o)
+	}
+	return nil
 }

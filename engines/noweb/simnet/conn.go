@@ -33,12 +33,17 @@ type conn struct {
 	inBuf     []byte
 	gotHeader bool
 	header    []byte
+	// codec is the binary XML of the dictionary version the header named.
+	codec codec
 
 	readAEAD  cipher.AEAD
 	readN     uint32
 	writeMu   sync.Mutex
 	writeAEAD cipher.AEAD
 	writeN    uint32
+	// firstAt is when the first node after the handshake may go
+	// (Options.FirstResponseDelay); guarded by writeMu, zero once it went.
+	firstAt time.Time
 
 	clientStatic [32]byte
 	payload      *waWa6.ClientPayload
@@ -138,6 +143,15 @@ func (c *conn) handshake(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("read client hello: %w", err)
 	}
+	if c.header[0] != 'W' || c.header[1] != 'A' {
+		return fmt.Errorf("noise header % x does not start with \"WA\"", c.header)
+	}
+	if c.codec, err = codecFor(c.header[3]); err != nil {
+		// The client cannot read anything we would say in a dictionary it
+		// does not speak, so the websocket's close reason says it.
+		c.close(websocket.StatusPolicyViolation, err.Error())
+		return fmt.Errorf("noise header % x: %w", c.header, err)
+	}
 	var hello waWa6.HandshakeMessage
 	if err := proto.Unmarshal(helloFrame, &hello); err != nil {
 		return fmt.Errorf("unmarshal client hello: %w", err)
@@ -201,6 +215,9 @@ func (c *conn) handshake(ctx context.Context) error {
 	if c.readAEAD, c.writeAEAD, err = ns.split(); err != nil {
 		return err
 	}
+	if d := c.srv.opts.FirstResponseDelay; d > 0 {
+		c.firstAt = time.Now().Add(d)
+	}
 	c.clientStatic = [32]byte(clientStatic)
 	c.payload = &payload
 	return nil
@@ -221,7 +238,7 @@ func (c *conn) readNode(ctx context.Context) (*waBinary.Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("unpack frame: %w", err)
 	}
-	node, err := waBinary.Unmarshal(unpacked)
+	node, err := c.codec.unmarshal(unpacked)
 	if err != nil {
 		return nil, fmt.Errorf("unmarshal node: %w", err)
 	}
@@ -230,12 +247,24 @@ func (c *conn) readNode(ctx context.Context) (*waBinary.Node, error) {
 
 // send encrypts and writes one node. Safe for concurrent use.
 func (c *conn) send(node waBinary.Node) error {
-	data, err := waBinary.Marshal(node)
+	data, err := c.codec.marshal(node)
 	if err != nil {
 		return fmt.Errorf("marshal <%s>: %w", node.Tag, err)
 	}
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
+	if !c.firstAt.IsZero() {
+		if wait := time.Until(c.firstAt); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-c.ctx.Done():
+				t.Stop()
+				return fmt.Errorf("write <%s>: %w", node.Tag, c.ctx.Err())
+			}
+		}
+		c.firstAt = time.Time{}
+	}
 	frame := c.writeAEAD.Seal(nil, noiseIV(c.writeN), data, nil)
 	c.writeN++
 	ctx, cancel := context.WithTimeout(c.ctx, 10*time.Second)

@@ -32,6 +32,7 @@ func (s *Server) registerControlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /simnet/api/accounts/{phone}/devices", s.apiDevices)
 	s.registerPeopleControl(mux)
 	s.registerChattingRoutes(mux)
+	s.registerGroupControl(mux)
 }
 
 type apiError struct {

@@ -19,7 +19,9 @@ import (
 // call_offer (Value: video), call_accept, call_reject, call_terminate,
 // presence (Value: online), chat_state (Text: composing, composingaudio,
 // paused), push_name, contact (Text: the full name saved),
-// reaction, poll_vote, star (events_chatting.go).
+// reaction, poll_vote, star (events_chatting.go), group_join (Group),
+// group_change (Change, Text the new subject), group_picture (ID the new
+// picture, Value false when removed) (phone_groups.go).
 type Event struct {
 	Seq    int       `json:"seq"`
 	Type   string    `json:"type"`
@@ -40,6 +42,9 @@ type Event struct {
 	// phone received it.
 	Media *ReceivedMedia `json:"media,omitempty"`
 	Chatting
+	// Group is the group of a group_join; Change what a group_change changed.
+	Group  *Group       `json:"group,omitempty"`
+	Change *GroupChange `json:"change,omitempty"`
 	// Raw is the whatsmeow event, for Go tests.
 	Raw any `json:"-"`
 }
@@ -117,11 +122,20 @@ func (p *Phone) onEvent(evt any) {
 			p.record(e)
 			return
 		}
+		if e, ok := groupEvent(evt); ok {
+			p.record(e)
+			return
+		}
 		p.onCall(evt)
 	}
 }
 
 func (p *Phone) onMessage(v *events.Message) {
+	if onlySenderKey(v.Message) {
+		// The sender key distribution of a group message, decrypted on its own
+		// (whatsmeow hands it up as a message); the message itself follows.
+		return
+	}
 	e := Event{Type: "message", Time: v.Info.Timestamp, Chat: v.Info.Chat.String(), Sender: v.Info.Sender.String(),
 		FromMe: v.Info.IsFromMe, ID: v.Info.ID, Text: messageText(v.Message), Raw: v}
 	if pm := v.Message.GetProtocolMessage(); pm != nil {

@@ -130,14 +130,24 @@ func (w testLogWriter) Write(p []byte) (int, error) {
 
 func newTestServer(t *testing.T) *Server {
 	t.Helper()
+	return newTestServerWith(t, nil)
+}
+
+// newTestServerWith is newTestServer with its options changed by mod first.
+func newTestServerWith(t *testing.T, mod func(*Options)) *Server {
+	t.Helper()
 	level := slog.LevelWarn
 	if os.Getenv("SIMNET_VERBOSE") != "" {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(testLogWriter{newTestSink(t)}, &slog.HandlerOptions{Level: level}))
 	key := testRootKey
-	srv, err := New(Options{Logger: log, RootPrivateKey: &key, DataDir: t.TempDir(), RequestTimeout: 10 * time.Second,
-		TraceNodes: os.Getenv("SIMNET_TRACE") != ""})
+	opts := Options{Logger: log, RootPrivateKey: &key, DataDir: t.TempDir(), RequestTimeout: 10 * time.Second,
+		TraceNodes: os.Getenv("SIMNET_TRACE") != ""}
+	if mod != nil {
+		mod(&opts)
+	}
+	srv, err := New(opts)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

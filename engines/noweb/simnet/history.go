@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/proto/waE2E"
@@ -86,8 +87,19 @@ func (p *Phone) buildHistorySync() *waHistorySync.HistorySync {
 		}
 		hs.Conversations = append(hs.Conversations, conv)
 	}
+	// The address book part: the account and its contacts (as on the real
+	// server, not every account on the network), in a stable order.
 	p.srv.mu.Lock()
-	for _, acc := range p.srv.byPN {
+	self := p.srv.byPN[p.pn.User]
+	book := []*account{}
+	if self != nil {
+		book = append(book, self)
+		for c := range self.contacts {
+			book = append(book, c)
+		}
+	}
+	slices.SortFunc(book, func(a, b *account) int { return strings.Compare(a.pn.User, b.pn.User) })
+	for _, acc := range book {
 		hs.PhoneNumberToLidMappings = append(hs.PhoneNumberToLidMappings, &waHistorySync.PhoneNumberToLIDMapping{
 			PnJID: proto.String(acc.pn.String()), LidJID: proto.String(acc.lid.String()),
 		})

@@ -104,6 +104,8 @@ func (s *Server) handleIQ(c *conn, node *waBinary.Node) {
 		s.handleBlocklistIQ(c, node)
 	case "status":
 		s.handleStatusIQ(c, node)
+	case "w:g2":
+		s.handleGroupIQ(c, node)
 	case "w:profile:picture":
 		s.handleProfilePictureIQ(c, node)
 	default:
@@ -270,6 +272,8 @@ func (s *Server) handleUsync(c *conn, node *waBinary.Node) {
 		}
 		if acc != nil {
 			if want["devices"] {
+				// The asker now caches acc's devices: it must hear of changes.
+				link(c.dev.acc, acc)
 				children = append(children, deviceListNode(acc))
 			}
 			if want["lid"] {

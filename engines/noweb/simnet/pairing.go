@@ -194,12 +194,14 @@ func (s *Server) completePairing(ctx context.Context, acc *account, c *conn, adv
 	return pn, nil
 }
 
-// notifyDevicesChanged makes every connected client drop its cached device
-// list of acc (both PN and LID forms), so the next send sees the change.
+// notifyDevicesChanged makes the connected clients that may cache acc's
+// device list (its own devices and its contacts') drop it (both PN and LID
+// forms), so their next send sees the change. The real server tells only
+// those, never the whole network.
 func (s *Server) notifyDevicesChanged(acc *account) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, other := range s.byPN {
+	notify := func(other *account) {
 		for _, d := range other.devices {
 			if d.conn == nil || d.conn.dev == nil {
 				continue
@@ -215,6 +217,10 @@ func (s *Server) notifyDevicesChanged(acc *account) {
 				}}})
 			}
 		}
+	}
+	notify(acc)
+	for other := range acc.contacts {
+		notify(other)
 	}
 }
 

@@ -2,6 +2,7 @@ package simnet
 
 import (
 	"testing"
+	"time"
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/types/events"
@@ -90,5 +91,31 @@ func TestPairingCode(t *testing.T) {
 	waitEvent[*events.Connected](t, ctx, c.rec, nil)
 	if got := c.cli.Store.ID; got == nil || *got != dev {
 		t.Fatalf("companion ID = %v, want %v", got, dev)
+	}
+}
+
+// TestFirstResponseDelay: a connection's first node (here the pair-device
+// request that carries the QR refs) goes no sooner than
+// Options.FirstResponseDelay after the handshake, as from a server a round
+// trip away.
+func TestFirstResponseDelay(t *testing.T) {
+	const delay = 400 * time.Millisecond
+	srv := newTestServerWith(t, func(o *Options) { o.FirstResponseDelay = delay })
+	c := newCompanion(t, srv, "delayed")
+	ctx := testCtx(t)
+	qrs, err := c.cli.GetQRChannel(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := c.cli.Connect(); err != nil {
+		t.Fatal(err)
+	}
+	item := <-qrs
+	if item.Event != whatsmeow.QRChannelEventCode {
+		t.Fatalf("QR channel event %q (%v), want a code", item.Event, item.Error)
+	}
+	if took := time.Since(start); took < delay {
+		t.Fatalf("the QR came %v after Connect, before the first-response delay of %v", took, delay)
 	}
 }

@@ -20,6 +20,8 @@ type peopleState struct {
 	blocked  map[*account]bool
 	online   bool
 	lastSeen time.Time
+	// groupAdd is who may add the account to groups; "" is everyone.
+	groupAdd GroupAddPolicy
 	// subs are the devices that subscribed to this account's presence, with the
 	// id they subscribed by (their presence updates come from that id).
 	subs map[*device]types.JID
@@ -58,7 +60,7 @@ func (s *Server) registerPeopleRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /simnet-pp/{lid}/{file}", func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		acc := s.byLID[r.PathValue("lid")]
-		var data []byte
+		data := s.groupPictureFile(r.PathValue("lid"), r.PathValue("file"))
 		if acc != nil && acc.people.picture != nil && r.PathValue("file") == acc.people.picture.id+".jpg" {
 			data = acc.people.picture.jpeg
 		}
@@ -86,14 +88,14 @@ func (s *Server) handleStatusIQ(c *conn, node *waBinary.Node) {
 }
 
 // handleProfilePictureIQ gets a user's picture (target) or sets the sender's
-// own (no target; no content deletes it). Group pictures are not simulated.
+// own (no target; no content deletes it); a group target is the group's (groups.go).
 func (s *Server) handleProfilePictureIQ(c *conn, node *waBinary.Node) {
 	target, hasTarget := jidAttr(node, "target")
+	s.mu.Lock()
 	if hasTarget && target.Server == types.GroupServer {
-		s.replyError(c, node, 404, "item-not-found")
+		s.handleGroupPictureIQ(c, node, target)
 		return
 	}
-	s.mu.Lock()
 	switch strAttr(node, "type") {
 	case "get":
 		acc := s.lookupAccount(target)

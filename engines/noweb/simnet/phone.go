@@ -106,6 +106,8 @@ func (s *Server) startPhone(ctx context.Context, acc *account, addr string) (*Ph
 	if err := dev.Save(ctx); err != nil {
 		return nil, fmt.Errorf("simnet: save phone device: %w", err)
 	}
+	// After Save, which sets the device's stores to the SQL ones.
+	dev.PreKeys = newPhonePreKeys(&s.prekeys)
 	d0 := &device{
 		acc: acc, id: 0, noiseKey: *dev.NoiseKey.Pub, identity: dev.IdentityKey.Pub[:],
 		regID:   regIDBytes(dev.RegistrationID),
@@ -124,7 +126,12 @@ func (s *Server) startPhone(ctx context.Context, acc *account, addr string) (*Ph
 	s.mu.Unlock()
 
 	p.client = whatsmeow.NewClient(dev, WALogger(log))
-	ConfigureClient(p.client, addr)
+	s.mu.Lock()
+	h := s.phones.phoneHTTPClient()
+	s.mu.Unlock()
+	p.client.SetWebsocketHTTPClient(h)
+	p.client.SetPreLoginHTTPClient(h)
+	p.client.SetMediaHTTPClient(h)
 	// The phone's first fetch of each collection is a full sync; it must
 	// still report what companions do.
 	p.client.EmitAppStateEventsOnFullSync = true

@@ -14,6 +14,10 @@ import (
 func (s *Server) handleMessage(c *conn, node *waBinary.Node) {
 	id := strAttr(node, "id")
 	to, _ := jidAttr(node, "to")
+	if to.Server == types.GroupServer {
+		s.handleGroupMessage(c, node, to)
+		return
+	}
 	sender := c.dev
 	var extra []waBinary.Node
 	if di, ok := node.GetOptionalChildByTag("device-identity"); ok {
@@ -37,12 +41,20 @@ func (s *Server) handleMessage(c *conn, node *waBinary.Node) {
 
 	s.mu.Lock()
 	toAcc := s.lookupAccount(to)
+	// A device gets a message once, though the participants may name it
+	// twice: whatsmeow sends a message to its own account to the devices of
+	// [recipient, own user], the same user twice (the phone's app-state key
+	// share and history sync notification), and the real server delivers
+	// the first copy only.
+	delivered := make(map[*device]bool, len(targets))
 	for _, t := range targets {
 		dev := s.lookupDevice(t.jid)
-		if dev == nil || dev.acc.blocks(sender.acc) {
+		if dev == nil || dev.acc.blocks(sender.acc) || delivered[dev] {
 			// A blocked sender's messages are not delivered (they see one tick).
 			continue
 		}
+		delivered[dev] = true
+		link(sender.acc, dev.acc)
 		from := sender.jidIn(t.jid)
 		attrs := waBinary.Attrs{"id": id, "from": from, "t": now(), "type": strAttr(node, "type")}
 		if name := sender.acc.name; name != "" {
@@ -182,7 +194,7 @@ func (s *Server) handleAck(c *conn, node *waBinary.Node) {
 	if c.dev == nil {
 		return
 	}
-	c.dev.acked(class, []string{id}, jidString(node.Attrs["to"]), strAttr(node, "type"))
+	c.dev.acked(class, []string{id}, jidString(node.Attrs["to"]), strAttr(node, "type"), jidString(node.Attrs["participant"]))
 	if to, ok := jidAttr(node, "to"); ok && class == "receipt" {
 		if from := s.lookupAccount(to); from != nil {
 			s.receiptAcked(c.dev, from, id)
@@ -204,6 +216,10 @@ func (s *Server) handleReceipt(c *conn, node *waBinary.Node) {
 	defer s.mu.Unlock()
 	// A receipt from the device settles the messages it names.
 	sender.acked("message", ids, jidString(node.Attrs["to"]), "")
+	if to.Server == types.GroupServer {
+		s.receiptRelayed(sender.acc, ids, s.relayGroupReceipt(c, node, to))
+		return
+	}
 	acc := s.lookupAccount(to)
 	if acc == nil {
 		return

@@ -45,7 +45,18 @@ type Options struct {
 	TraceNodes bool
 	// ReceiptBeforeAck is Server.SetReceiptBeforeAck on for every account.
 	ReceiptBeforeAck bool
+	// FirstResponseDelay is how long after the Noise handshake a connection's
+	// first node goes out: a real server is a network round trip away, and
+	// clients rely on it. Baileys derives its transport keys asynchronously
+	// after sending its handshake finish, and a node that arrives before
+	// they are ready is lost or crashes it (aesDecryptGCM). Zero is
+	// DefaultFirstResponseDelay; negative is none.
+	FirstResponseDelay time.Duration
 }
+
+// DefaultFirstResponseDelay is Options.FirstResponseDelay's default: a
+// short round trip.
+const DefaultFirstResponseDelay = 30 * time.Millisecond
 
 // Server is a simulated WhatsApp network on loopback. Real whatsmeow clients
 // connect to it through ConfigureClient.
@@ -67,12 +78,15 @@ type Server struct {
 	heldAcks  map[heldAckKey]*heldAck
 	dir       string                      // DataDir, or the temporary one: the phones' store and the media host's files
 	garble    map[string]map[*device]bool // garble.go
+	prekeys   prekeyPool                  // the phones' one-time prekeys (prekeys.go)
+	groups    map[string]*group           // groups.go, by the id's user part
 
 	db        *sql.DB
 	container *sqlstore.Container
 	tmpDir    string
 
 	httpSrv  *http.Server
+	phones   *pipeListener // the in-process connections of simnet's phones (pipe.go)
 	listener net.Listener
 	wg       sync.WaitGroup
 
@@ -88,6 +102,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.RequestTimeout <= 0 {
 		opts.RequestTimeout = 15 * time.Second
+	}
+	if opts.FirstResponseDelay == 0 {
+		opts.FirstResponseDelay = DefaultFirstResponseDelay
 	}
 	root := keys.NewKeyPair()
 	if opts.RootPrivateKey != nil {
@@ -108,6 +125,7 @@ func New(opts Options) (*Server, error) {
 		codePairs: map[string]*codePair{},
 		iqWaits:   map[string]chan iqReply{},
 		heldAcks:  map[heldAckKey]*heldAck{},
+		groups:    map[string]*group{},
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if err := s.openStore(); err != nil {
@@ -152,14 +170,18 @@ func (s *Server) Start(ctx context.Context, listenAddr string) error {
 	s.mu.Lock()
 	s.listener = ln
 	s.httpSrv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	s.phones = newPipeListener()
+	httpSrv, phones := s.httpSrv, s.phones
 	s.mu.Unlock()
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		if err := s.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error("simnet: http server stopped", "err", err)
-		}
-	}()
+	for _, l := range []net.Listener{ln, phones} {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			if err := httpSrv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				s.log.Error("simnet: http server stopped", "err", err)
+			}
+		}()
+	}
 	go func() {
 		select {
 		case <-ctx.Done():

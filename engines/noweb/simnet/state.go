@@ -25,6 +25,29 @@ type account struct {
 	// devices send to another account until the sender has acked that
 	// account's first receipt of it (Server.SetReceiptBeforeAck).
 	receiptBeforeAck bool
+	// contacts are the accounts this one has exchanged messages with or looked
+	// up the devices of, either way round. As on the real server, only they
+	// hear of its device changes, and its history sync's PN→LID mappings and
+	// push names cover only them: neither grows with the size of the network.
+	contacts map[*account]struct{}
+	// routed counts the nodes routed to the account's devices (messages,
+	// receipts, notifications): what a pairing elsewhere costs it.
+	routed int
+}
+
+// link makes a and b each other's contacts. Must hold Server.mu.
+func link(a, b *account) {
+	if a == nil || b == nil || a == b {
+		return
+	}
+	if a.contacts == nil {
+		a.contacts = map[*account]struct{}{}
+	}
+	if b.contacts == nil {
+		b.contacts = map[*account]struct{}{}
+	}
+	a.contacts[b] = struct{}{}
+	b.contacts[a] = struct{}{}
 }
 
 // online reports whether any device of the account is connected. Must hold
@@ -97,6 +120,7 @@ func (d *device) jidIn(ref types.JID) types.JID {
 // Order is kept: Signal sessions and app-state versions depend on it. Must be
 // called with Server.mu held.
 func (d *device) deliver(node waBinary.Node) {
+	d.acc.routed++
 	if keptUntilAcked(node.Tag) {
 		d.kept = append(d.kept, node)
 	}
@@ -115,8 +139,17 @@ func keptUntilAcked(tag string) bool {
 // one of ids, sent from peer (the answer's "to"), and for receipts of the
 // receipt type typ (a delivery and a read receipt of one message are two
 // nodes). Must hold Server.mu.
-func (d *device) acked(tag string, ids []string, peer, typ string) {
+//
+// In a group, receipts of one message from several members share the id, the
+// peer (the group) and the type: participant, when the answer names one (as
+// whatsmeow's acks do), tells them apart.
+func (d *device) acked(tag string, ids []string, peer, typ string, participant ...string) {
 	d.kept = slices.DeleteFunc(d.kept, func(n waBinary.Node) bool {
+		if len(participant) > 0 && participant[0] != "" {
+			if p := jidString(n.Attrs["participant"]); p != "" && p != participant[0] {
+				return false
+			}
+		}
 		return n.Tag == tag && slices.Contains(ids, strAttr(&n, "id")) && jidString(n.Attrs["from"]) == peer &&
 			(tag != "receipt" || strAttr(&n, "type") == typ)
 	})
