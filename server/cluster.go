@@ -70,9 +70,34 @@ func (s *Server) placeRequest(c echo.Context, pinned string) (bool, error) {
 	return true, s.proxy(c, to.ID, to.Address)
 }
 
+// sessionRoute sends a gateway operation on the session its path names to the
+// replica that runs it (or, to start it, to the one with most room).
+func (s *Server) sessionRoute(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !s.manager.Clustered() || forwarded(c) {
+			return next(c)
+		}
+		name, err := url.PathUnescape(c.Param("session"))
+		if err != nil || name == "" {
+			return next(c) // the handler answers the 400
+		}
+		if _, err := s.manager.EngineName(name); err != nil {
+			// Created on another replica since this one last read the sessions.
+			if err := s.manager.Refresh(c.Request().Context()); err != nil {
+				return err
+			}
+		}
+		if handled, err := s.routeToOwner(c, name); handled || err != nil {
+			return err
+		}
+		return next(c)
+	}
+}
+
 // placeNew sends a request that creates and starts a session (or upserts and
 // starts one) to the replica that should run it: its owner when it runs already,
-// else the one with the most room.
+// else the one with the most room. The deprecated stop and logout, which name
+// their session in the body, go to its owner.
 func (s *Server) placeNew(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if !s.manager.Clustered() || forwarded(c) || c.Request().Body == nil {
@@ -91,9 +116,6 @@ func (s *Server) placeNew(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c) // the handler answers the 400
 		}
 		op, _ := c.Get(ctxOperation).(string)
-		if op == "sessions.create" && peek.Start != nil && !*peek.Start {
-			return next(c)
-		}
 		pinned := ""
 		if peek.Name != nil && *peek.Name != "" {
 			lease, remote, err := s.manager.Owner(c.Request().Context(), *peek.Name)
@@ -104,6 +126,10 @@ func (s *Server) placeNew(next echo.HandlerFunc) echo.HandlerFunc {
 				return s.proxy(c, lease.Owner, lease.Address)
 			}
 			pinned = lease.Pinned
+		}
+		starts := op == "sessions.startDeprecated" || op == "sessions.create" && (peek.Start == nil || *peek.Start)
+		if !starts {
+			return next(c)
 		}
 		if handled, err := s.placeRequest(c, pinned); handled || err != nil {
 			return err
