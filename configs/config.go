@@ -23,6 +23,7 @@ type Config struct {
 	Store        Store        `yaml:"store"`
 	Engines      Engines      `yaml:"engines"`
 	Sessions     Sessions     `yaml:"sessions"`
+	Cluster      Cluster      `yaml:"cluster"`
 	Webhook      Webhook      `yaml:"webhook"`
 	Media        Media        `yaml:"media"`
 	Log          Log          `yaml:"log"`
@@ -129,6 +130,24 @@ type Simnet struct {
 type Sessions struct {
 	RestartAll  bool          `yaml:"restartAll"`
 	WorkingWait time.Duration `yaml:"workingWait"`
+	// Max is how many sessions this replica runs at most, when replicas share a
+	// PostgreSQL; 0, no limit.
+	Max int `yaml:"max"`
+}
+
+// Cluster is how this process works beside other replicas on one PostgreSQL.
+type Cluster struct {
+	// ReplicaID names this replica in session leases; empty, one generated at
+	// first start and kept in the data dir.
+	ReplicaID string `yaml:"replicaId"`
+	// AdvertiseURL is where the other replicas reach this one's API, to proxy
+	// requests for the sessions it runs; empty, http://<hostname>:<port>.
+	AdvertiseURL string `yaml:"advertiseURL"`
+	// LeaseTTL is how long a session's lease lasts unrenewed: a dead replica's
+	// sessions are taken over this long after its last renewal, plus one round.
+	LeaseTTL time.Duration `yaml:"leaseTTL"`
+	// RenewEvery is how often leases are renewed and free ones handed out.
+	RenewEvery time.Duration `yaml:"renewEvery"`
 }
 
 // Webhook is the global webhook every session's events also go to.

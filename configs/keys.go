@@ -81,6 +81,18 @@ var keys = []keySpec{
 	{key: "sessions.workingWait", def: 5 * time.Second, check: rule(func(d *time.Duration, _ *Config) string {
 		return when(*d < 0, "a duration such as 5s, or 0 not to wait")
 	})},
+	{key: "sessions.max", def: 0, check: intIn(0, 1<<31-1, "a number of sessions, or 0 for no limit")},
+
+	{key: "cluster.replicaId", def: "", check: rule(func(s *string, _ *Config) string {
+		return when(len(*s) > 64 || strings.ContainsAny(*s, " \t\n/"), "an id of at most 64 characters, without spaces or slashes")
+	})},
+	{key: "cluster.advertiseURL", def: "", check: httpURL(true)},
+	{key: "cluster.leaseTTL", def: 15 * time.Second, check: rule(func(d *time.Duration, _ *Config) string {
+		return when(*d < 3*time.Second || *d > 10*time.Minute, "a duration from 3s to 10m")
+	})},
+	{key: "cluster.renewEvery", def: 3 * time.Second, check: rule(func(d *time.Duration, c *Config) string {
+		return when(*d <= 0 || *d*3 > c.Cluster.LeaseTTL, "a duration of at most a third of cluster.leaseTTL")
+	})},
 
 	// Before webhook.url, whose check applies it.
 	{key: "webhook.allowedHosts", def: []string(nil), check: rule(func(l *[]string, _ *Config) string {

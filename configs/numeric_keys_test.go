@@ -25,6 +25,9 @@ var outOfRange = map[string]string{
 	"media.maxBytes":                "1023",
 	"engines.noweb.printQRSessions": "-1",
 	"dashboard.sessionTTL":          "0s",
+	"sessions.max":                  "-1",
+	"cluster.leaseTTL":              "1s",
+	"cluster.renewEvery":            "0s",
 }
 
 // TestNumericKeysNameThemselves: for every int and duration key, a value out of

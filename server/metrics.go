@@ -35,7 +35,32 @@ func newMetrics(reg *prometheus.Registry, m *sessions.Manager) (*metrics, error)
 	}
 	sessions := &sessionsCollector{m: m, desc: prometheus.NewDesc(
 		"wagate_sessions", "Sessions by engine and status.", []string{"engine", "status"}, nil)}
-	for _, c := range []prometheus.Collector{mt.requests, mt.duration, mt.connRefused, sessions} {
+	cs := []prometheus.Collector{mt.requests, mt.duration, mt.connRefused, sessions}
+	if m.Clustered() {
+		// A replica's own leases; the cluster's sum is the sum over replicas.
+		cs = append(cs,
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "wagate_lease_sessions_owned", Help: "Sessions whose lease this replica holds."},
+				func() float64 { return float64(m.LeaseState().Owned) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "wagate_lease_healthy", Help: "1 when this replica renewed its leases in time, else 0."},
+				func() float64 {
+					if m.LeaseState().Healthy {
+						return 1
+					}
+					return 0
+				}),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "wagate_lease_last_renewal_timestamp_seconds", Help: "When this replica last renewed its leases."},
+				func() float64 {
+					t := m.LeaseState().LastRenew
+					if t.IsZero() {
+						return 0
+					}
+					return float64(t.UnixMilli()) / 1000
+				}),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "wagate_lease_lost_total", Help: "Sessions stopped here because their lease was lost or not renewed in time."},
+				func() float64 { return float64(m.LeaseState().Lost) }),
+		)
+	}
+	for _, c := range cs {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -66,7 +91,9 @@ func (c *sessionsCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	counts := map[key]int{}
 	for _, s := range c.m.Snapshot() {
-		counts[key{s.Engine, s.Status}]++
+		if s.Local { // another replica counts the sessions it runs
+			counts[key{s.Engine, s.Status}]++
+		}
 	}
 	for k, n := range counts {
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n), string(k.engine), string(k.status))

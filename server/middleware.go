@@ -99,8 +99,18 @@ func (s *Server) gate(next echo.HandlerFunc) echo.HandlerFunc {
 			return badRequest("session: %s", err.Error())
 		}
 		engine, err := s.manager.EngineName(name)
+		if err != nil && s.manager.Clustered() {
+			// Created on another replica since this one last read the sessions.
+			if rerr := s.manager.Refresh(c.Request().Context()); rerr != nil {
+				return rerr
+			}
+			engine, err = s.manager.EngineName(name)
+		}
 		if err != nil {
 			return newError(http.StatusNotFound, "We didn't find a session with name '%s'. Create it with POST /api/sessions and start it.", name)
+		}
+		if handled, err := s.routeToOwner(c, name); handled || err != nil {
+			return err
 		}
 		op, _ := c.Get(ctxOperation).(string)
 		if !s.matrix.Supports(op, engine) {

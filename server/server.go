@@ -225,6 +225,14 @@ func (s *Server) route(op capabilities.Operation, h echo.HandlerFunc) {
 	if op.Session {
 		mws = append(mws, s.gate)
 	}
+	switch {
+	case op.ID == "sessions.create" || strings.HasSuffix(op.ID, "Deprecated") && strings.HasPrefix(op.ID, "sessions."):
+		mws = append(mws, s.placeNew)
+	case !op.Session && strings.Contains(op.Path, "{session}"):
+		// The gateway's own session operations (get, start, stop, me, files…)
+		// are served by the replica that runs the session too.
+		mws = append(mws, s.sessionRoute)
+	}
 	s.echo.Add(op.Method, path, h, mws...)
 }
 

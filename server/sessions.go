@@ -26,6 +26,15 @@ type sessionInfo struct {
 	Timestamps    sessionTimestamps     `json:"timestamps"`
 	Engine        map[string]any        `json:"engine"`
 	FailureReason *string               `json:"failureReason,omitempty"`
+	// The replica that runs the session, when replicas share a PostgreSQL.
+	AssignedWorker *string `json:"assignedWorker,omitempty"`
+	// Why the session cannot leave its replica (a WEBJS browser profile on its disk).
+	Pinned *pinnedInfo `json:"pinned,omitempty"`
+}
+
+type pinnedInfo struct {
+	Replica string `json:"replica"`
+	Reason  string `json:"reason"`
 }
 
 type sessionTimestamps struct {
@@ -49,6 +58,13 @@ func toSessionInfo(in sessions.Info) sessionInfo {
 	if in.Status == engines.StatusFailed && in.Failure != "" {
 		r := in.Failure
 		out.FailureReason = &r
+	}
+	if in.Replica != "" {
+		r := in.Replica
+		out.AssignedWorker = &r
+	}
+	if in.PinnedTo != "" {
+		out.Pinned = &pinnedInfo{Replica: in.PinnedTo, Reason: in.PinReason}
 	}
 	return out
 }

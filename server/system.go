@@ -21,6 +21,16 @@ type databaseCheck struct {
 	Error  string `json:"error,omitempty"`
 }
 
+// leasesCheck is a replica's session leases (replicas on one PostgreSQL).
+type leasesCheck struct {
+	Status      string `json:"status"`
+	Replica     string `json:"replica"`
+	Owned       int    `json:"owned"`
+	LastRenewal int64  `json:"lastRenewal,omitempty"` // unix ms
+	Deadline    int64  `json:"deadline,omitempty"`    // unix ms: sessions stop unless renewed by then
+	Lost        int    `json:"lost"`
+}
+
 type sessionsCheck struct {
 	Status string         `json:"status"`
 	Counts map[string]int `json:"counts"`
@@ -36,16 +46,28 @@ func (s *Server) health(c echo.Context) error {
 	}
 	counts := map[string]int{}
 	for _, info := range s.manager.Snapshot() {
-		counts[string(info.Status)]++
+		if info.Local { // with replicas, the sessions this one runs
+			counts[string(info.Status)]++
+		}
 	}
 	status, code := "ok", http.StatusOK
 	if db.Status != "up" {
 		status, code = "error", http.StatusServiceUnavailable
 	}
-	return c.JSON(code, map[string]any{
-		"status": status,
-		"checks": map[string]any{"database": db, "sessions": sessionsCheck{Status: "up", Counts: counts}},
-	})
+	checks := map[string]any{"database": db, "sessions": sessionsCheck{Status: "up", Counts: counts}}
+	if s.manager.Clustered() {
+		ls := s.manager.LeaseState()
+		lc := leasesCheck{Status: "up", Replica: ls.Replica, Owned: ls.Owned, Lost: ls.Lost}
+		if !ls.LastRenew.IsZero() {
+			lc.LastRenewal, lc.Deadline = ls.LastRenew.UnixMilli(), ls.Deadline.UnixMilli()
+		}
+		if !ls.Healthy {
+			// Its sessions are stopped or about to be: send the traffic elsewhere.
+			lc.Status, status, code = "down", "error", http.StatusServiceUnavailable
+		}
+		checks["leases"] = lc
+	}
+	return c.JSON(code, map[string]any{"status": status, "checks": checks})
 }
 
 func (s *Server) metricsHandler(reg prometheus.Gatherer) echo.HandlerFunc {

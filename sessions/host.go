@@ -32,6 +32,12 @@ type Host interface {
 	Failed(err error, retry bool)
 }
 
+// ConnectGuard is what a Host may also be: engines that reconnect by themselves
+// ask it before every attempt.
+type ConnectGuard interface {
+	MayConnect() error
+}
+
 // Change is a store change and the events about it, which can depend on what the
 // change found (the acks that rose, the message a revoke removed).
 type Change func(tx chatstore.Store) ([]Emission, error)
@@ -80,9 +86,10 @@ type Spec struct {
 
 // host is the Host of one run of one session's engine.
 type host struct {
-	m   *Manager
-	s   *session
-	run int
+	m     *Manager
+	s     *session
+	run   int
+	token int64 // the run's fencing token; 0 without leases
 }
 
 func (h *host) SetStatus(st engines.Status, reason string) {
@@ -108,7 +115,7 @@ func (h *host) SetMe(me *engines.MeInfo) {
 // Record runs change in the recorder's transaction and records its events in the
 // session's envelope; a stale run records nothing.
 func (h *host) Record(ctx context.Context, change Change) error {
-	return h.m.recorder.Record(ctx, func(tx chatstore.Store) ([]engines.Event, error) {
+	return h.m.record(ctx, h.s.rec.Name, h.token, func(tx chatstore.Store) ([]engines.Event, error) {
 		if !h.current() {
 			return nil, ErrStale
 		}
@@ -127,6 +134,19 @@ func (h *host) Record(ctx context.Context, change Change) error {
 		}
 		return evs, nil
 	})
+}
+
+// MayConnect reports whether the engine may connect its device now (ConnectGuard):
+// not when its run has ended, nor on a replica that did not renew its leases in
+// time, whose session another replica may run by now.
+func (h *host) MayConnect() error {
+	if !h.current() {
+		return ErrStale
+	}
+	if h.m.cl != nil && h.token != 0 {
+		return h.m.cl.renewedInTime()
+	}
+	return nil
 }
 
 func (h *host) current() bool {

@@ -26,6 +26,9 @@ type ManagerOptions struct {
 	// its place (default 30 s).
 	BootConcurrency int
 	BootSettle      time.Duration
+	// Cluster turns session leases on, for replicas sharing one PostgreSQL; nil, this
+	// process runs every session (SQLite).
+	Cluster *ClusterOptions
 }
 
 // Manager runs one engine per session: it creates, starts, stops and restarts them,
@@ -36,6 +39,7 @@ type Manager struct {
 	recorder  Recorder
 	log       *slog.Logger
 	opts      ManagerOptions
+	cl        *cluster // nil unless replicas share the database
 
 	mu       sync.Mutex // guards sessions and every session's state fields
 	sessions map[string]*session
@@ -58,6 +62,8 @@ type session struct {
 	attempts int // restarts since the last WORKING
 	timer    *time.Timer
 	deleted  bool
+	token    int64     // fencing token of the lease this replica holds; 0 when none
+	leasedAt time.Time // when token was set
 }
 
 // NewManager makes a Manager; call Boot to bring back the sessions of the store.
@@ -77,10 +83,14 @@ func NewManager(store Store, factories map[engines.Name]Factory, rec Recorder, l
 	if opts.BootSettle <= 0 {
 		opts.BootSettle = 30 * time.Second
 	}
-	return &Manager{
+	m := &Manager{
 		store: store, factories: factories, recorder: rec, log: log, opts: opts,
 		sessions: map[string]*session{}, booted: make(chan struct{}),
 	}
+	if opts.Cluster != nil {
+		m.cl = newCluster(*opts.Cluster)
+	}
+	return m
 }
 
 // Supports reports whether this build can run an engine.
@@ -113,6 +123,29 @@ func (m *Manager) Boot(ctx context.Context, restartAll bool) error {
 		}
 	}
 	m.mu.Unlock()
+	if m.cl != nil {
+		if _, ok := m.recorder.(FencedRecorder); !ok {
+			return errors.New("leased sessions need a recorder that checks fencing tokens")
+		}
+		// The sessions that should run are handed out by lease, to this replica or
+		// to another with more room; the first round takes what is free.
+		if restartAll {
+			for _, s := range toStart {
+				m.mu.Lock()
+				s.rec.Running = true
+				m.mu.Unlock()
+				if err := m.save(ctx, s); err != nil {
+					return err
+				}
+			}
+		}
+		if err := m.Tick(ctx); err != nil {
+			m.log.Error("first lease round", "err", err)
+		}
+		m.log.Info("sessions loaded", "total", len(recs), "replica", m.cl.Replica.ID)
+		close(m.booted)
+		return nil
+	}
 	m.log.Info("sessions loaded", "total", len(recs), "starting", len(toStart))
 	go func() {
 		defer close(m.booted)
@@ -176,6 +209,11 @@ func (m *Manager) Shutdown(ctx context.Context) {
 	m.closed = true
 	var all []*session
 	for _, s := range m.sessions {
+		// With leases, the sessions other replicas run are theirs to stop: their
+		// status here is only what the store said.
+		if m.cl != nil && s.engine == nil && s.token == 0 {
+			continue
+		}
 		all = append(all, s)
 	}
 	m.mu.Unlock()
@@ -188,6 +226,9 @@ func (m *Manager) Shutdown(ctx context.Context) {
 		})
 	}
 	wg.Wait()
+	if m.cl != nil {
+		m.leaveCluster(ctx)
+	}
 }
 
 func (m *Manager) lookup(name string) (*session, error) {
@@ -202,6 +243,12 @@ func (m *Manager) lookup(name string) (*session, error) {
 
 // List returns the sessions by name; without all, only those not STOPPED.
 func (m *Manager) List(ctx context.Context, all bool) []Info {
+	if m.cl != nil {
+		// What the other replicas' sessions are doing is in the store.
+		if err := m.Refresh(ctx); err != nil {
+			m.log.Error("list sessions: read the store", "err", err)
+		}
+	}
 	m.mu.Lock()
 	var out []Info
 	running := map[string]engines.Engine{}
@@ -217,6 +264,7 @@ func (m *Manager) List(ctx context.Context, all bool) []Info {
 		out[i].EngineInfo = engineInfo(ctx, running[out[i].Name])
 	}
 	slices.SortFunc(out, func(a, b Info) int { return strings.Compare(a.Name, b.Name) })
+	m.annotate(ctx, out)
 	return out
 }
 
@@ -227,7 +275,9 @@ func (m *Manager) Snapshot() []Info {
 	defer m.mu.Unlock()
 	out := make([]Info, 0, len(m.sessions))
 	for _, s := range m.sessions {
-		out = append(out, s.infoLocked())
+		info := s.infoLocked()
+		info.Local = m.cl == nil || s.token != 0
+		out = append(out, info)
 	}
 	return out
 }
@@ -242,7 +292,9 @@ func (m *Manager) Get(ctx context.Context, name string) (Info, error) {
 	info, e := s.infoLocked(), s.engine
 	m.mu.Unlock()
 	info.EngineInfo = engineInfo(ctx, e)
-	return info, nil
+	infos := []Info{info}
+	m.annotate(ctx, infos)
+	return infos[0], nil
 }
 
 func engineInfo(ctx context.Context, e engines.Engine) map[string]any {
@@ -359,6 +411,9 @@ func (m *Manager) Stop(ctx context.Context, name string) (Info, error) {
 	s.action.Lock()
 	m.stopEngine(ctx, s, true)
 	err = m.save(ctx, s)
+	if m.cl != nil {
+		m.release(ctx, s, false)
+	}
 	s.action.Unlock()
 	if err != nil {
 		return Info{}, fmt.Errorf("stop session %q: %w", name, err)
@@ -396,6 +451,8 @@ func (m *Manager) Logout(ctx context.Context, name string) (Info, error) {
 	err = m.logoutEngine(ctx, s)
 	if err == nil && wasRunning {
 		err = m.startEngine(ctx, s)
+	} else if m.cl != nil {
+		m.release(ctx, s, false)
 	}
 	s.action.Unlock()
 	if err != nil {
@@ -417,6 +474,9 @@ func (m *Manager) Delete(ctx context.Context, name string) error {
 	}
 	if err := m.store.DeleteSession(ctx, name); err != nil {
 		return fmt.Errorf("delete session %q: %w", name, err)
+	}
+	if m.cl != nil {
+		m.release(ctx, s, true)
 	}
 	m.mu.Lock()
 	s.deleted = true
@@ -470,16 +530,24 @@ func (m *Manager) startEngine(ctx context.Context, s *session) error {
 	if failed {
 		m.stopEngine(ctx, s, false)
 	}
+	if m.cl != nil {
+		if err := m.cl.renewedInTime(); err != nil {
+			return err
+		}
+		if err := m.acquire(ctx, s); err != nil {
+			return err
+		}
+	}
 	m.mu.Lock()
 	s.rec.Running = true
 	s.rec.Failure = ""
 	s.run++
-	run := s.run
+	run, token := s.run, s.token
 	spec := Spec{Name: s.rec.Name, Engine: s.rec.Engine, Config: s.rec.Config}
 	m.mu.Unlock()
 
 	m.setStatus(s, run, engines.StatusStarting, "", false)
-	h := &host{m: m, s: s, run: run}
+	h := &host{m: m, s: s, run: run, token: token}
 	f, ok := m.factories[spec.Engine]
 	if !ok {
 		h.Failed(fmt.Errorf("engine %s is not available in this build", spec.Engine), false)
@@ -562,10 +630,23 @@ func (m *Manager) setStatus(s *session, run int, st engines.Status, reason strin
 func (m *Manager) publish(ctx context.Context, s *session, event string, payload any) {
 	m.mu.Lock()
 	ev := m.event(s, event, payload)
+	token := s.token
 	m.mu.Unlock()
-	if err := m.recorder.Record(ctx, func(chatstore.Store) ([]engines.Event, error) { return []engines.Event{ev}, nil }); err != nil {
+	err := m.record(ctx, ev.Session, token, func(chatstore.Store) ([]engines.Event, error) { return []engines.Event{ev}, nil })
+	if errors.Is(err, ErrFenced) {
+		m.log.Warn("event of a session another replica owns now not recorded", "session", ev.Session, "event", event)
+	} else if err != nil {
 		m.log.Error("record event", "session", ev.Session, "event", event, "err", err)
 	}
+}
+
+// record runs change through the recorder, fenced by token when the session's
+// lease is held.
+func (m *Manager) record(ctx context.Context, session string, token int64, change func(chatstore.Store) ([]engines.Event, error)) error {
+	if fr, ok := m.recorder.(FencedRecorder); ok && token != 0 {
+		return fr.RecordFenced(ctx, session, token, change)
+	}
+	return m.recorder.Record(ctx, change)
 }
 
 // event builds an event of s; m.mu is held.
@@ -588,9 +669,15 @@ func (m *Manager) save(ctx context.Context, s *session) error {
 		return nil
 	}
 	s.rec.UpdatedAt = time.Now()
-	rec := s.rec
+	rec, token := s.rec, s.token
 	m.mu.Unlock()
-	if err := m.store.SaveSession(context.WithoutCancel(ctx), rec); err != nil {
+	var err error
+	if m.cl != nil && token != 0 {
+		err = m.cl.Leases.SaveSessionFenced(context.WithoutCancel(ctx), rec, token)
+	} else {
+		err = m.store.SaveSession(context.WithoutCancel(ctx), rec)
+	}
+	if err != nil {
 		return fmt.Errorf("save session %q: %w", rec.Name, err)
 	}
 	return nil

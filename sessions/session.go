@@ -56,6 +56,12 @@ type Info struct {
 	Statuses   []StatusChange // newest last
 	Activity   *time.Time
 	EngineInfo map[string]any // from engines that implement Informer
+	// With leases: the replica running the session ("" when none), and the one it
+	// is pinned to, with why.
+	Replica, PinnedTo, PinReason string
+	// Local: this replica runs the session or, without leases, may (every
+	// session is this process's then).
+	Local bool
 }
 
 // StatusPayload is the payload of the session.status event.

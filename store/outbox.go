@@ -384,8 +384,20 @@ func (s *Store) PruneDeliveries(ctx context.Context, status DeliveryStatus, befo
 // use only the store it is given: on SQLite's single connection any other database
 // call waits for the transaction for ever.
 func (s *Store) Record(ctx context.Context, fn func(tx chatstore.Store) ([]Delivery, error)) error {
+	return s.RecordFenced(ctx, "", 0, fn)
+}
+
+// RecordFenced is Record for a session's run holding its lease under token: the
+// transaction first checks the lease still has that token, and refuses the whole
+// write with sessions.ErrFenced when another replica took the session over.
+// Token 0 writes unfenced.
+func (s *Store) RecordFenced(ctx context.Context, session string, token int64, fn func(tx chatstore.Store) ([]Delivery, error)) error {
 	var fnErr error
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := checkFence(tx, s.dialect, session, token); err != nil {
+			fnErr = err
+			return err
+		}
 		ds, err := fn(chatStore{s: s, tx: tx})
 		if err != nil {
 			fnErr = err

@@ -101,21 +101,45 @@ func (s *Store) CreateSession(ctx context.Context, rec sessions.Record) error {
 
 // SaveSession updates a session; a missing one is sessions.ErrNotFound.
 func (s *Store) SaveSession(ctx context.Context, rec sessions.Record) error {
+	return s.SaveSessionFenced(ctx, rec, 0)
+}
+
+// SaveSessionFenced is SaveSession by the run holding the session's lease under
+// token: a token the lease no longer has is sessions.ErrFenced and changes
+// nothing. Token 0 writes unfenced.
+func (s *Store) SaveSessionFenced(ctx context.Context, rec sessions.Record, token int64) error {
 	row, err := toRow(rec)
 	if err != nil {
 		return err
 	}
-	res := s.db.WithContext(ctx).Model(&sessionRow{}).Where("name = ?", rec.Name).Updates(map[string]any{
-		"engine": row.Engine, "config": row.Config, "running": row.Running, "status": row.Status,
-		"me": row.Me, "failure": row.Failure, "updated_at": row.UpdatedAt,
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := checkFence(tx, s.dialect, rec.Name, token); err != nil {
+			return err
+		}
+		res := tx.Model(&sessionRow{}).Where("name = ?", rec.Name).Updates(map[string]any{
+			"engine": row.Engine, "config": row.Config, "running": row.Running, "status": row.Status,
+			"me": row.Me, "failure": row.Failure, "updated_at": row.UpdatedAt,
+		})
+		if res.Error != nil {
+			return fmt.Errorf("update session %q: %w", rec.Name, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return fmt.Errorf("update session %q: %w", rec.Name, sessions.ErrNotFound)
+		}
+		return nil
 	})
-	if res.Error != nil {
-		return fmt.Errorf("update session %q: %w", rec.Name, res.Error)
+}
+
+// GetSession returns one session as the store has it.
+func (s *Store) GetSession(ctx context.Context, name string) (sessions.Record, error) {
+	var rows []sessionRow
+	if err := s.db.WithContext(ctx).Where("name = ?", name).Limit(1).Find(&rows).Error; err != nil {
+		return sessions.Record{}, fmt.Errorf("get session %q: %w", name, err)
 	}
-	if res.RowsAffected == 0 {
-		return fmt.Errorf("update session %q: %w", rec.Name, sessions.ErrNotFound)
+	if len(rows) == 0 {
+		return sessions.Record{}, fmt.Errorf("get session %q: %w", name, sessions.ErrNotFound)
 	}
-	return nil
+	return rows[0].record()
 }
 
 // DeleteSession removes a session; deleting a missing one is not an error.

@@ -10,8 +10,10 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,6 +35,7 @@ const (
 type Store struct {
 	db      *gorm.DB
 	dialect Dialect
+	lock    *os.File // SQLite: the lock that keeps a second process off the file
 }
 
 // Open connects to PostgreSQL when dsn is a postgres:// URL (or key=value DSN), and
@@ -43,7 +46,7 @@ func Open(ctx context.Context, dsn, dataDir string, log *slog.Logger) (*Store, e
 	var s Store
 	switch {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"), strings.Contains(dsn, "host="):
-		db, err := gorm.Open(postgres.Open(dsn), cfg)
+		db, err := gorm.Open(postgres.Open(withIdleTxTimeout(dsn)), cfg)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
@@ -69,13 +72,20 @@ func Open(ctx context.Context, dsn, dataDir string, log *slog.Logger) (*Store, e
 			}
 			path = filepath.Join(dataDir, "wagate.db")
 		}
+		lock, err := lockFile(path)
+		if err != nil {
+			return nil, err
+		}
 		sqlDB := OpenSQLite(path)
 		db, err := gorm.Open(sqlite.New(sqlite.Config{Conn: sqlDB}), cfg)
 		if err != nil {
 			sqlDB.Close()
+			if lock != nil {
+				lock.Close()
+			}
 			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 		}
-		s = Store{db: db, dialect: SQLite}
+		s = Store{db: db, dialect: SQLite, lock: lock}
 	}
 	if err := s.migrate(ctx, log); err != nil {
 		s.Close()
@@ -83,6 +93,29 @@ func Open(ctx context.Context, dsn, dataDir string, log *slog.Logger) (*Store, e
 	}
 	log.Info("store ready", "dialect", s.dialect)
 	return &s, nil
+}
+
+// idleTxTimeout ends a transaction left idle that long: a replica paused in the
+// middle of one (SIGSTOP, a VM frozen) would otherwise keep its row locks, a
+// session's lease row among them, and no other replica could take its sessions
+// over. Shorter than a lease, so the locks are gone before the lease expires.
+const idleTxTimeout = 10 * time.Second
+
+// withIdleTxTimeout sets idle_in_transaction_session_timeout on every connection,
+// unless the DSN sets it.
+func withIdleTxTimeout(dsn string) string {
+	const param = "idle_in_transaction_session_timeout"
+	if strings.Contains(dsn, param) {
+		return dsn
+	}
+	ms := strconv.FormatInt(idleTxTimeout.Milliseconds(), 10)
+	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		q := u.Query()
+		q.Set(param, ms)
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return dsn + " " + param + "=" + ms
 }
 
 // Dialect says which database this is.
@@ -102,5 +135,11 @@ func (s *Store) Ping(ctx context.Context) error {
 	return s.SQL().PingContext(ctx)
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.SQL().Close() }
+// Close closes the database (and lets another process open a SQLite file).
+func (s *Store) Close() error {
+	err := s.SQL().Close()
+	if s.lock != nil {
+		s.lock.Close()
+	}
+	return err
+}

@@ -158,11 +158,19 @@ type prepared struct {
 // events are committed together or not at all; then the dispatcher and the
 // websocket clients get them. An error from change is returned as it is.
 func (s *Service) Record(ctx context.Context, change func(tx chatstore.Store) ([]engines.Event, error)) error {
+	return s.RecordFenced(ctx, "", 0, change)
+}
+
+// RecordFenced is Record for a session run holding its lease under token
+// (sessions.FencedRecorder): the store refuses the transaction with
+// sessions.ErrFenced when the lease has another token now, so a replica that lost
+// a session writes neither the change nor its events.
+func (s *Service) RecordFenced(ctx context.Context, session string, token int64, change func(tx chatstore.Store) ([]engines.Event, error)) error {
 	var (
 		ready     []prepared
 		changeErr error
 	)
-	err := s.st.Record(ctx, func(tx chatstore.Store) ([]store.Delivery, error) {
+	err := s.st.RecordFenced(ctx, session, token, func(tx chatstore.Store) ([]store.Delivery, error) {
 		evs, err := change(tx)
 		if err != nil {
 			changeErr = err

@@ -116,7 +116,11 @@ func runGateway(ctx context.Context, cfg configs.Config, stdout, stderr io.Write
 	if err := events.Start(ctx); err != nil {
 		return err
 	}
-	manager := sessions.NewManager(st, factories, events, log, sessions.ManagerOptions{WorkingWait: cfg.Sessions.WorkingWait})
+	clusterOpts, err := clusterOptions(ctx, cfg, st, ln.Addr().(*net.TCPAddr).Port, log.With("component", "cluster"))
+	if err != nil {
+		return err
+	}
+	manager := sessions.NewManager(st, factories, events, log, sessions.ManagerOptions{WorkingWait: cfg.Sessions.WorkingWait, Cluster: clusterOpts})
 
 	dash, login, err := buildDashboard(cfg, key, matrix, factories, log)
 	if err != nil {
@@ -134,9 +138,17 @@ func runGateway(ctx context.Context, cfg configs.Config, stdout, stderr io.Write
 		return err
 	}
 	checkFDLimit(log, len(manager.Snapshot()))
+	leasesDone := make(chan struct{})
+	if manager.Clustered() {
+		go func() { defer close(leasesDone); manager.RunCluster(ctx) }()
+	} else {
+		close(leasesDone)
+	}
 	defer func() {
 		shutCtx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout)
 		defer cancel()
+		// No lease round may take a session while they are handed back.
+		<-leasesDone
 		// Sessions first: their last status events still reach the outbox, and
 		// whatever is not sent by the deadline stays there for the next start.
 		manager.Shutdown(shutCtx)

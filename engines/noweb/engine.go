@@ -94,6 +94,11 @@ func (e *Engine) Start(ctx context.Context) error {
 	if configure := e.f.opts.ConfigureClient; configure != nil {
 		configure(cli)
 	}
+	// With replicas, a replica past its lease deadline must not reconnect the
+	// device another one may run by now, even from whatsmeow's own reconnects.
+	if g, ok := e.host.(sessions.ConnectGuard); ok {
+		cli.PreConnectHook = g.MayConnect
+	}
 	runCtx, cancel := context.WithCancel(context.Background())
 
 	e.mu.Lock()

@@ -76,6 +76,9 @@ type Client struct {
 	// AutoReconnectHook is called when auto-reconnection fails. If the function returns false,
 	// the client will not attempt to reconnect. The number of retries can be read from AutoReconnectErrors.
 	AutoReconnectHook func(error) bool
+	// PreConnectHook is called before every connection attempt, auto-reconnects
+	// included; an error it returns is the attempt's, and nothing is dialled.
+	PreConnectHook func() error
 	// If SynchronousAck is set, acks for messages will only be sent after all event handlers return.
 	SynchronousAck             bool
 	EnableDecryptedEventBuffer bool
@@ -499,6 +502,11 @@ func (cli *Client) connect(ctx context.Context) error {
 }
 
 func (cli *Client) unlockedConnect(ctx context.Context) error {
+	if cli.PreConnectHook != nil {
+		if err := cli.PreConnectHook(); err != nil {
+			return err
+		}
+	}
 	if cli.socket != nil {
 		if !cli.socket.IsConnected() {
 			cli.unlockedDisconnect()

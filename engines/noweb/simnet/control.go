@@ -29,6 +29,7 @@ func (s *Server) registerControlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /simnet/api/accounts/{phone}/chats/{chat}/{action}", s.apiChatAction)
 	mux.HandleFunc("POST /simnet/api/accounts/{phone}/echo", s.apiEcho)
 	mux.HandleFunc("GET /simnet/api/accounts/{phone}/events", s.apiEvents)
+	mux.HandleFunc("GET /simnet/api/accounts/{phone}/devices", s.apiDevices)
 	s.registerPeopleControl(mux)
 	s.registerChattingRoutes(mux)
 	s.registerGroupControl(mux)

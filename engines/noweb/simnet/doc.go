@@ -141,6 +141,8 @@
 //	POST /simnet/api/accounts/{phone}/messages/{id}/vote    {to, sender, options} → {id} (sender: who sent the poll, "" the chat)
 //	POST /simnet/api/accounts/{phone}/messages/{id}/react   {to, sender, reaction} → {id} ("" takes it back)
 //	POST /simnet/api/accounts/{phone}/undecryptable         {to, text} → {id} (linked devices get it on their retry)
+//	GET  /simnet/api/accounts/{phone}/devices               [{device, connected, logins, replaced}]: the linked devices and
+//	                                                        how often a login found the device connected already
 //	GET  /simnet/api/accounts/{phone}/events[?type=a,b]     [Event] the phone saw; a media message's event has
 //	                                                        media {type, mimetype, filename, caption, size, sha256,
 //	                                                        seconds, waveform, thumbnail, width, height, url}: the

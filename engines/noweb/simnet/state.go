@@ -89,6 +89,10 @@ type device struct {
 	kept          []waBinary.Node
 	loggedInOnce  bool
 	pendingLinked bool // companion paired but not yet greeted by its phone
+	// logins counts the device's logins; replaced those that found another
+	// connection of the device still open (two clients ran one device at once,
+	// and the older was kicked, as WhatsApp does).
+	logins, replaced int
 }
 
 func (d *device) pnJID() types.JID {

@@ -76,6 +76,10 @@ func (s *Server) onAuthenticated(c *conn) error {
 	c.log = s.log.With("device", dev.pnJID().String())
 	old := dev.conn
 	dev.conn = c
+	dev.logins++
+	if old != nil {
+		dev.replaced++
+	}
 	c.dev = dev
 	// Everything kept for the device goes first, again if an earlier
 	// connection sent it but the device never acked it; anything routed from

@@ -1,0 +1,155 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/wagate/wagate/engines"
+	"github.com/wagate/wagate/engines/chatstore"
+	"github.com/wagate/wagate/sessions"
+	"github.com/wagate/wagate/store"
+	"github.com/wagate/wagate/store/storetest"
+)
+
+// TestLeases: a lease goes to one owner at a time, its token grows with every new
+// owner (not with renewals), an expired one is taken, a released one is free at
+// once, and a pinned one goes to its replica only.
+func TestLeases(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		ctx := context.Background()
+		s, _ := storetest.Open(t, d)
+		a := sessions.Replica{ID: "a", Address: "http://a:3000"}
+		b := sessions.Replica{ID: "b", Address: "http://b:3000", Max: 5}
+		ttl := 15 * time.Second
+		t0 := time.UnixMilli(1_700_000_000_000)
+
+		la, err := s.AcquireLease(ctx, "one", a, t0, ttl, false)
+		if err != nil || la.Token != 1 || la.Owner != "a" || la.Address != a.Address {
+			t.Fatalf("a acquires: %+v, %v; want token 1 owned by a", la, err)
+		}
+		if l, err := s.AcquireLease(ctx, "one", b, t0.Add(time.Second), ttl, false); !errors.Is(err, sessions.ErrLeaseHeld) || l.Owner != "a" {
+			t.Fatalf("b acquires a held lease: %+v, %v; want ErrLeaseHeld naming a", l, err)
+		}
+		if l, err := s.AcquireLease(ctx, "one", a, t0.Add(time.Second), ttl, false); err != nil || l.Token != 1 {
+			t.Fatalf("a acquires again: %+v, %v; want the same token", l, err)
+		}
+		held, err := s.RenewLeases(ctx, a, t0.Add(10*time.Second), ttl)
+		if err != nil || len(held) != 1 || held[0].Token != 1 || !held[0].ExpiresAt.Equal(t0.Add(25*time.Second)) {
+			t.Fatalf("renew: %+v, %v", held, err)
+		}
+		if _, err := s.AcquireLease(ctx, "one", b, t0.Add(24*time.Second), ttl, false); !errors.Is(err, sessions.ErrLeaseHeld) {
+			t.Fatalf("b acquires before the renewed expiry: %v", err)
+		}
+		lb, err := s.AcquireLease(ctx, "one", b, t0.Add(25*time.Second), ttl, false)
+		if err != nil || lb.Token != 2 || lb.Owner != "b" {
+			t.Fatalf("b takes the expired lease: %+v, %v; want token 2", lb, err)
+		}
+		if held, _ := s.RenewLeases(ctx, a, t0.Add(26*time.Second), ttl); len(held) != 0 {
+			t.Fatalf("a still renews %+v after b took it", held)
+		}
+		// Replicas: both alive, b holds one lease.
+		s.RenewLeases(ctx, b, t0.Add(27*time.Second), ttl)
+		reps, err := s.ListReplicas(ctx, t0.Add(27*time.Second))
+		if err != nil || len(reps) != 2 || reps[1].ID != "b" || reps[1].Sessions != 1 || reps[1].Max != 5 || reps[0].Sessions != 0 {
+			t.Fatalf("replicas: %+v, %v", reps, err)
+		}
+		if reps, _ := s.ListReplicas(ctx, t0.Add(41*time.Second+500*time.Millisecond)); len(reps) != 1 || reps[0].ID != "b" {
+			t.Fatalf("a's heartbeat expired at 41 s, b's lasts to 42 s: got %+v", reps)
+		}
+		// A release frees it at once; the next owner gets the next token.
+		if err := s.ReleaseLeases(ctx, "b"); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := s.AssignLease(ctx, "one", 1, "", a, t0.Add(27*time.Second), ttl); ok || err != nil {
+			t.Fatalf("assign with a stale token: %v, %v; want refused", ok, err)
+		}
+		if ok, err := s.AssignLease(ctx, "one", 2, "", a, t0.Add(27*time.Second), ttl); !ok || err != nil {
+			t.Fatalf("assign the released lease: %v, %v", ok, err)
+		}
+		if l, _ := s.GetLease(ctx, "one"); l.Owner != "a" || l.Token != 3 {
+			t.Fatalf("after assign: %+v, want a with token 3", l)
+		}
+		// A held lease is not assigned, except by its owner (a move).
+		if ok, _ := s.AssignLease(ctx, "one", 3, "", b, t0.Add(28*time.Second), ttl); ok {
+			t.Fatal("a held lease was assigned")
+		}
+		if ok, _ := s.AssignLease(ctx, "one", 3, "a", b, t0.Add(28*time.Second), ttl); !ok {
+			t.Fatal("the owner could not hand its lease over")
+		}
+		// Pinned: it goes back to its replica only.
+		if l, err := s.AcquireLease(ctx, "web", a, t0, ttl, true); err != nil || l.Pinned != "a" {
+			t.Fatalf("pinned acquire: %+v, %v", l, err)
+		}
+		if _, err := s.AcquireLease(ctx, "web", b, t0.Add(time.Minute), ttl, true); !errors.Is(err, sessions.ErrLeaseHeld) {
+			t.Fatalf("b took a lease pinned to a: %v", err)
+		}
+		if ok, _ := s.AssignLease(ctx, "web", 1, "", b, t0.Add(time.Minute), ttl); ok {
+			t.Fatal("a lease pinned to a was assigned to b")
+		}
+		if l, err := s.AcquireLease(ctx, "web", a, t0.Add(time.Minute), ttl, true); err != nil || l.Token != 1 {
+			t.Fatalf("a takes its pinned lease back: %+v, %v", l, err)
+		}
+		if err := s.UnpinLease(ctx, "web"); err != nil {
+			t.Fatal(err)
+		}
+		if ok, _ := s.AssignLease(ctx, "web", 1, "a", b, t0.Add(time.Minute), ttl); !ok {
+			t.Fatal("an unpinned lease could not move")
+		}
+	})
+}
+
+// TestFencing: a write carrying a token the lease no longer has changes nothing,
+// neither the session row nor the store change nor its outbox rows.
+func TestFencing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		ctx := context.Background()
+		s, _ := storetest.Open(t, d)
+		now := time.UnixMilli(time.Now().UnixMilli())
+		rec := sessions.Record{Name: "one", Engine: engines.NOWEB, Status: engines.StatusStopped, CreatedAt: now, UpdatedAt: now}
+		if err := s.CreateSession(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+		a, b := sessions.Replica{ID: "a"}, sessions.Replica{ID: "b"}
+		la, _ := s.AcquireLease(ctx, "one", a, now, time.Second, false)
+		rec.Status = engines.StatusWorking
+		if err := s.SaveSessionFenced(ctx, rec, la.Token); err != nil {
+			t.Fatalf("owner's save: %v", err)
+		}
+		lb, err := s.AcquireLease(ctx, "one", b, now.Add(time.Second), time.Minute, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec.Status = engines.StatusFailed
+		if err := s.SaveSessionFenced(ctx, rec, la.Token); !errors.Is(err, sessions.ErrFenced) {
+			t.Fatalf("stale save: %v, want ErrFenced", err)
+		}
+		if got, _ := s.GetSession(ctx, "one"); got.Status != engines.StatusWorking {
+			t.Fatalf("status = %s after a stale save, want WORKING", got.Status)
+		}
+		write := func(token int64, id string) error {
+			return s.RecordFenced(ctx, "one", token, func(tx chatstore.Store) ([]store.Delivery, error) {
+				if err := tx.SaveChats(ctx, "one", []chatstore.Chat{{ID: id}}); err != nil {
+					return nil, err
+				}
+				return []store.Delivery{{ID: "dlv_" + id, EventID: "evt_" + id, Session: "one", URL: "http://127.0.0.1:1/", Event: "message",
+					Body: []byte(`{}`), Status: store.DeliveryPending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now}}, nil
+			})
+		}
+		if err := write(la.Token, "stale@c.us"); !errors.Is(err, sessions.ErrFenced) {
+			t.Fatalf("stale record: %v, want ErrFenced", err)
+		}
+		if err := write(lb.Token, "fresh@c.us"); err != nil {
+			t.Fatalf("owner's record: %v", err)
+		}
+		ds, err := s.ListDeliveries(ctx, store.DeliveryFilter{Session: "one"})
+		if err != nil || len(ds) != 1 || ds[0].ID != "dlv_fresh@c.us" {
+			t.Fatalf("deliveries: %+v, %v; want only the owner's", ds, err)
+		}
+		chats, err := s.ChatStore().ListChats(ctx, "one", engines.ChatQuery{})
+		if err != nil || len(chats) != 1 || chats[0].ID != "fresh@c.us" {
+			t.Fatalf("chats: %+v, %v; want only the owner's", chats, err)
+		}
+	})
+}
