@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // SessionConfig is WAHA's SessionConfig: what a client sets per session.
@@ -161,8 +163,14 @@ func (c SessionConfig) Validate() error {
 			}
 		}
 		for j, h := range w.CustomHeaders {
-			if h.Name == "" || strings.ContainsAny(h.Name, " :\r\n") || strings.ContainsAny(h.Value, "\r\n") {
-				return fmt.Errorf("%s.customHeaders[%d]: invalid header %q", field, j, h.Name)
+			switch {
+			case h.Name == "":
+				return fmt.Errorf("%s.customHeaders[%d].name: required", field, j)
+			case !httpguts.ValidHeaderFieldName(h.Name):
+				return fmt.Errorf("%s.customHeaders[%d].name: %q is not a header name (letters, digits and !#$%%&'*+-.^_`|~ only)", field, j, h.Name)
+			case !httpguts.ValidHeaderFieldValue(h.Value):
+				// CR or LF would let a session's config add headers of its own choosing.
+				return fmt.Errorf("%s.customHeaders[%d].value: the value of %s has a control character (CR, LF, …)", field, j, h.Name)
 			}
 		}
 	}

@@ -76,6 +76,12 @@ func ParseChatID(s string) (ChatID, error) {
 		if phone == "" {
 			return bad("expected a phone number or an id such as 123@c.us")
 		}
+		if trimmed := strings.TrimLeft(phone, "0"); trimmed != phone {
+			// A trunk or international-call prefix (0…, 00…): a number in
+			// international format starts with its country code, never 0, and
+			// WhatsApp would take 0049… for another account than 49….
+			return bad(fmt.Sprintf("a phone number starts with its country code, not 0 (try %s)", trimmed))
+		}
 		return ChatID{User: phone, Server: ServerUser}, nil
 	}
 	if user == "" {

@@ -128,3 +128,23 @@ func FuzzMessageID(f *testing.F) {
 		}
 	})
 }
+
+// TestParseChatIDLeadingZero: a bare number with a trunk or international-call
+// prefix (00491511234567, 0151…) is not in international format; it would be
+// sent to an account that does not exist, so it is refused with the number to
+// try. 0@c.us, WhatsApp's own account, stays an id.
+func TestParseChatIDLeadingZero(t *testing.T) {
+	for in, try := range map[string]string{
+		"0015550100002":   "try 15550100002",
+		"+00 49 151 1234": "try 491511234",
+		"015112345678":    "try 15112345678",
+	} {
+		_, err := ParseChatID(in)
+		if err == nil || !strings.Contains(err.Error(), try) {
+			t.Errorf("ParseChatID(%q): %v, want an error saying %q", in, err, try)
+		}
+	}
+	if id, err := ParseChatID("0@c.us"); err != nil || id.String() != "0@c.us" {
+		t.Errorf("ParseChatID(0@c.us) = %v, %v", id, err)
+	}
+}

@@ -168,3 +168,26 @@ func TestNOWEBStoreConfigEchoMatchesSpec(t *testing.T) {
 		t.Fatalf("config.noweb.store: %s", r.Body)
 	}
 }
+
+// TestUndecodableQueryIsRefused: a query parameter that does not decode was
+// dropped by url.Values, so filter.ack=%ZZ answered the unfiltered list; it is a
+// 400 naming the parameter.
+func TestUndecodableQueryIsRefused(t *testing.T) {
+	a := newAPI(t, store.SQLite, apiOptions{})
+	a.Expect(a.Do("POST", "/api/sessions", map[string]any{"name": "ok", "config": paired()}), 201)
+	a.waitStatus("ok", engines.StatusWorking)
+	for path, want := range map[string]string{
+		"/api/ok/chats/123%40c.us/messages?filter.ack=%ZZ":          `filter.ack: the value "%ZZ" is not URL-encoded correctly`,
+		"/api/ok/chats/123%40c.us/messages?limit=1&filter.fromMe=%": `filter.fromMe: the value "%" is not URL-encoded correctly`,
+		"/api/ok/chats?li%mit=1":                                    `query: parameter name "li%mit" is not URL-encoded correctly`,
+		"/api/ok/chats?limit=1;offset=2":                            `query: "limit=1;offset=2": separate parameters with &, not ;`,
+	} {
+		msg, _ := a.Expect(a.Do("GET", path, nil), 400).Err(t)["message"].(string)
+		if !strings.HasPrefix(msg, want) {
+			t.Errorf("GET %s: message %q, want it to start with %q", path, msg, want)
+		}
+	}
+	// Encoded right, the same parameters work.
+	a.Expect(a.Do("GET", "/api/ok/chats/123%40c.us/messages?filter.ack=READ&filter.fromMe=true", nil), 200)
+	a.Expect(a.Do("GET", "/api/ok/chats?limit=1&offset=0", nil), 200)
+}

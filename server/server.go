@@ -131,6 +131,7 @@ func New(d Deps) (*Server, error) {
 		// Authentication first: a client without the key gets its 401 before any
 		// of its body is read, and a 413 tells it nothing.
 		s.authenticate,
+		s.checkQuery,
 		// A file sent as base64 may be larger than other bodies: media.maxBytes.
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: fmt.Sprintf("%dM", d.Config.Server.BodyLimitMB), Skipper: carriesFile}),
 		s.fileBodyLimit,
