@@ -1,4 +1,4 @@
-.PHONY: test run build fuzz vet capabilities bench-peers-webjs docker docker-noweb docker-base-images docker-smoke
+.PHONY: test run build fuzz vet capabilities screenshots bench-peers bench-peers-webjs bench-peers-noweb docker docker-noweb docker-base-images docker-smoke
 
 # Every test; CI calls this through .ci/run.
 test: vet
@@ -24,9 +24,24 @@ fuzz:
 capabilities:
 	go run ./cmd/wagate capabilities
 
-# WEBJS side by side: our engine vs stock whatsapp-web.js on one fake account.
+# Side by side with the peers' own libraries, one table (the full output in
+# bench-peers.out): WEBJS vs stock whatsapp-web.js on one fake account, NOWEB vs
+# stock Baileys on one simnet (in its own process). A benchmark, never a test.
+bench-peers:
+	@{ $(MAKE) -s bench-peers-webjs && $(MAKE) -s bench-peers-noweb; } > bench-peers.out 2>&1 || { cat bench-peers.out; exit 1; }
+	@awk '/^\| measure \||^\|---/ { if (seen[$$0]++) next } /^\|/' bench-peers.out
+
+# The README's dashboard screenshots, taken in Chromium by the browser test
+# against the sandbox.
+screenshots:
+	mkdir -p docs/screenshots
+	WAGATE_SCREENSHOTS=$(CURDIR)/docs/screenshots go test -count=1 -run TestDashboardInBrowser ./cmd/wagate
+
 bench-peers-webjs:
 	go test ./engines/webjs -run '^$$' -bench PeersWEBJS -benchtime 1x
+
+bench-peers-noweb:
+	go test ./engines/noweb -run '^$$' -bench PeersNOWEB -benchtime 1x -timeout 60m
 
 # Docker. VERSION is stamped into the binary (wagate version, /api/server/version).
 DOCKER ?= docker

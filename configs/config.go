@@ -27,6 +27,7 @@ type Config struct {
 	Media        Media        `yaml:"media"`
 	Log          Log          `yaml:"log"`
 	Capabilities Capabilities `yaml:"capabilities"`
+	Dashboard    Dashboard    `yaml:"dashboard"`
 }
 
 // Server is the HTTP API.
@@ -217,4 +218,16 @@ type Log struct {
 // Capabilities is the capability matrix's outward side.
 type Capabilities struct {
 	FeatureRequestURL string `yaml:"featureRequestURL"`
+}
+
+// Dashboard is the web dashboard under /dashboard: its login, and how long a login
+// lasts.
+type Dashboard struct {
+	Enabled  bool   `yaml:"enabled"`
+	Username string `yaml:"username"`
+	// Password is the login's; empty: one generated at first start, printed once
+	// and kept in the data dir (as the API key is).
+	Password string `yaml:"password"`
+	// SessionTTL is how long a login's cookie is good for.
+	SessionTTL time.Duration `yaml:"sessionTTL"`
 }

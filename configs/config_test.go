@@ -291,3 +291,24 @@ func TestWebhookAllowedHosts(t *testing.T) {
 		t.Fatalf("got %v, want a refusal that does not show the password", err)
 	}
 }
+
+func TestDashboardKeys(t *testing.T) {
+	def := Default()
+	if !def.Dashboard.Enabled || def.Dashboard.Username != "admin" || def.Dashboard.Password != "" || def.Dashboard.SessionTTL != 12*time.Hour {
+		t.Fatalf("defaults %+v", def.Dashboard)
+	}
+	cfg, err := Load("", env(map[string]string{
+		"WAHA_DASHBOARD_ENABLED": "false", "WAHA_DASHBOARD_USERNAME": "ops", "WAHA_DASHBOARD_PASSWORD": "pw",
+		"WAGATE_DASHBOARD_SESSION_TTL": "30m",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (Dashboard{Enabled: false, Username: "ops", Password: "pw", SessionTTL: 30 * time.Minute}); cfg.Dashboard != want {
+		t.Fatalf("dashboard %+v, want %+v", cfg.Dashboard, want)
+	}
+	// An empty user name stops start-up, naming the key.
+	if _, err := Load("", env(map[string]string{"WAGATE_DASHBOARD_USERNAME": ""})); err == nil || !strings.Contains(err.Error(), "dashboard.username") {
+		t.Fatalf("empty username: %v", err)
+	}
+}

@@ -153,6 +153,13 @@ var keys = []keySpec{
 	})},
 
 	{key: "capabilities.featureRequestURL", def: "https://github.com/wagate/wagate/issues/new?labels=feature-request", check: httpURL(false)},
+
+	{key: "dashboard.enabled", def: true, check: anything},
+	{key: "dashboard.username", def: "admin", check: rule(func(s *string, _ *Config) string {
+		return when(*s == "" || strings.ContainsAny(*s, "\r\n"), "a user name of one line")
+	})},
+	{key: "dashboard.password", def: "", check: anything, secret: true},
+	{key: "dashboard.sessionTTL", def: 12 * time.Hour, check: positive},
 }
 
 // mimetypePrefix is what media.mimetypes lists: "image", "image/jpeg", "audio/ogg".

@@ -42,6 +42,9 @@ var wahaAliases = []struct{ env, key string }{
 	{"WHATSAPP_FILES_MIMETYPES", "media.mimetypes"},
 	{"WHATSAPP_FILES_LIFETIME", "media.lifetimeSeconds"},
 	{"WHATSAPP_FILES_FOLDER", "media.dir"},
+	{"WAHA_DASHBOARD_ENABLED", "dashboard.enabled"},
+	{"WAHA_DASHBOARD_USERNAME", "dashboard.username"},
+	{"WAHA_DASHBOARD_PASSWORD", "dashboard.password"},
 }
 
 // Error is a configuration value that stops start-up; it prints as one line.

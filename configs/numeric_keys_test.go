@@ -24,6 +24,7 @@ var outOfRange = map[string]string{
 	"media.lifetimeSeconds":         "-1",
 	"media.maxBytes":                "1023",
 	"engines.noweb.printQRSessions": "-1",
+	"dashboard.sessionTTL":          "0s",
 }
 
 // TestNumericKeysNameThemselves: for every int and duration key, a value out of

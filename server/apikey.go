@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha512"
 	"crypto/subtle"
@@ -40,6 +41,15 @@ func NewAPIKey(configured string) (*APIKey, error) {
 func (k *APIKey) Matches(key string) bool {
 	h := sha512.Sum512([]byte(key))
 	return subtle.ConstantTimeCompare(h[:], k.hash[:]) == 1
+}
+
+// Derive is a secret of its own for label, made from the key: the dashboard signs
+// its logins with one, so replicas that share the key accept each other's logins
+// and a new key ends them all. The key cannot be found from it.
+func (k *APIKey) Derive(label string) []byte {
+	m := hmac.New(sha512.New, k.hash[:])
+	m.Write([]byte(label))
+	return m.Sum(nil)
 }
 
 // KeyFile is where a generated key is kept in the data dir.

@@ -9,10 +9,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/wagate/wagate/dashboard"
 	"github.com/wagate/wagate/engines"
 )
 
@@ -50,9 +52,24 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if publicPaths[c.Request().URL.Path] {
 			return next(c)
 		}
-		key := c.Request().Header.Get("X-Api-Key")
+		r := c.Request()
+		if s.dash != nil && (r.URL.Path == dashboard.Prefix || strings.HasPrefix(r.URL.Path, dashboard.Prefix+"/")) {
+			return next(c) // the dashboard's pages check its login themselves
+		}
+		key := r.Header.Get("X-Api-Key")
 		if key == "" {
 			key = c.QueryParam("x-api-key")
+		}
+		if key == "" && s.dash != nil {
+			// The dashboard's browser: its login cookie, and for a state change its
+			// CSRF token, stand for the key.
+			switch err := s.dash.Authorize(r); {
+			case err == nil:
+				return next(c)
+			case errors.Is(err, dashboard.ErrCSRF):
+				c.Response().Header().Set(echo.HeaderConnection, "close")
+				return newError(http.StatusForbidden, "Forbidden: %s", err.Error())
+			}
 		}
 		if key == "" || !s.key.Matches(key) {
 			// The body is never read. After the handler net/http would still read

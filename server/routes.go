@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/wagate/wagate/dashboard"
 	"github.com/wagate/wagate/engines"
 
 	"github.com/wagate/wagate/server/apidocs"
@@ -174,7 +175,21 @@ func (s *Server) routes() error {
 	// The UI's assets live under its path.
 	s.echo.GET("/swagger/*", swagger)
 	s.ops["GET /swagger/*"] = "server.swagger"
-	// A browser pointed at the gateway lands on the Swagger UI, its key along.
+	if s.dash != nil {
+		h := echo.WrapHandler(s.dash)
+		for _, p := range []string{dashboard.Prefix, dashboard.Prefix + "/*"} {
+			s.echo.Any(p, h)
+			for _, m := range []string{http.MethodGet, http.MethodPost} {
+				s.ops[m+" "+p] = "dashboard"
+			}
+		}
+		// A browser pointed at the gateway lands on the dashboard; a key in the
+		// query is dropped, never carried into a page's address.
+		s.echo.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusFound, dashboard.Prefix+"/") })
+		s.ops["GET /"] = "dashboard"
+		return errors.Join(errs...)
+	}
+	// Without the dashboard a browser lands on the Swagger UI, its key along.
 	s.echo.GET("/", func(c echo.Context) error {
 		to := "/swagger"
 		if q := c.Request().URL.RawQuery; q != "" {

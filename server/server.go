@@ -20,6 +20,7 @@ import (
 
 	"github.com/wagate/wagate/capabilities"
 	"github.com/wagate/wagate/configs"
+	"github.com/wagate/wagate/dashboard"
 	"github.com/wagate/wagate/media"
 	"github.com/wagate/wagate/netguard"
 	"github.com/wagate/wagate/webhooks"
@@ -50,6 +51,10 @@ type Deps struct {
 	// the addresses a client may not make the gateway reach are refused (the wiring
 	// in cmd/wagate builds it); nil: http.DefaultClient.
 	MediaClient *http.Client
+	// Dashboard is the web dashboard, served under /dashboard; its login also
+	// opens the API to the browser (with its CSRF token). nil: no dashboard, and
+	// / leads to the Swagger UI.
+	Dashboard *dashboard.Dashboard
 }
 
 // Server is the HTTP API.
@@ -70,6 +75,7 @@ type Server struct {
 	fetch   *http.Client
 	started time.Time
 	ops     map[string]string // "METHOD /route/:path" → operation id, written only by New
+	dash    *dashboard.Dashboard
 }
 
 const (
@@ -86,6 +92,7 @@ func New(d Deps) (*Server, error) {
 		echo: e, cfg: d.Config, manager: d.Manager, matrix: d.Matrix, store: d.Store,
 		key: d.Key, log: d.Log, version: d.Version, events: d.Events, started: time.Now(),
 		ops: map[string]string{}, limits: d.Limits.withDefaults(), media: d.Media, fetch: d.MediaClient,
+		dash: d.Dashboard,
 	}
 	if s.guard = d.Guard; s.guard == nil {
 		g, err := d.Config.Guard()

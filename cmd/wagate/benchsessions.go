@@ -81,13 +81,16 @@ func runBenchSessions(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err != nil {
 		return fmt.Errorf("find the wagate binary: %w", err)
 	}
+	// simnet holds three sockets an account (phone, its server side, the
+	// companion's server side): ten thousand need more than a usual 20,000.
+	limit := raiseFDLimit(1 << 20)
 	db := "SQLite"
 	if cfg.dsn != "" {
 		db = "PostgreSQL"
 	}
 	fmt.Fprintf(stdout, "wagate bench sessions: %s, %d CPUs (load average %s), pairing %d at a time, %s idle, %d messages from %d contacts\n",
 		db, runtime.NumCPU(), loadAverage(), cfg.concurrency, cfg.idle, cfg.messages, cfg.contacts)
-	fmt.Fprintln(stdout, "RSS, goroutines and CPU are the gateway process's alone (simnet runs in its own process)")
+	fmt.Fprintf(stdout, "RSS, goroutines and CPU are the gateway process's alone (simnet runs in its own process); open-file limit %d\n", limit)
 	var rows []benchRow
 	for _, n := range cfg.sizes {
 		r, err := benchSessionsOnce(ctx, exe, cfg, n, stderr)
@@ -235,9 +238,13 @@ func benchSessionsOnce(ctx context.Context, exe string, cfg benchSessionsConfig,
 	row.idleCPU = 100 * (procCPU(r.gw.Process.Pid) - cpu0).Seconds() / time.Since(t0).Seconds()
 	row.rss = procRSS(r.gw.Process.Pid)
 	row.load = loadAverage()
-	if row.goroutines, err = r.goroutines(ctx); err != nil {
+	m, err := r.metrics(ctx)
+	if err != nil {
 		return row, err
 	}
+	row.goroutines = int(m["go_goroutines"])
+	fmt.Fprintf(logs, "bench N=%d: after idle, RSS %d MB: Go heap in use %d MB, goroutine stacks %d MB, Go runtime total %d MB (the rest is C: SQLite's page cache)\n",
+		n, row.rss>>20, int64(m["go_memstats_heap_inuse_bytes"])>>20, int64(m["go_memstats_stack_inuse_bytes"])>>20, int64(m["go_memstats_sys_bytes"])>>20)
 	statuses, err := r.statuses(ctx)
 	if err != nil {
 		return row, err
@@ -293,6 +300,10 @@ func benchSessionsOnce(ctx context.Context, exe string, cfg benchSessionsConfig,
 	case <-time.After(min(cfg.idle, 20*time.Second)):
 	}
 	row.rssRestart = procRSS(r.gw.Process.Pid)
+	if m, err := r.metrics(ctx); err == nil {
+		fmt.Fprintf(logs, "bench N=%d: after restart, RSS %d MB: Go heap in use %d MB, goroutine stacks %d MB, Go runtime total %d MB\n",
+			n, row.rssRestart>>20, int64(m["go_memstats_heap_inuse_bytes"])>>20, int64(m["go_memstats_stack_inuse_bytes"])>>20, int64(m["go_memstats_sys_bytes"])>>20)
+	}
 	if cfg.keep {
 		r.saveProfile(ctx, "heap", fmt.Sprintf("heap-restarted-%d.pb.gz", n))
 	}
@@ -418,6 +429,7 @@ func (r *benchRun) startSimnet(ctx context.Context) error {
 		return err
 	}
 	cmd.Stderr = logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlives the bench
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return err
@@ -480,6 +492,7 @@ func (r *benchRun) execGateway() error {
 	}
 	cmd := exec.Command(r.exe, "serve")
 	cmd.Env = r.gwEnv
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		logf.Close()
@@ -560,23 +573,30 @@ func (r *benchRun) statuses(ctx context.Context) (map[string]int, error) {
 	return out, nil
 }
 
-// goroutines reads go_goroutines from the gateway's /metrics.
-func (r *benchRun) goroutines(ctx context.Context) (int, error) {
+// metrics reads the gateway's /metrics samples without labels.
+func (r *benchRun) metrics(ctx context.Context) (map[string]float64, error) {
 	req, _ := http.NewRequestWithContext(ctx, "GET", r.gwURL+"/metrics", nil)
 	req.Header.Set("X-Api-Key", r.key)
 	res, err := r.http.Do(req)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer res.Body.Close()
+	out := map[string]float64{}
 	sc := bufio.NewScanner(res.Body)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "go_goroutines "); ok {
-			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-			return int(f), err
+		name, v, ok := strings.Cut(sc.Text(), " ")
+		if !ok || strings.HasPrefix(name, "#") || strings.Contains(name, "{") {
+			continue
+		}
+		if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+			out[name] = f
 		}
 	}
-	return 0, errors.New("no go_goroutines in /metrics")
+	if _, ok := out["go_goroutines"]; !ok {
+		return nil, errors.New("no go_goroutines in /metrics")
+	}
+	return out, nil
 }
 
 func (r *benchRun) api(ctx context.Context, method, path string, body, out any) error {
@@ -735,4 +755,21 @@ func (r *benchRun) saveProfile(ctx context.Context, name, file string) {
 	}
 	defer f.Close()
 	_, _ = io.Copy(f, res.Body)
+}
+
+// raiseFDLimit raises this process's open-file limit (its children inherit it)
+// to want where it may (root may raise the hard limit too) and returns it.
+func raiseFDLimit(want uint64) uint64 {
+	var r syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &r); err != nil {
+		return 0
+	}
+	if r.Max < want {
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: want, Max: want}); err == nil {
+			return want
+		}
+	}
+	r.Cur = r.Max
+	_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &r)
+	return r.Cur
 }

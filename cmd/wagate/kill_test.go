@@ -24,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wagate/wagate/internal/wait"
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/store/storetest"
 )
@@ -121,12 +122,13 @@ func killedGateway(t *testing.T, bin string, d store.Dialect, seed uint64) {
 		t.Fatalf("create session: %d", code)
 	}
 	var qr struct{ Value string }
-	for get(t, ctx, gw.base()+"/api/default/auth/qr?format=raw", gw.key, &qr) != http.StatusOK || qr.Value == "" {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("no QR code:\n%s", gw.tail())
-		case <-time.After(20 * time.Millisecond):
+	if err := wait.PollContext(ctx, func() error {
+		if get(t, ctx, gw.base()+"/api/default/auth/qr?format=raw", gw.key, &qr) != http.StatusOK || qr.Value == "" {
+			return errors.New("no QR code")
 		}
+		return nil
+	}); err != nil {
+		t.Fatalf("%v:\n%s", err, gw.tail())
 	}
 	if code := post(t, ctx, sn.api+"/accounts/"+me+"/scan", "", map[string]string{"qr": qr.Value}, nil); code != http.StatusOK {
 		t.Fatalf("scan: %d", code)
@@ -298,17 +300,18 @@ func (g *gatewayProc) start(ctx context.Context) {
 		close(exited)
 	}()
 	g.exited = exited
-	for {
+	if err := wait.PollContext(ctx, func() error {
 		if code := get(g.t, ctx, g.base()+"/ping", "", nil); code == http.StatusOK {
-			return
+			return nil
 		}
 		select {
 		case <-exited:
 			g.t.Fatalf("gateway exited at start:\n%s", g.tail())
-		case <-ctx.Done():
-			g.t.Fatalf("gateway never answered:\n%s", g.tail())
-		case <-time.After(20 * time.Millisecond):
+		default:
 		}
+		return errors.New("gateway never answered")
+	}); err != nil {
+		g.t.Fatalf("%v:\n%s", err, g.tail())
 	}
 }
 
@@ -366,17 +369,15 @@ func (g *gatewayProc) storedSummary(chat string) string {
 
 func (g *gatewayProc) waitWorking(ctx context.Context) {
 	g.t.Helper()
-	for {
+	if err := wait.PollContext(ctx, func() error {
 		var s struct{ Status string }
 		get(g.t, ctx, g.base()+"/api/sessions/default", g.key, &s)
-		if s.Status == "WORKING" {
-			return
+		if s.Status != "WORKING" {
+			return fmt.Errorf("session never WORKING (last %q)", s.Status)
 		}
-		select {
-		case <-ctx.Done():
-			g.t.Fatalf("session never WORKING (last %q):\n%s", s.Status, g.tail())
-		case <-time.After(20 * time.Millisecond):
-		}
+		return nil
+	}); err != nil {
+		g.t.Fatalf("%v:\n%s", err, g.tail())
 	}
 }
 
@@ -384,19 +385,20 @@ func (g *gatewayProc) waitWorking(ctx context.Context) {
 // lists them.
 func (g *gatewayProc) waitStored(ctx context.Context, chat string, n int) {
 	g.t.Helper()
-	for {
+	if err := wait.PollContext(ctx, func() error {
 		var page []json.RawMessage
 		q := url.Values{"limit": {"1"}, "offset": {strconv.Itoa(n - 1)}}
 		if get(g.t, ctx, g.base()+"/api/default/chats/"+chat+"/messages?"+q.Encode(), g.key, &page) == http.StatusOK && len(page) == 1 {
-			return
+			return nil
 		}
 		select {
-		case <-ctx.Done():
-			g.t.Fatalf("never %d messages stored (%s):\n%s", n, g.storedSummary(chat), g.tail())
 		case <-g.exited:
 			g.t.Fatalf("gateway exited:\n%s", g.tail())
-		case <-time.After(20 * time.Millisecond):
+		default:
 		}
+		return fmt.Errorf("never %d messages stored", n)
+	}); err != nil {
+		g.t.Fatalf("%v (%s):\n%s", err, g.storedSummary(chat), g.tail())
 	}
 }
 

@@ -102,6 +102,12 @@ func TestServeFreshStart(t *testing.T) {
 	if len(k) < 32 || !strings.Contains(banner, k) || !strings.Contains(banner, "Swagger UI:  http://localhost:"+fmt.Sprint(port)+"/swagger?x-api-key="+k+"\n") || !strings.Contains(banner, "wagate.db") {
 		t.Fatalf("banner does not show the key, Swagger UI and data:\n%s", banner)
 	}
+	// The dashboard's password too, generated and kept in the data dir.
+	pw, _ := os.ReadFile(filepath.Join(dir, "data", "dashboard-password"))
+	p := strings.TrimSpace(string(pw))
+	if len(p) < 16 || !strings.Contains(banner, "Dashboard:   http://localhost:"+fmt.Sprint(port)+"/dashboard\n") || !strings.Contains(banner, "user admin, password "+p+"\n") {
+		t.Fatalf("banner does not show the dashboard and its generated password:\n%s", banner)
+	}
 	req, _ := http.NewRequest("GET", fmt.Sprintf("http://127.0.0.1:%d/api/sessions", port), nil)
 	req.Header.Set("X-Api-Key", k)
 	res, err := http.DefaultClient.Do(req)
@@ -116,8 +122,8 @@ func TestServeFreshStart(t *testing.T) {
 
 	// Second start: the key is not printed again.
 	banner, cancel, done = start()
-	if strings.Contains(banner, k) {
-		t.Fatalf("key printed twice:\n%s", banner)
+	if strings.Contains(banner, k) || strings.Contains(banner, p) || !strings.Contains(banner, "password kept in") {
+		t.Fatalf("key or dashboard password printed twice:\n%s", banner)
 	}
 	cancel()
 	<-done

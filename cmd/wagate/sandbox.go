@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/wagate/wagate/configs"
+	"github.com/wagate/wagate/dashboard"
 	"github.com/wagate/wagate/engines"
 	"github.com/wagate/wagate/engines/noweb/simnet"
 	"github.com/wagate/wagate/server"
@@ -88,7 +89,8 @@ func printSandboxBanner(w io.Writer, simnetAddr string, manual bool) {
 		fmt.Fprintf(w, "%s %s@c.us", c.name, c.phone)
 	}
 	fmt.Fprintf(w, " (Echo Bot answers)\n")
-	fmt.Fprintf(w, "  Control API: http://%s/simnet/api/accounts\n\n", simnetAddr)
+	fmt.Fprintf(w, "  Control API: http://%s/simnet/api/accounts\n", simnetAddr)
+	fmt.Fprintf(w, "  Try it:      open the dashboard (its address and login are above), create a session, and chat with Echo Bot\n\n")
 }
 
 // refuseWEBJS answers 400 to a request that creates or switches a session to
@@ -102,7 +104,11 @@ func refuseWEBJS(next http.Handler, key *server.APIKey) http.Handler {
 		if k == "" {
 			k = r.URL.Query().Get("x-api-key")
 		}
-		if !sessionWrite || r.Body == nil || !key.Matches(k) {
+		// The dashboard's login stands for the key (the server checks it; a
+		// request with a cookie that is no login gets this 400 instead of a 401,
+		// which tells it nothing the banner does not).
+		_, cookieErr := r.Cookie(dashboard.CookieName)
+		if !sessionWrite || r.Body == nil || !key.Matches(k) && cookieErr != nil {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/wagate/wagate/capabilities"
 	"github.com/wagate/wagate/configs"
+	"github.com/wagate/wagate/dashboard"
 	"github.com/wagate/wagate/engines"
 	"github.com/wagate/wagate/server"
 	"github.com/wagate/wagate/sessions"
@@ -117,10 +118,14 @@ func runGateway(ctx context.Context, cfg configs.Config, stdout, stderr io.Write
 	}
 	manager := sessions.NewManager(st, factories, events, log, sessions.ManagerOptions{WorkingWait: cfg.Sessions.WorkingWait})
 
+	dash, login, err := buildDashboard(cfg, key, matrix, factories, log)
+	if err != nil {
+		return err
+	}
 	srv, err := server.New(server.Deps{
 		Config: cfg, Manager: manager, Matrix: matrix, Store: st, Key: key, Log: log,
 		Registry: reg, Version: version(), Events: events, Guard: guard,
-		Media: files, MediaClient: server.MediaClient(guard),
+		Media: files, MediaClient: server.MediaClient(guard), Dashboard: dash,
 	})
 	if err != nil {
 		return fmt.Errorf("build server: %w", err)
@@ -150,7 +155,7 @@ func runGateway(ctx context.Context, cfg configs.Config, stdout, stderr io.Write
 	// backlog for the server below.
 	// As configured: Go shows a listener on 0.0.0.0 as [::].
 	bound := net.JoinHostPort(cfg.Server.Host, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
-	printBanner(stdout, cfg, bound, st.Dialect(), plainKey, generated)
+	printBanner(stdout, cfg, bound, st.Dialect(), plainKey, generated, login)
 	if hooks.banner != nil {
 		hooks.banner(stdout)
 	}
@@ -251,11 +256,23 @@ func dsnHost(dsn string) string {
 
 // printBanner tells a new user where everything is. A generated key is shown this
 // once; after that it stays in the data dir.
-func printBanner(w io.Writer, cfg configs.Config, bound string, dialect store.Dialect, plainKey string, generated bool) {
+func printBanner(w io.Writer, cfg configs.Config, bound string, dialect store.Dialect, plainKey string, generated bool, login dashboardLogin) {
 	base := cfg.PublicURL()
 	data, _ := filepath.Abs(cfg.Data.Dir)
 	keyFile := filepath.Join(data, server.KeyFile)
 	fmt.Fprintf(w, "\nwagate %s is up, listening on %s\n", version(), bound)
+	if cfg.Dashboard.Enabled {
+		fmt.Fprintf(w, "  Dashboard:   %s/dashboard\n", base)
+		switch {
+		case login.generated:
+			fmt.Fprintf(w, "               user %s, password %s\n               (generated now and kept in %s)\n",
+				cfg.Dashboard.Username, login.password, filepath.Join(data, dashboard.PasswordFile))
+		case cfg.Dashboard.Password == "":
+			fmt.Fprintf(w, "               user %s, password kept in %s\n", cfg.Dashboard.Username, filepath.Join(data, dashboard.PasswordFile))
+		default:
+			fmt.Fprintf(w, "               user %s, the password configured (dashboard.password / WAHA_DASHBOARD_PASSWORD)\n", cfg.Dashboard.Username)
+		}
+	}
 	fmt.Fprintf(w, "  API:         %s/api\n", base)
 	switch {
 	case generated:
@@ -325,4 +342,47 @@ func healthcheck(ctx context.Context, cfg configs.Config, timeout time.Duration,
 	}
 	fmt.Fprintf(stdout, "%s\n", strings.TrimSpace(string(body)))
 	return nil
+}
+
+// dashboardLogin is the dashboard's password as the banner shows it: only when
+// it was generated at this start.
+type dashboardLogin struct {
+	password  string
+	generated bool
+}
+
+// buildDashboard makes the dashboard, unless dashboard.enabled is false, with
+// the engines this gateway runs; a password not configured is generated once
+// and kept in the data dir.
+func buildDashboard(cfg configs.Config, key *server.APIKey, matrix *capabilities.Matrix, factories map[engines.Name]sessions.Factory, log *slog.Logger) (*dashboard.Dashboard, dashboardLogin, error) {
+	if !cfg.Dashboard.Enabled {
+		return nil, dashboardLogin{}, nil
+	}
+	password, generated, err := dashboard.LoadOrGeneratePassword(cfg.Dashboard.Password, cfg.Data.Dir)
+	if err != nil {
+		return nil, dashboardLogin{}, err
+	}
+	var names []engines.Name
+	for _, n := range engines.Names {
+		if _, ok := factories[n]; ok {
+			names = append(names, n)
+		}
+	}
+	def := cfg.Engines.Default
+	if _, ok := factories[def]; !ok && len(names) > 0 {
+		def = names[0]
+	}
+	d, err := dashboard.New(dashboard.Options{
+		Username: cfg.Dashboard.Username, Password: password, Secret: key.Derive(dashboard.SecretLabel),
+		TTL: cfg.Dashboard.SessionTTL, Version: version(), Matrix: matrix, Engines: names, Default: def,
+		Log: log.With("component", "dashboard"),
+	})
+	if err != nil {
+		return nil, dashboardLogin{}, err
+	}
+	login := dashboardLogin{generated: generated}
+	if generated {
+		login.password = password
+	}
+	return d, login, nil
 }

@@ -30,6 +30,7 @@ import (
 
 	"github.com/wagate/wagate/capabilities"
 	"github.com/wagate/wagate/configs"
+	"github.com/wagate/wagate/dashboard"
 	"github.com/wagate/wagate/engines"
 	"github.com/wagate/wagate/media"
 	"github.com/wagate/wagate/server"
@@ -58,6 +59,9 @@ type GatewayOptions struct {
 	// which reaches the tests' loopback servers.
 	Media       *media.Files
 	MediaClient *http.Client
+	// Dashboard, when set, serves the web dashboard with these options (its
+	// Secret is derived from the API key, as the binary does).
+	Dashboard *dashboard.Options
 }
 
 // MediaBaseURL is the public URL of test gateways: media.url starts with it.
@@ -147,10 +151,18 @@ func NewGateway(t testing.TB, o GatewayOptions) *Gateway {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { m.Shutdown(context.Background()) })
+	var dash *dashboard.Dashboard
+	if o.Dashboard != nil {
+		do := *o.Dashboard
+		do.Secret, do.Matrix, do.Log = key.Derive(dashboard.SecretLabel), o.Matrix, log
+		if dash, err = dashboard.New(do); err != nil {
+			t.Fatal(err)
+		}
+	}
 	srv, err := server.New(server.Deps{
 		Config: cfg, Manager: m, Matrix: o.Matrix, Store: st, Key: key, Log: log,
 		Registry: prometheus.NewRegistry(), Version: "test", Events: outbox, Limits: o.Limits,
-		Media: o.Media, MediaClient: o.MediaClient,
+		Media: o.Media, MediaClient: o.MediaClient, Dashboard: dash,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -389,9 +389,15 @@ func (e *Engine) onEvent(gen int, cli *whatsmeow.Client, evt any) bool {
 		}
 	case *events.Disconnected, *events.KeepAliveTimeout:
 		// Before pairing the QR channel reports the disconnect; after it whatsmeow
-		// reconnects by itself.
+		// reconnects by itself. Among thousands of sessions the one that dropped
+		// says so, and why, at warn.
 		if cli.Store.ID != nil {
-			e.host.SetStatus(engines.StatusStarting, "")
+			why := "the connection to WhatsApp was lost; reconnecting"
+			if ka, ok := v.(*events.KeepAliveTimeout); ok {
+				why = fmt.Sprintf("WhatsApp has not answered keepalives since %s (%d missed); reconnecting", ka.LastSuccess.Format(time.RFC3339), ka.ErrorCount)
+			}
+			e.log.Warn(why)
+			e.host.SetStatus(engines.StatusStarting, why)
 		}
 	case *events.LoggedOut:
 		// whatsmeow deletes the device keys itself.

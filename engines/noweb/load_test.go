@@ -52,23 +52,7 @@ func loadOnce(b *testing.B, n, perSession int, dialect store.Dialect) {
 		b.Fatal(err)
 	}
 	defer srv.Close()
-	st, _ := storetest.Open(b, dialect)
-	f, err := NewFactory(ctx, Options{
-		DB: st.SQL(), Devices: st.NOWEBDevices(), Dialect: string(st.Dialect()), Log: testLogger(), StoreEnabled: true,
-		Chats: st.ChatStore(), Media: testFiles(b, "http://gw.example"), ConfigureClient: simnetClient(srv.Addr()),
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	var received atomic.Int64
-	pub := storeRecorder{st: st, fn: func(evs []engines.Event) {
-		for _, ev := range evs {
-			if ev.Event == "message" {
-				received.Add(1)
-			}
-		}
-	}}
-	m := sessions.NewManager(st, map[engines.Name]sessions.Factory{engines.NOWEB: f}, pub, testLogger(), sessions.ManagerOptions{WorkingWait: time.Minute})
+	m, received := loadManager(b, ctx, dialect, srv.Addr())
 	defer m.Shutdown(context.Background())
 
 	rssBefore := rssBytes()
@@ -141,6 +125,31 @@ func loadOnce(b *testing.B, n, perSession int, dialect store.Dialect) {
 	b.ReportMetric(paired.Seconds(), "s-to-pair-all")
 	b.Logf("%d sessions on %s paired in %s; RSS %d MB → %d MB; %d messages in %s",
 		n, dialect, paired.Round(time.Millisecond), rssBefore>>20, rssAfter>>20, total, elapsed.Round(time.Millisecond))
+}
+
+// loadManager is a Manager of NOWEB sessions on a fresh store of dialect
+// (messages, chats and the outbox kept, as wagate serves them), on the simnet
+// at addr; received counts the "message" events its sessions record. The
+// caller shuts it down.
+func loadManager(b testing.TB, ctx context.Context, dialect store.Dialect, addr string) (*sessions.Manager, *atomic.Int64) {
+	st, _ := storetest.Open(b, dialect)
+	f, err := NewFactory(ctx, Options{
+		DB: st.SQL(), Devices: st.NOWEBDevices(), Dialect: string(st.Dialect()), Log: testLogger(), StoreEnabled: true,
+		Chats: st.ChatStore(), Media: testFiles(b, "http://gw.example"), ConfigureClient: simnetClient(addr),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	received := new(atomic.Int64)
+	pub := storeRecorder{st: st, fn: func(evs []engines.Event) {
+		for _, ev := range evs {
+			if ev.Event == "message" {
+				received.Add(1)
+			}
+		}
+	}}
+	m := sessions.NewManager(st, map[engines.Name]sessions.Factory{engines.NOWEB: f}, pub, testLogger(), sessions.ManagerOptions{WorkingWait: time.Minute})
+	return m, received
 }
 
 // rssBytes is this process's resident set size.

@@ -2,10 +2,12 @@ package noweb
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 
 	"github.com/wagate/wagate/engines/noweb/simnet"
+	"github.com/wagate/wagate/internal/wait"
 	"github.com/wagate/wagate/sessions"
 
 	"testing"
@@ -109,13 +111,12 @@ func TestDeletedSessionsLeaveNothing(t *testing.T) {
 	// Goroutines of the last client end a moment after Delete returns.
 	var g int
 	var heap uint64
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		g, heap = settled()
-		if g <= baseG+2 || time.Now().After(deadline) {
-			break
+	_ = wait.Poll(10*time.Second, func() error { // judged below, with the stacks
+		if g, heap = settled(); g > baseG+2 {
+			return errors.New("goroutines left")
 		}
-		runtime.Gosched()
-	}
+		return nil
+	})
 	if g > baseG+2 {
 		buf := make([]byte, 1<<20)
 		t.Fatalf("%d goroutines after %d more create/pair/delete cycles, %d after the first:\n%s", g, cycles, baseG, buf[:runtime.Stack(buf, true)])

@@ -2,13 +2,12 @@ package webjs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/wagate/wagate/engines/enginetest"
 	"github.com/wagate/wagate/engines/webjs/fakeweb"
+	"github.com/wagate/wagate/internal/wait"
 )
 
 // The Chatting part of the fake phone: what it sends reaches the session's
@@ -102,21 +101,18 @@ func (p fakePhone) WaitReceived(ctx context.Context, from string, match func(eng
 		return enginetest.Received{}, err
 	}
 	chat := p.number + "@c.us"
-	var last error
-	for {
+	var got enginetest.Received
+	err = wait.PollContext(ctx, func() error {
 		rs, err := p.sentBy(ctx, tab, chat)
 		for _, r := range rs {
 			if match(r) {
-				return r, nil
+				got = r
+				return nil
 			}
 		}
-		last = err
-		select {
-		case <-ctx.Done():
-			return enginetest.Received{}, fmt.Errorf("%s never got what was expected from %s: %w", p.number, from, errors.Join(ctx.Err(), last))
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+		return fmt.Errorf("%s never got what was expected from %s: %w", p.number, from, orNotYet(err))
+	})
+	return got, err
 }
 
 // sentBy is everything the tab sent to chat, as the other side receives it.
@@ -197,16 +193,12 @@ func (p fakePhone) WaitStarred(ctx context.Context, chat, id string, starred boo
 	if err != nil {
 		return err
 	}
-	for {
+	return wait.PollContext(ctx, func() error {
 		for _, sid := range []string{"false_" + chat + "_" + id, "true_" + chat + "_" + id} {
 			if m, err := tab.Message(ctx, sid); err == nil && m != nil && m.Star == starred {
 				return nil
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("message %s of %s never got starred=%v: %w", id, chat, starred, ctx.Err())
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+		return fmt.Errorf("message %s of %s never got starred=%v", id, chat, starred)
+	})
 }

@@ -2,12 +2,11 @@ package webjs
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"time"
 
 	"github.com/wagate/wagate/engines/enginetest"
 	"github.com/wagate/wagate/engines/webjs/fakeweb"
+	"github.com/wagate/wagate/internal/wait"
 )
 
 // The people side of the fake network: every account is known to every
@@ -109,21 +108,15 @@ func (p fakePhone) WaitChatState(ctx context.Context, from, state string) error 
 		return err
 	}
 	want := map[string]string{"typing": "composing", "recording": "recording", "paused": "paused"}[state]
-	for {
+	return wait.PollContext(ctx, func() error {
 		sent, err := tab.ChatStates(ctx)
-		if err == nil {
-			for _, cs := range sent {
-				if cs.ChatID == p.number+"@c.us" && cs.State == want {
-					return nil
-				}
+		for _, cs := range sent {
+			if cs.ChatID == p.number+"@c.us" && cs.State == want {
+				return nil
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%s never saw %s %s: %w", p.number, from, state, errors.Join(ctx.Err(), err))
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+		return fmt.Errorf("%s never saw %s %s: %w", p.number, from, state, orNotYet(err))
+	})
 }
 
 func (p fakePhone) Call(ctx context.Context, to string, video bool) (string, error) {
@@ -148,21 +141,15 @@ func (p fakePhone) WaitCallRejected(ctx context.Context, id string) error {
 	if tab == nil {
 		return fmt.Errorf("no call %s was placed", id)
 	}
-	for {
+	return wait.PollContext(ctx, func() error {
 		rejected, err := tab.RejectedCalls(ctx)
-		if err == nil {
-			for _, c := range rejected {
-				if c.ID == id && c.To == p.number+"@c.us" {
-					return nil
-				}
+		for _, c := range rejected {
+			if c.ID == id && c.To == p.number+"@c.us" {
+				return nil
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("call %s was never rejected: %w", id, errors.Join(ctx.Err(), err))
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+		return fmt.Errorf("call %s was never rejected: %w", id, orNotYet(err))
+	})
 }
 
 // WaitContactName: the tab this phone is linked to has the contact saved.
@@ -171,19 +158,13 @@ func (p fakePhone) WaitContactName(ctx context.Context, number, name string) err
 	if err != nil {
 		return err
 	}
-	for {
+	return wait.PollContext(ctx, func() error {
 		ks, err := tab.Contacts(ctx)
-		if err == nil {
-			for _, k := range ks {
-				if k.ID == number+"@c.us" && k.Name == name && k.Type == "in" {
-					return nil
-				}
+		for _, k := range ks {
+			if k.ID == number+"@c.us" && k.Name == name && k.Type == "in" {
+				return nil
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%s's address book never had %s as %q: %w", p.number, number, name, errors.Join(ctx.Err(), err))
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+		return fmt.Errorf("%s's address book never had %s as %q: %w", p.number, number, name, orNotYet(err))
+	})
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/wagate/wagate/engines"
 	"github.com/wagate/wagate/engines/enginetest"
 	"github.com/wagate/wagate/engines/webjs/fakeweb"
+	"github.com/wagate/wagate/internal/wait"
 	"github.com/wagate/wagate/media"
 	"github.com/wagate/wagate/sessions"
 )
@@ -218,23 +219,26 @@ func (p fakePhone) WaitText(ctx context.Context, from, text string) (string, err
 	if err != nil {
 		return "", err
 	}
-	var last error
-	for {
+	var id string
+	err = wait.PollContext(ctx, func() error {
 		ms, err := tab.Messages(ctx, p.number+"@c.us")
-		if err == nil {
-			for _, m := range ms {
-				if strings.HasPrefix(m.ID, "true_") && m.Type == "chat" && m.Body == text && m.Ack >= 1 {
-					return rawID(m.ID), nil
-				}
+		for _, m := range ms {
+			if strings.HasPrefix(m.ID, "true_") && m.Type == "chat" && m.Body == text && m.Ack >= 1 {
+				id = rawID(m.ID)
+				return nil
 			}
 		}
-		last = err
-		select {
-		case <-ctx.Done():
-			return "", fmt.Errorf("%s never got %q from %s: %w", p.number, text, from, errors.Join(ctx.Err(), last))
-		case <-time.After(50 * time.Millisecond):
-		}
+		return fmt.Errorf("%s never got %q from %s: %w", p.number, text, from, orNotYet(err))
+	})
+	return id, err
+}
+
+// orNotYet is err, or for none an error saying the awaited had not come.
+func orNotYet(err error) error {
+	if err == nil {
+		return errors.New("not there yet")
 	}
+	return err
 }
 
 // rawID is the key id of a serialized message id.
@@ -292,20 +296,19 @@ func (p fakePhone) WaitMedia(ctx context.Context, from, id string) (enginetest.M
 		return enginetest.Media{}, err
 	}
 	full := "true_" + p.number + "@c.us_" + id
-	for {
+	if err := wait.PollContext(ctx, func() error {
 		m, err := tab.Message(ctx, full)
 		if err == nil && m != nil && m.Ack >= 1 {
-			f, err := tab.SentFile(ctx, full)
-			if err != nil {
-				return enginetest.Media{}, err
-			}
-			return enginetest.Media{Type: f.Type, Mimetype: f.Mimetype, Filename: f.Filename, Caption: f.Caption, Data: f.Data,
-				Seconds: f.Seconds, Waveform: f.Waveform, Thumbnail: len(f.Preview) > 0}, nil
+			return nil
 		}
-		select {
-		case <-ctx.Done():
-			return enginetest.Media{}, fmt.Errorf("%s never got media %s from %s: %w", p.number, id, from, errors.Join(ctx.Err(), err))
-		case <-time.After(50 * time.Millisecond):
-		}
+		return fmt.Errorf("%s never got media %s from %s: %w", p.number, id, from, orNotYet(err))
+	}); err != nil {
+		return enginetest.Media{}, err
 	}
+	f, err := tab.SentFile(ctx, full)
+	if err != nil {
+		return enginetest.Media{}, err
+	}
+	return enginetest.Media{Type: f.Type, Mimetype: f.Mimetype, Filename: f.Filename, Caption: f.Caption, Data: f.Data,
+		Seconds: f.Seconds, Waveform: f.Waveform, Thumbnail: len(f.Preview) > 0}, nil
 }

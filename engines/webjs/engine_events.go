@@ -117,6 +117,12 @@ func (e *Engine) onEvent(gen int, pg browserPage, ev Event) {
 		if ev.Reaction != nil {
 			e.emit(ctx, gen, "message.reaction", *ev.Reaction)
 		}
+	case EventGroup:
+		if g := ev.Group; g != nil {
+			if ems := groupEmissions(*g); len(ems) > 0 {
+				e.record(ctx, gen, ems...)
+			}
+		}
 	case EventPollVote:
 		if v := ev.Vote; v != nil {
 			name := "poll.vote"
@@ -132,7 +138,13 @@ func (e *Engine) onEvent(gen int, pg browserPage, ev Event) {
 // event is all there is to record. A failed write is tried again (the page
 // waits meanwhile, keeping its later events), until the run ends.
 func (e *Engine) emit(ctx context.Context, gen int, event string, payload any) {
-	rec := sessions.Events(sessions.Emission{Event: event, Payload: payload})
+	e.record(ctx, gen, sessions.Emission{Event: event, Payload: payload})
+}
+
+// record records events of the page together (one change, one transaction).
+func (e *Engine) record(ctx context.Context, gen int, ems ...sessions.Emission) {
+	rec := sessions.Events(ems...)
+	event := ems[0].Event
 	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
 		err := e.host.Record(ctx, rec)
 		if err == nil || errors.Is(err, sessions.ErrStale) || e.current(gen) == nil {
@@ -219,4 +231,49 @@ func revokedPayloadOf(r RevokeEvent) revokedPayload {
 		p.Before = &m
 	}
 	return p
+}
+
+// groupEmissions maps a group notification to WAHA's group events: the
+// account joining (group.v2.join and the deprecated group.join), leaving
+// (group.v2.leave, group.leave), members changing (group.v2.participants)
+// and the info changing (group.v2.update).
+func groupEmissions(g GroupEvent) []sessions.Emission {
+	var data any = g.Raw
+	if len(g.Raw) == 0 {
+		data = map[string]any{}
+	}
+	ref := engines.GroupRef{ID: g.Group}
+	switch g.Kind {
+	case "join":
+		if g.Info == nil {
+			return nil
+		}
+		return []sessions.Emission{
+			{Event: engines.EventGroupV2Join, Payload: engines.GroupJoinPayload{Timestamp: g.Timestamp, Group: *g.Info, Data: data}},
+			{Event: engines.EventGroupJoin, Payload: *g.Info},
+		}
+	case "leave":
+		return []sessions.Emission{
+			{Event: engines.EventGroupV2Leave, Payload: engines.GroupLeavePayload{Timestamp: g.Timestamp, Group: ref, Author: g.Author, Data: data}},
+			{Event: engines.EventGroupLeave, Payload: ref},
+		}
+	case "participants":
+		ps := g.Participants
+		if ps == nil {
+			ps = []engines.GroupParticipant{}
+		}
+		return []sessions.Emission{{Event: engines.EventGroupV2Participants, Payload: engines.GroupParticipantsPayload{
+			Type: g.Type, Timestamp: g.Timestamp, Group: ref, Participants: ps, Author: g.Author, Data: data,
+		}}}
+	case "update":
+		if g.Change == nil {
+			return nil
+		}
+		ch := *g.Change
+		ch.ID = g.Group
+		return []sessions.Emission{{Event: engines.EventGroupV2Update, Payload: engines.GroupUpdatePayload{
+			Timestamp: g.Timestamp, Group: ch, Author: g.Author, Data: data,
+		}}}
+	}
+	return nil
 }

@@ -2,7 +2,6 @@ package webjs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/wagate/wagate/engines"
@@ -34,31 +33,28 @@ type peoplePage interface {
 
 var _ peoplePage = (*Driver)(nil)
 
-// people is the running page, for a people operation.
-func (e *Engine) people() (peoplePage, error) {
-	pg, err := e.running()
-	if err != nil {
-		return nil, err
-	}
-	p, ok := pg.(peoplePage)
-	if !ok {
-		return nil, errors.New("webjs: this page driver has no people operations")
-	}
-	return p, nil
-}
-
-// do runs a people operation on the page and maps its errors.
-func do[T any](e *Engine, what string, f func(peoplePage) (T, error)) (T, error) {
+// onPage runs an operation on the running page, as the driver interface P
+// that has it, and maps its errors.
+func onPage[P, T any](e *Engine, what string, f func(P) (T, error)) (T, error) {
 	var zero T
-	pg, err := e.people()
+	pg, err := e.running()
 	if err != nil {
 		return zero, err
 	}
-	v, err := f(pg)
+	p, ok := pg.(P)
+	if !ok {
+		return zero, fmt.Errorf("webjs: %s: this page driver lacks the operation", what)
+	}
+	v, err := f(p)
 	if err != nil {
 		return zero, e.mapErr(what, err)
 	}
 	return v, nil
+}
+
+// do runs a people operation on the page.
+func do[T any](e *Engine, what string, f func(peoplePage) (T, error)) (T, error) {
+	return onPage(e, what, f)
 }
 
 func (e *Engine) CheckNumber(ctx context.Context, phone string) (engines.NumberStatus, error) {

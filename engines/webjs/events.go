@@ -1,6 +1,10 @@
 package webjs
 
-import "github.com/wagate/wagate/engines"
+import (
+	"encoding/json"
+
+	"github.com/wagate/wagate/engines"
+)
 
 // EventType names what happened in the page.
 type EventType string
@@ -28,6 +32,7 @@ const (
 	EventWaiting       EventType = "waiting"        // a new message not decrypted yet: Message
 	EventReaction      EventType = "reaction"       // a reaction was added or taken back: Reaction
 	EventPollVote      EventType = "poll_vote"      // a poll vote: Vote
+	EventGroup         EventType = "group"          // a group notification: Group
 )
 
 // Event is one page event; the field for its Type is set.
@@ -51,6 +56,26 @@ type Event struct {
 	Call           *CallEvent               `json:"call,omitempty"`
 	Reaction       *engines.ReactionPayload `json:"reaction,omitempty"`
 	Vote           *PollVoteEvent           `json:"vote,omitempty"`
+	Group          *GroupEvent              `json:"group,omitempty"`
+}
+
+// GroupEvent is a group notification (a gp2 message) as the page maps it.
+type GroupEvent struct {
+	// Kind: join (the account joined, was added, or created it), leave (it
+	// left or was removed), participants (others changed), update (the info).
+	Kind      string  `json:"kind"`
+	Group     string  `json:"group"` // 123@g.us
+	Timestamp int64   `json:"timestamp"`
+	Author    *string `json:"author"`  // who did it
+	Subtype   string  `json:"subtype"` // WhatsApp's: add, invite, remove, leave, promote, demote, subject, …
+	// Info is the group after a join.
+	Info *engines.GroupInfo `json:"info,omitempty"`
+	// Type and Participants: for participants.
+	Type         engines.ParticipantsEventType `json:"type,omitempty"`
+	Participants []engines.GroupParticipant    `json:"participants,omitempty"`
+	// Change is what changed, for update.
+	Change *engines.GroupUpdate `json:"change,omitempty"`
+	Raw    json.RawMessage      `json:"_data,omitempty"`
 }
 
 // PollVoteEvent is a vote; Failed when the poll or its options are unknown to

@@ -1,6 +1,7 @@
 package wait
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -44,6 +45,24 @@ func TestPollGivesTheLastReasonAfterTimeout(t *testing.T) {
 		}
 		if calls < 10 || calls > 40 {
 			t.Fatalf("%d polls in a second", calls)
+		}
+	})
+}
+
+func TestPollContextEndsWithTheContext(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		start := time.Now()
+		err := PollContext(ctx, func() error { return errors.New("not yet") })
+		if !errors.Is(err, context.DeadlineExceeded) || err.Error() != "not yet\ncontext deadline exceeded" {
+			t.Fatalf("error %q, want the last reason and the context's", err)
+		}
+		if d := time.Since(start); d != 2*time.Second {
+			t.Fatalf("gave up after %s, want when the context ended", d)
+		}
+		if err := PollContext(ctx, func() error { return nil }); err != nil {
+			t.Fatalf("a condition that holds: %v", err)
 		}
 	})
 }

@@ -79,6 +79,12 @@ func Open(t testing.TB, d store.Dialect) (*store.Store, string) {
 	if err != nil {
 		t.Fatalf("open %s store: %v", d, err)
 	}
+	if d == store.Postgres {
+		// A gateway keeps 16 idle connections; test processes running side by
+		// side, each with stores open, would hold PostgreSQL's max_connections
+		// (100) between them and fail each other with "too many clients".
+		s.SQL().SetMaxIdleConns(2)
+	}
 	t.Cleanup(func() { s.Close() })
 	return s, dsn
 }

@@ -137,8 +137,10 @@ type Client struct {
 	userDevicesCache     map[types.JID]deviceCache
 	userDevicesCacheLock sync.Mutex
 
-	recentMessagesMap  map[recentMessageKey]RecentMessage
-	recentMessagesList [recentMessagesSize]recentMessageKey
+	recentMessagesMap map[recentMessageKey]RecentMessage
+	// recentMessagesList is made at the first send (wagate patch,
+	// lean-client.patch): an array here was 12 KB in every idle client.
+	recentMessagesList []recentMessageKey
 	recentMessagesPtr  int
 	recentMessagesLock sync.RWMutex
 
@@ -253,7 +255,9 @@ func NewClient(deviceStore *store.Device, log waLog.Logger) *Client {
 		groupCache:       make(map[types.JID]*groupMetaCache),
 		userDevicesCache: make(map[types.JID]deviceCache),
 
-		recentMessagesMap:      make(map[recentMessageKey]RecentMessage, recentMessagesSize),
+		// Grows with the sends, up to recentMessagesSize: sized for it up front it
+		// was 40 KB in every client, sending or not (wagate patch, lean-client.patch).
+		recentMessagesMap:      make(map[recentMessageKey]RecentMessage),
 		sessionRecreateHistory: make(map[types.JID]time.Time),
 		GetMessageForRetry:     func(requester, to types.JID, id types.MessageID) *waE2E.Message { return nil },
 		appStateKeyRequests:    make(map[string]time.Time),

@@ -50,6 +50,9 @@ func (rm RecentMessage) IsEmpty() bool {
 func (cli *Client) addRecentMessage(to types.JID, id types.MessageID, wa *waE2E.Message, fb *waMsgApplication.MessageApplication) {
 	cli.recentMessagesLock.Lock()
 	key := recentMessageKey{to, id}
+	if cli.recentMessagesList == nil {
+		cli.recentMessagesList = make([]recentMessageKey, recentMessagesSize)
+	}
 	if cli.recentMessagesList[cli.recentMessagesPtr].ID != "" {
 		delete(cli.recentMessagesMap, cli.recentMessagesList[cli.recentMessagesPtr])
 	}

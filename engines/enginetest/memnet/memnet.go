@@ -7,6 +7,7 @@ package memnet
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -72,7 +73,27 @@ const (
 	// MetaStartDelay keeps a session STARTING this long (a Go duration) before it
 	// goes on.
 	MetaStartDelay = "memnet.startDelay"
+	// MetaFail makes a session fail as it starts, with this reason (no retry).
+	MetaFail = "memnet.fail"
 )
+
+// RotateQR gives the session showing a QR code a new one, as WhatsApp rotates
+// them, and returns it; the old one no longer links.
+func (n *Network) RotateQR(session string) (string, error) {
+	n.mu.Lock()
+	e, ok := n.running[session]
+	if !ok || e.qr == "" {
+		n.mu.Unlock()
+		return "", fmt.Errorf("memnet: session %s shows no QR code", session)
+	}
+	delete(n.pending, e.qr)
+	e.qr = "memnet:" + e.session + ":" + n.nextID()
+	n.pending[e.qr] = e
+	qr := e.qr
+	n.mu.Unlock()
+	e.host.NewQR()
+	return qr, nil
+}
 
 // Supported lists the operations of m the network's engine can do: the session
 // operations some engine supports whose interface (engines.Interfaces) it has.
@@ -92,7 +113,7 @@ func Supported(m *capabilities.Matrix) []string {
 // files they receive and send.
 func (n *Network) Factory(files *media.Files) sessions.Factory {
 	return sessions.FactoryFunc(func(_ context.Context, spec sessions.Spec, host sessions.Host) (engines.Engine, error) {
-		e := &Engine{n: n, session: spec.Name, host: host, autoPair: spec.Config.Metadata[MetaPair], files: files}
+		e := &Engine{n: n, session: spec.Name, host: host, autoPair: spec.Config.Metadata[MetaPair], fail: spec.Config.Metadata[MetaFail], files: files}
 		if d := spec.Config.Metadata[MetaStartDelay]; d != "" {
 			var err error
 			if e.startDelay, err = time.ParseDuration(d); err != nil {
@@ -315,6 +336,7 @@ type Engine struct {
 	qr         string
 	autoPair   string
 	startDelay time.Duration
+	fail       string
 	files      *media.Files
 }
 
@@ -346,6 +368,10 @@ func (e *Engine) Start(ctx context.Context) error {
 }
 
 func (e *Engine) start() {
+	if e.fail != "" {
+		e.host.Failed(errors.New(e.fail), false)
+		return
+	}
 	e.n.mu.Lock()
 	e.n.running[e.session] = e
 	if _, ok := e.n.accounts[e.autoPair]; ok {
@@ -393,6 +419,8 @@ func (e *Engine) Me(context.Context) (*engines.MeInfo, error) {
 }
 
 func (e *Engine) QR(context.Context) (engines.QR, error) {
+	e.n.mu.Lock() // RotateQR changes it
+	defer e.n.mu.Unlock()
 	if e.qr == "" {
 		return engines.QR{}, engines.ErrNoQR
 	}

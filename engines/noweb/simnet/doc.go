@@ -15,6 +15,17 @@
 // real on both ends. Companion devices are gateway sessions. A scripted
 // contact is simply another account's phone.
 //
+// It speaks the binary token dictionary the client's noise header names:
+// version 3 (whatsmeow's, current WhatsApp Web's) and 2 (Baileys 6.17.x);
+// any other is refused with a websocket close reason that says so. A
+// connection's first node goes Options.FirstResponseDelay (default 30 ms)
+// after the handshake, as from a real server a round trip away: Baileys
+// derives its transport keys asynchronously and loses what comes sooner. At
+// login the device gets what was kept for it, then the end of the offline
+// queue (<ib><offline count/></ib>), which Baileys waits for before it lets
+// its events out. Stock Baileys runs on simnet in the test of package
+// simnet/baileys.
+//
 // As the real server does, simnet keeps every message, receipt and
 // notification it routes to a device until that device acks it: a message
 // with a receipt (or an <ack>, which whatsmeow sends for one it will not

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 )
 
 // MediaHost is the host name simnet announces in media_conn; clients
@@ -45,7 +46,9 @@ func (s *Server) handleMediaUpload(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad auth", http.StatusUnauthorized)
 		return
 	}
-	want, err := base64.URLEncoding.DecodeString(r.PathValue("token"))
+	// URL-safe base64 of the SHA-256, padded (whatsmeow) or not (Baileys
+	// strips the "=").
+	want, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(r.PathValue("token"), "="))
 	if err != nil || len(want) != sha256.Size {
 		http.Error(w, "bad token", http.StatusBadRequest)
 		return

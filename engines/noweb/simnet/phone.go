@@ -126,7 +126,12 @@ func (s *Server) startPhone(ctx context.Context, acc *account, addr string) (*Ph
 	s.mu.Unlock()
 
 	p.client = whatsmeow.NewClient(dev, WALogger(log))
-	ConfigureClient(p.client, addr)
+	s.mu.Lock()
+	h := s.phones.phoneHTTPClient()
+	s.mu.Unlock()
+	p.client.SetWebsocketHTTPClient(h)
+	p.client.SetPreLoginHTTPClient(h)
+	p.client.SetMediaHTTPClient(h)
 	// The phone's first fetch of each collection is a full sync; it must
 	// still report what companions do.
 	p.client.EmitAppStateEventsOnFullSync = true

@@ -210,3 +210,50 @@ func TestReceiptBeforeAck(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestOfflineQueueEnd: after what was kept for a device, its login gets the
+// end of the offline queue (<ib><offline count/></ib>), as from the real
+// server; Baileys holds its events back until it comes.
+func TestOfflineQueueEnd(t *testing.T) {
+	srv := newTestServer(t)
+	ctx := testCtx(t)
+	const me = "491510000075"
+	if _, err := srv.CreateAccount(ctx, me, "Alice"); err != nil {
+		t.Fatal(err)
+	}
+	bob, err := srv.CreateAccount(ctx, "491510000076", "Bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newCompanion(t, srv, "alice-session")
+	pairByQR(t, srv, me, c)
+	waitEvent[*events.OfflineSyncCompleted](t, ctx, c.rec, nil)
+	waitGreeted(t, c)
+	c.cli.Disconnect()
+	id, err := bob.SendText(ctx, me, "while you were away")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.rec.mu.Lock()
+	c.rec.evts = nil
+	c.rec.mu.Unlock()
+	if err := c.cli.Connect(); err != nil {
+		t.Fatal(err)
+	}
+	done := waitEvent[*events.OfflineSyncCompleted](t, ctx, c.rec, nil)
+	if done.Count < 1 {
+		t.Errorf("offline queue end counts %d nodes, want the kept message at least", done.Count)
+	}
+	// The kept message came before the end of the queue.
+	c.rec.mu.Lock()
+	defer c.rec.mu.Unlock()
+	for _, e := range c.rec.evts {
+		if m, ok := e.(*events.Message); ok && m.Info.ID == id {
+			return
+		}
+		if _, ok := e.(*events.OfflineSyncCompleted); ok {
+			break
+		}
+	}
+	t.Errorf("message %s did not come before the end of the offline queue", id)
+}

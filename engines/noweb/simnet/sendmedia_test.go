@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	"go.mau.fi/whatsmeow/types/events"
@@ -168,7 +169,8 @@ func TestPhonesExchangeEveryMediaType(t *testing.T) {
 }
 
 // TestMediaHostChecksUploads: as WhatsApp's, the media host refuses an upload
-// whose token is not its hash, or without the media_conn auth.
+// whose token is not its hash, or without the media_conn auth. The token may
+// come without its base64 padding, as Baileys sends it.
 func TestMediaHostChecksUploads(t *testing.T) {
 	srv := newTestServer(t)
 	body := []byte("encrypted bytes")
@@ -180,6 +182,7 @@ func TestMediaHostChecksUploads(t *testing.T) {
 		want int
 	}{
 		{"/mms/image/" + token + "?auth=simnet&token=" + token, 200},
+		{"/mms/image/" + strings.TrimRight(token, "=") + "?auth=simnet&token=" + strings.TrimRight(token, "="), 200},
 		{"/mms/image/" + wrong + "?auth=simnet&token=" + wrong, 400},
 		{"/mms/image/" + token + "?auth=other&token=" + token, 401},
 	} {

@@ -82,14 +82,15 @@ type Server struct {
 	heldAcks  map[heldAckKey]*heldAck
 	dir       string                      // DataDir, or the temporary one: the phones' store and the media host's files
 	garble    map[string]map[*device]bool // garble.go
-	groups    map[string]*group           // groups.go, by the id's user part
 	prekeys   prekeyPool                  // the phones' one-time prekeys (prekeys.go)
+	groups    map[string]*group           // groups.go, by the id's user part
 
 	db        *sql.DB
 	container *sqlstore.Container
 	tmpDir    string
 
 	httpSrv  *http.Server
+	phones   *pipeListener // the in-process connections of simnet's phones (pipe.go)
 	listener net.Listener
 	wg       sync.WaitGroup
 
@@ -173,14 +174,18 @@ func (s *Server) Start(ctx context.Context, listenAddr string) error {
 	s.mu.Lock()
 	s.listener = ln
 	s.httpSrv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	s.phones = newPipeListener()
+	httpSrv, phones := s.httpSrv, s.phones
 	s.mu.Unlock()
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		if err := s.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error("simnet: http server stopped", "err", err)
-		}
-	}()
+	for _, l := range []net.Listener{ln, phones} {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			if err := httpSrv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				s.log.Error("simnet: http server stopped", "err", err)
+			}
+		}()
+	}
 	go func() {
 		select {
 		case <-ctx.Done():

@@ -82,6 +82,11 @@ func (s *Server) onAuthenticated(c *conn) error {
 	// now on lands behind. The writer starts after <success>.
 	queued := len(dev.kept)
 	c.pending = slices.Clone(dev.kept)
+	// Then the end of the offline queue, as the real server marks it:
+	// Baileys holds back its events (messages, chats, history) until it
+	// comes; whatsmeow emits events.OfflineSyncCompleted.
+	c.pending = append(c.pending, waBinary.Node{Tag: "ib", Attrs: waBinary.Attrs{"from": types.ServerJID},
+		Content: []waBinary.Node{{Tag: "offline", Attrs: waBinary.Attrs{"count": strconv.Itoa(queued)}}}})
 	firstLogin := !dev.loggedInOnce
 	dev.loggedInOnce = true
 	greet := dev.pendingLinked

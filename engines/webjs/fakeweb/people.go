@@ -28,6 +28,9 @@ type Peer struct {
 	// Picture is their profile picture (a JPEG); nil: none.
 	Picture []byte `json:"-"`
 	Online  bool   `json:"online"`
+	// NoGroupAdd: their privacy settings keep others from adding them to
+	// groups (an add answers 403 with an invite to send them).
+	NoGroupAdd bool `json:"noGroupAdd,omitempty"`
 }
 
 // OwnProfile is the account's profile as the server has it: what the
@@ -111,6 +114,7 @@ func (s *Server) registerPeople(mux *http.ServeMux) {
 	})
 	mux.HandleFunc("POST /__fakeweb/own", s.serveOwnChange)
 	mux.HandleFunc("PUT /__fakeweb/own/picture", s.serveOwnPicture)
+	mux.HandleFunc("PUT /__fakeweb/pictures", s.servePictureUpload)
 	mux.HandleFunc("DELETE /__fakeweb/own/picture", func(w http.ResponseWriter, r *http.Request) {
 		s.people.mu.Lock()
 		s.people.own.Picture, s.people.own.Thumbnail = nil, nil
@@ -140,21 +144,31 @@ func (s *Server) serveOwnChange(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// serveOwnPicture takes the page's upload. As WhatsApp's server, it keeps
-// only square JPEGs: the picture at most 640 px, the thumbnail at most 96.
-func (s *Server) serveOwnPicture(w http.ResponseWriter, r *http.Request) {
+// pictureUpload reads a picture the page uploads. As WhatsApp's server, it
+// keeps only square JPEGs: the picture at most 640 px, the thumbnail at
+// most 96. false: it answered the error.
+func pictureUpload(w http.ResponseWriter, r *http.Request) (pic, thumb []byte, ok bool) {
 	var up struct {
 		Picture   string `json:"picture"`
 		Thumbnail string `json:"thumbnail"`
 	}
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 8<<20)).Decode(&up); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
+		return nil, nil, false
 	}
 	pic, err1 := squareJPEG(up.Picture, 640)
 	thumb, err2 := squareJPEG(up.Thumbnail, 96)
 	if err1 != nil || err2 != nil {
 		http.Error(w, fmt.Sprint("not acceptable: ", err1, err2), http.StatusNotAcceptable)
+		return nil, nil, false
+	}
+	return pic, thumb, true
+}
+
+// serveOwnPicture takes the own picture the page uploads.
+func (s *Server) serveOwnPicture(w http.ResponseWriter, r *http.Request) {
+	pic, thumb, ok := pictureUpload(w, r)
+	if !ok {
 		return
 	}
 	p := &s.people
@@ -166,6 +180,24 @@ func (s *Server) serveOwnPicture(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]string{"id": id})
 }
+
+// servePictureUpload takes a group picture the page uploads and answers its id.
+func (s *Server) servePictureUpload(w http.ResponseWriter, r *http.Request) {
+	pic, _, ok := pictureUpload(w, r)
+	if !ok {
+		return
+	}
+	p := &s.people
+	p.mu.Lock()
+	p.init()
+	id := p.pictureID(pic)
+	p.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]string{"id": id})
+}
+
+// Picture is a picture the server keeps by id (a group's, a user's), false if none.
+func (s *Server) Picture(id string) ([]byte, bool) { return s.storedPicture(id) }
 
 func squareJPEG(b64 string, maxSide int) ([]byte, error) {
 	data, err := base64.StdEncoding.DecodeString(b64)

@@ -146,6 +146,7 @@ type Server struct {
 	nextID  int64
 	pending map[int64]chan result
 	people  peopleState
+	groups  groupStore
 }
 
 type media struct {
@@ -322,6 +323,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /__fakeweb/pp/{name}", s.servePicture)
 	mux.HandleFunc("GET /favicon.ico", s.serveFavicon)
 	s.registerPeople(mux)
+	s.registerGroups(mux)
 	mux.HandleFunc("GET /__fakeweb/linkpreview", s.serveLinkPreview)
 	return mux
 }

@@ -22,6 +22,7 @@
   W.sendFields = async function (chatId, fields, { id, replyTo, mentions, mentionAll } = {}) {
     const S = W.S;
     const chat = await W.getChat(chatId, true);
+    W.canSendTo(chat);
     const newId = id ? String(id) : await S.MsgKey.newId();
     const me = W.need(S.MeUser, 'WAWebUserPrefsMeUser');
     const pn = me.getMaybeMePnUser(), lid = me.getMaybeMeLidUser();
@@ -144,6 +145,7 @@
   W.ops.forwardMessage = async ({ chatId, id }) => {
     const msg = await W.findMsg(id);
     const chat = await W.getChat(chatId, true);
+    W.canSendTo(chat);
     const before = new Set(chat.msgs.getModelsArray().map((m) => String(m.id)));
     let added;
     const onAdd = (m) => {

@@ -109,6 +109,7 @@
     uploads.delete(uploadId);
     const S = W.S;
     const chat = await W.getChat(chatId, true);
+    W.canSendTo(chat);
     // mediaInfoToFile: the pieces as a File of the given type and name.
     const file = new File(u.parts, filename || 'file', { type: mimetype, lastModified: Date.now() });
     const mediaOptions = await processMediaData(file, mimetype, {

@@ -28,6 +28,11 @@
     };
     Msg.on('add', (msg) => {
       if (!msg.isNewMsg) return;
+      // Group notifications are group events, not messages (as in wwebjs).
+      if (msg.type === 'gp2') {
+        W.onGroupNotification(msg).catch((e) => console.warn('wagate: group notification', e));
+        return;
+      }
       // Not decrypted yet: message.waiting now, the message once it has its
       // real type.
       if (msg.type === 'ciphertext') {
@@ -37,7 +42,12 @@
       }
       onNew(msg);
     });
-    Msg.on('change:ack', (msg, ack) => W.emit('ack', { ack: W.ackJSON(msg, ack) }));
+    Msg.on('change:ack', (msg, ack) => {
+      // A group message's delivery and reads come per member from the
+      // receipts (80_groups.js); its own ack says only sent or failed then.
+      if (W.receiptsSniffed && msg.id.remote.isGroup && msg.id.remote.isGroup() && ack >= 2) return;
+      W.emit('ack', { ack: W.ackJSON(msg, ack) });
+    });
     Msg.on('change:type', (msg, type) => {
       if (type !== 'revoked') return;
       const after = W.msgJSON(msg);
@@ -54,5 +64,6 @@
     });
     W.attachPeopleEvents();
     W.attachChattingEvents();
+    W.attachGroupEvents();
   };
 })();

@@ -101,12 +101,13 @@
       chat.__x._picture = spec.pictureEvery > 0 && i % spec.pictureEvery === 0;
       if (isGroup) {
         const attrs = {
-          id: wid, owner: me, subject: title, creation: now - 86400 * 30, desc: '', announce: false, restrict: false,
-          isLidAddressingMode: lidGroup,
+          id: wid, owner: me, subject: title, subjectTime: now - 86400 * 30, subjectOwner: me, creation: now - 86400 * 30,
+          desc: '', announce: false, restrict: false, memberAddMode: 'admin_add', membershipApprovalMode: false,
+          isLidAddressingMode: lidGroup, picture: chat.__x._picture ? wid.user : null, inviteCode: null,
           participants: [{ id: me, isAdmin: true, isSuperAdmin: true }].concat(members.map((w) => ({ id: w, isAdmin: false, isSuperAdmin: false }))),
         };
         FW.serverGroups.set(String(wid), attrs);
-        const gm = new FW.GroupMetadataModel(Object.assign({}, attrs, { participants: attrs.participants.map((p) => Object.assign({}, p)) }));
+        const gm = new FW.GroupMetadataModel(FW.groupAttrs(attrs));
         FW.GroupMetadata.add(gm, { silent: true });
         chat.__x.groupMetadata = gm;
       }

@@ -55,6 +55,7 @@
     let spec = {};
     try { spec = await (await fetch('/__fakeweb/account')).json(); } catch (e) { console.error('account sync failed', e); }
     try { FW.peopleSpec = await (await fetch('/__fakeweb/people')).json(); } catch (e) { console.error('people sync failed', e); }
+    try { FW.savedGroups = await (await fetch('/__fakeweb/groups')).json(); } catch (e) { console.error('groups sync failed', e); }
     FW.loadAccount(spec);
     FW.offlineProgress = 50;
     FW.Cmd.trigger('offline_progress_update_from_bridge');
@@ -128,6 +129,7 @@
     sync: async () => {
       const spec = await (await fetch('/__fakeweb/account')).json();
       FW.peopleSpec = await (await fetch('/__fakeweb/people')).json();
+      FW.savedGroups = await (await fetch('/__fakeweb/groups')).json();
       FW.loadAccount(spec);
       return FW.Chat.length;
     },

@@ -174,6 +174,7 @@
     forEach(fn) { this.getModelsArray().forEach(fn); }
     filter(fn) { return this.getModelsArray().filter(fn); }
     map(fn) { return this.getModelsArray().map(fn); }
+    some(fn) { return this.getModelsArray().some(fn); }
   }
 
   FW.Emitter = Emitter;

@@ -42,6 +42,8 @@
     'lat', 'lng', 'loc', 'isLive', 'vcardFormattedName', 'vcardList', 'kind', 'pollName', 'pollOptions',
     'pollSelectableOptionsCount', 'messageSecret', 'title', 'description', 'canonicalUrl', 'matchedText', 'thumbnail',
     'preview', 'richPreviewType', 'doNotPlayInline',
+    // group notifications (gp2): who was added, removed, promoted…
+    'recipients',
   ], ['mediaData']);
 
   class MsgCollection extends Collection {
@@ -80,14 +82,60 @@
       mute.unmute = async () => { chat.muteExpiration = 0; };
       Object.defineProperty(this, 'mute', { value: mute, enumerable: false });
     }
+    // iAmAdmin: the account is an admin of this group (false elsewhere).
+    iAmAdmin() {
+      const gm = this.groupMetadata;
+      if (!gm) return false;
+      const p = gm.participants.get(FW.me) || (FW.meLid && gm.participants.get(FW.meLid));
+      return !!(p && p.isAdmin);
+    }
   }
   Model.define(ChatModel, [
     'id', 'lastReceivedKey', 't', 'unreadCount', 'archive', 'isReadOnly', 'isAnnounceGrpRestrict', 'modifyTag',
     'muteExpiration', 'notSpam', 'pin', 'ephemeralDuration', 'unreadMentionsOfMe', 'name', 'isLocked',
   ], ['formattedTitle', 'groupMetadata'], ['msgs']);
 
-  class GroupMetadataModel extends Model {}
-  Model.define(GroupMetadataModel, ['id', 'owner', 'subject', 'creation', 'desc', 'participants', 'announce', 'restrict', 'isLidAddressingMode']);
+  // A group member as GroupMetadata.participants holds it.
+  class ParticipantModel extends Model {
+    constructor(attrs) { super(attrs); this.__x.id = toWid(this.__x.id); }
+  }
+  Model.define(ParticipantModel, ['id', 'isAdmin', 'isSuperAdmin']);
+
+  // participants is a collection of its own (keyed by member id), as on
+  // WhatsApp Web: wwebjs calls participants.get(id) and .serialize(). Setting
+  // `participants` to an array (what the server sends) updates it in place.
+  class GroupMetadataModel extends Model {
+    constructor(attrs) {
+      const a = Object.assign({}, attrs || {});
+      const list = a.participants || [];
+      delete a.participants;
+      super(a);
+      this.__x.id = toWid(this.__x.id);
+      Object.defineProperty(this, 'participants', { value: new Collection(ParticipantModel), enumerable: false });
+      this._setParticipants(list);
+    }
+    set(a, b) {
+      const attrs = Object.assign({}, typeof a === 'string' ? { [a]: b } : a);
+      if ('participants' in attrs) {
+        this._setParticipants(attrs.participants || []);
+        delete attrs.participants;
+      }
+      return super.set(attrs);
+    }
+    _setParticipants(list) {
+      const want = new Map(list.map((p) => [String(p.id), p]));
+      for (const m of this.participants.getModelsArray()) if (!want.has(String(m.id))) this.participants.remove(m);
+      for (const [id, p] of want) {
+        const m = this.participants.get(id);
+        const flags = { isAdmin: !!p.isAdmin, isSuperAdmin: !!p.isSuperAdmin };
+        if (m) m.set(flags); else this.participants.add(new ParticipantModel(Object.assign({ id: p.id }, flags)));
+      }
+    }
+  }
+  Model.define(GroupMetadataModel, [
+    'id', 'owner', 'subject', 'subjectTime', 'subjectOwner', 'creation', 'desc', 'descId', 'descOwner', 'descTime',
+    'announce', 'restrict', 'memberAddMode', 'membershipApprovalMode', 'isLidAddressingMode', 'size', 'support', 'suspended', 'terminated',
+  ], [], ['participants']);
 
   // GroupMetadata.update(wid) refreshes a group's metadata from the server
   // (FW.serverGroups), firing change events for what differs.
@@ -102,11 +150,30 @@
         err.statusCode = 404;
         throw err;
       }
-      const attrs = Object.assign({}, row, { participants: row.participants.map((p) => Object.assign({}, p)) });
-      const m = this.get(id);
-      if (m) m.set(attrs); else this.add(attrs);
+      FW.applyGroupRow(row);
     }
   }
+
+  // applyGroupRow brings the server's copy of a group into the page: its
+  // metadata model (made if new) and the chat's link to it.
+  FW.applyGroupRow = function (row) {
+    const id = String(row.id);
+    const attrs = FW.groupAttrs(row);
+    let m = FW.GroupMetadata.get(id);
+    if (m) m.set(attrs); else m = FW.GroupMetadata.add(new GroupMetadataModel(attrs))[0];
+    const chat = FW.Chat.get(id);
+    if (chat && chat.groupMetadata !== m) chat.__x.groupMetadata = m;
+    return m;
+  };
+  // groupAttrs is what the page's model holds of a server row (members'
+  // flags copied, never shared with the server's copy).
+  FW.groupAttrs = function (row) {
+    const a = {};
+    for (const k of GroupMetadataModel.__props) if (row[k] !== undefined) a[k] = row[k];
+    a.participants = (row.participants || []).map((p) => ({ id: p.id, isAdmin: !!p.isAdmin, isSuperAdmin: !!p.isSuperAdmin }));
+    a.size = a.participants.length;
+    return a;
+  };
 
   // A contact: `type` 'in' is in the phone's address book; `phoneNumber` is
   // set on LID contacts. Blocking is app state (FW.Blocklist, by LID).
@@ -130,6 +197,10 @@
     async find(id) {
       const wid = toWid(id);
       return this.get(wid) || this.add({ id: wid })[0];
+    }
+    gadd(id, opts) {
+      const wid = toWid(id);
+      return this.get(wid) || this.add({ id: wid }, opts)[0];
     }
   }
 
@@ -222,6 +293,7 @@
   FW.CallModel = CallModel;
   FW.ChatModel = ChatModel;
   FW.GroupMetadataModel = GroupMetadataModel;
+  FW.ParticipantModel = ParticipantModel;
   FW.Chat = new Collection(ChatModel, chatOrder, ['t', 'pin']);
   FW.Msg = new MsgCollection();
   FW.Contact = new ContactCollection();

@@ -192,6 +192,11 @@
   def('WAWebContactProfilePicThumbBridge', {
     requestProfilePicFromServer: async (arg) => {
       const wid = toWid(arg && arg.id ? arg.id : arg);
+      if (wid.isGroup()) {
+        const url = FW.groupPictureURL(wid);
+        if (url) return { eurl: url, tag: url.split('/').pop(), token: 't', stale: false };
+        throw statusError(404);
+      }
       const chat = FW.Chat.get(wid);
       if (chat && chat.__x._picture) return { eurl: location.origin + '/__fakeweb/pp/' + wid.user + '.jpg', tag: '1', token: 't', stale: false };
       const url = FW.pictureOf(wid);
@@ -201,9 +206,20 @@
     // sendSetPicture uploads the own picture: a 96 px thumbnail and the 640 px
     // picture as JPEG data URLs (what wwebjs' cropAndResizeImage makes).
     sendSetPicture: async (wid, thumbURL, picURL) => {
-      if (!isMine(toWid(wid))) throw statusError(401);
+      const group = toWid(wid).isGroup();
+      if (group ? !FW.canEditGroupInfo(wid) : !isMine(toWid(wid))) throw statusError(401);
       if (!String(thumbURL).startsWith(JPEG_URL) || !String(picURL).startsWith(JPEG_URL)) throw statusError(406);
       const body = JSON.stringify({ picture: String(picURL).slice(JPEG_URL.length), thumbnail: String(thumbURL).slice(JPEG_URL.length) });
+      if (group) {
+        // A group's picture is the server's, and every member is told.
+        const res = await fetch('/__fakeweb/pictures', { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body });
+        if (!res.ok) throw statusError(res.status);
+        const { id } = await res.json();
+        FW.groupServer.picture(FW.serverGroups.get(String(toWid(wid))), FW.me, id);
+        const thumb = FW.ProfilePicThumb.get(toWid(wid));
+        if (thumb) thumb.set({ eurl: FW.pictureOf(wid), img: FW.pictureOf(wid) });
+        return { status: 200, eurl: FW.pictureOf(wid), tag: id };
+      }
       const res = await fetch('/__fakeweb/own/picture', { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body });
       if (!res.ok) throw statusError(res.status);
       const { id } = await res.json();
@@ -213,6 +229,13 @@
       return { status: 200, eurl: FW.pictureOf(wid), tag: id };
     },
     requestDeletePicture: async (wid) => {
+      if (toWid(wid).isGroup()) {
+        if (!FW.canEditGroupInfo(wid)) throw statusError(401);
+        FW.groupServer.picture(FW.serverGroups.get(String(toWid(wid))), FW.me, null);
+        const thumb = FW.ProfilePicThumb.get(toWid(wid));
+        if (thumb) thumb.set({ eurl: undefined, img: undefined });
+        return { status: 200 };
+      }
       if (!isMine(toWid(wid))) throw statusError(401);
       const res = await fetch('/__fakeweb/own/picture', { method: 'DELETE' });
       if (!res.ok) throw statusError(res.status);
@@ -255,6 +278,11 @@
       chat.set({ t: msg.t });
       const added = Promise.resolve([msg]);
       const sent = new Promise((resolve) => {
+        if (chat.id.isGroup()) {
+          // The group's server fans it out (or refuses it); members' receipts move the ack.
+          setTimeout(() => resolve({ messageSendResult: FW.sentToGroup(msg) ? 'OK' : 'ERROR_UNKNOWN' }), 40);
+          return;
+        }
         setTimeout(() => { msg.ack = Math.max(msg.ack, 1); resolve({ messageSendResult: 'OK' }); }, 40);
         if (FW.cfg.autoDeliver) setTimeout(() => { if (msg.ack < 2) msg.ack = 2; }, 120);
       });

@@ -97,6 +97,9 @@
   def('WAWap', {
     wap: (tag, attrs, content) => ({ tag: String(tag), attrs: Object.assign({}, attrs || {}), content: content === undefined ? null : content }),
     generateId: () => hexID(),
+    // decodeStanza turns an incoming frame into a stanza (the fake's frames
+    // are JSON); every incoming receipt passes through it.
+    decodeStanza: async (frame) => JSON.parse(new TextDecoder().decode(frame)),
   });
   def('WADeprecatedSendIq', {
     // deprecatedCastStanza sends a stanza that expects no answer. The server

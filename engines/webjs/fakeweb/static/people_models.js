@@ -42,8 +42,9 @@
   class ProfilePicThumbModel extends Model {
     constructor(attrs) { super(attrs); this.__x.id = toWid(this.__x.id); }
     isMine() { return String(this.id) === String(FW.me) || String(this.id) === String(FW.meLid); }
-    canSet() { return this.isMine(); }
-    canDelete() { return this.isMine() && !!FW.own.picture; }
+    // A group's picture: members may change it unless only admins edit the info.
+    canSet() { return this.id.isGroup() ? FW.canEditGroupInfo(this.id) : this.isMine(); }
+    canDelete() { return this.id.isGroup() ? FW.canEditGroupInfo(this.id) && !!FW.groupPictureURL(this.id) : this.isMine() && !!FW.own.picture; }
   }
   Model.define(ProfilePicThumbModel, ['id', 'eurl', 'tag', 'img', 'imgFull']);
 
@@ -63,6 +64,7 @@
   // when they have none (or block the account).
   FW.pictureOf = function (wid) {
     const w = toWid(wid);
+    if (w.isGroup()) return FW.groupPictureURL(w);
     const mine = String(w) === String(FW.me) || String(w) === String(FW.meLid);
     if (mine) return FW.own.picture ? location.origin + '/__fakeweb/pp/' + FW.own.picture + '.jpg' : null;
     const peer = FW.peerOf(w);

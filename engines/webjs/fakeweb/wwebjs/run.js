@@ -122,6 +122,14 @@ const reactionJSON = (r) => r && ({
   id: sid(r.id), msgId: sid(r.msgId), reaction: r.reaction, senderId: r.senderId, timestamp: r.timestamp,
   orphan: r.orphan, read: r.read,
 });
+const notificationJSON = (n) => n && ({
+  id: sid(n.id), type: n.type, chatId: n.chatId, author: n.author || null, body: n.body, timestamp: n.timestamp,
+  recipientIds: (n.recipientIds || []).map(sid),
+});
+const groupJSON = (c) => c && ({
+  id: sid(c.id), name: c.name, isGroup: !!c.isGroup, isReadOnly: !!c.isReadOnly, owner: sid(c.owner), description: c.description,
+  participants: (c.participants || []).map((p) => ({ id: sid(p.id), isAdmin: !!p.isAdmin, isSuperAdmin: !!p.isSuperAdmin })),
+});
 const EVENT_ARGS = {
   qr: (qr) => [qr],
   code: (code) => [code],
@@ -144,6 +152,10 @@ const EVENT_ARGS = {
   call: (c) => [{ id: c.id, from: sid(c.from), isVideo: c.isVideo, isGroup: c.isGroup, fromMe: c.fromMe }],
   message_ciphertext: (m) => [msgJSON(m)],
   vote_update: (v) => [voteJSON(v)],
+  group_join: (n) => [notificationJSON(n)],
+  group_leave: (n) => [notificationJSON(n)],
+  group_update: (n) => [notificationJSON(n)],
+  group_admin_changed: (n) => [notificationJSON(n)],
 };
 
 // A LocalAuth that also reports the page's errors: the hook runs once the
@@ -402,6 +414,89 @@ const chatting = [
   ['seen', async ({ chatId }) => ({ sent: await client.sendSeen(chatId) })],
 ];
 
+// The Groups steps: what whatsapp-web.js calls to create and administer a
+// group, its invites and messages, and the group events it reports.
+const groups = [
+  ['createGroup', async ({ title, participants }) => {
+    const from = events.length;
+    const res = await client.createGroup(title, participants);
+    if (typeof res === 'string') throw new Error(res);
+    const ev = await waitEvent('group_update', (e) => e.args[0].chatId === sid(res.gid) && e.args[0].type === 'create', from);
+    return { gid: sid(res.gid), title: res.title, participants: res.participants, event: ev.args[0] };
+  }],
+  ['groupInfo', async ({ id }) => groupJSON(await client.getChatById(id))],
+  ['addParticipants', async ({ id, participants }) => {
+    const from = events.length;
+    const chat = await client.getChatById(id);
+    const result = await chat.addParticipants(participants, { sleep: null });
+    const ev = await waitEvent('group_join', (e) => e.args[0].chatId === id, from);
+    return { result, event: ev.args[0] };
+  }],
+  ['promote', async ({ id, participant }) => {
+    const from = events.length;
+    const chat = await client.getChatById(id);
+    const result = await chat.promoteParticipants([participant]);
+    const ev = await waitEvent('group_admin_changed', (e) => e.args[0].chatId === id && e.args[0].type === 'promote', from);
+    return { result, event: ev.args[0] };
+  }],
+  ['removeParticipants', async ({ id, participants }) => {
+    const from = events.length;
+    const chat = await client.getChatById(id);
+    const result = await chat.removeParticipants(participants);
+    const ev = await waitEvent('group_leave', (e) => e.args[0].chatId === id && e.args[0].type === 'remove', from);
+    return { result, event: ev.args[0] };
+  }],
+  ['editGroup', async ({ id, subject, description }) => {
+    const from = events.length;
+    const chat = await client.getChatById(id);
+    const out = {
+      subject: await chat.setSubject(subject), description: await chat.setDescription(description),
+      messagesAdminsOnly: await chat.setMessagesAdminsOnly(true), infoAdminsOnly: await chat.setInfoAdminsOnly(true),
+    };
+    out.event = (await waitEvent('group_update', (e) => e.args[0].chatId === id && e.args[0].type === 'subject', from)).args[0];
+    out.group = groupJSON(await client.getChatById(id));
+    return out;
+  }],
+  ['invites', async ({ id }) => {
+    const chat = await client.getChatById(id);
+    const code = await chat.getInviteCode();
+    const revoked = await chat.revokeInvite();
+    const info = await client.getInviteInfo(revoked);
+    return { code, revoked, info: { id: sid(info.id), subject: info.subject, size: info.size } };
+  }],
+  ['groupPicture', async ({ id, mimetype, data }) => {
+    const chat = await client.getChatById(id);
+    const set = await chat.setPicture(new MessageMedia(mimetype, data));
+    const url = await client.getProfilePicUrl(id);
+    const deleted = await chat.deletePicture();
+    return { set, url: url || null, deleted };
+  }],
+  ['groupMessage', async ({ id, body }) => {
+    const from = events.length;
+    const msg = await client.sendMessage(id, body);
+    const acked = await waitEvent('message_ack', (e) => e.args[0].id === sid(msg.id) && e.args[1] >= 2, from);
+    return { message: msgJSON(msg), ack: acked.args[1] };
+  }],
+  // The Go side had a member (an admin) write to the group and rename it.
+  ['fromMembers', async ({ id, msgId, subject }) => {
+    const msg = await waitEvent('message', (e) => e.args[0].id === msgId);
+    const ev = await waitEvent('group_update', (e) => e.args[0].chatId === id && e.args[0].type === 'subject' && e.args[0].body === subject);
+    return { message: msg.args[0], event: ev.args[0], group: groupJSON(await client.getChatById(id)) };
+  }],
+  ['acceptInvite', async ({ code }) => {
+    const from = events.length;
+    const id = await client.acceptInvite(code);
+    const ev = await waitEvent('group_join', (e) => e.args[0].chatId === id, from);
+    return { id, event: ev.args[0] };
+  }],
+  ['leave', async ({ id }) => {
+    const from = events.length;
+    await (await client.getChatById(id)).leave();
+    const ev = await waitEvent('group_leave', (e) => e.args[0].chatId === id && e.args[0].type === 'leave', from);
+    return { event: ev.args[0] };
+  }],
+];
+
 const bench = [
   ['ready', ready],
   ['getChats', async () => {
@@ -417,7 +512,7 @@ const bench = [
 ];
 
 async function main() {
-  const steps = { fidelity: fidelity.concat(chatting), bench }[SCENARIO];
+  const steps = { fidelity: fidelity.concat(chatting, groups), bench }[SCENARIO];
   if (!steps) fatal('unknown SCENARIO ' + SCENARIO);
   // initialize() resolves once the QR is registered; pairing goes on in events.
   const init = client.initialize().then(() => out({ type: 'initialized' }), (e) => fatal('initialize: ' + ((e && e.stack) || e)));

@@ -10,10 +10,7 @@ package wwebjs
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,6 +22,8 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/wagate/wagate/engines/internal/npmci"
 )
 
 // Dir is this package's directory: package.json, package-lock.json,
@@ -37,54 +36,11 @@ func Dir() (string, error) {
 	return filepath.Dir(file), nil
 }
 
-// stampFile records the hash of the package-lock.json node_modules was
-// installed from.
-const stampFile = ".wagate-lock-sha256"
-
 // Install runs `npm ci` in dir when node_modules is missing or was
-// installed from another package-lock.json. Concurrent callers (test
-// binaries of several packages) take turns on a lock file.
+// installed from another package-lock.json.
 func Install(ctx context.Context, dir string) error {
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		return errors.New("wwebjs: npm not found in PATH: install Node.js and npm (Debian: apt-get install nodejs npm)")
-	}
-	if _, err := exec.LookPath("node"); err != nil {
-		return errors.New("wwebjs: node not found in PATH: install Node.js (Debian: apt-get install nodejs)")
-	}
-	lock, err := os.ReadFile(filepath.Join(dir, "package-lock.json"))
-	if err != nil {
-		return fmt.Errorf("wwebjs: reading package-lock.json: %w", err)
-	}
-	sum := sha256.Sum256(lock)
-	want := hex.EncodeToString(sum[:])
-
-	lf, err := os.OpenFile(filepath.Join(dir, ".npm-install.lock"), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return fmt.Errorf("wwebjs: opening the install lock: %w", err)
-	}
-	defer lf.Close()
-	if err := syscall.Flock(int(lf.Fd()), syscall.LOCK_EX); err != nil {
-		return fmt.Errorf("wwebjs: taking the install lock: %w", err)
-	}
-	defer func() { _ = syscall.Flock(int(lf.Fd()), syscall.LOCK_UN) }()
-
-	stamp := filepath.Join(dir, "node_modules", stampFile)
-	if got, err := os.ReadFile(stamp); err == nil && strings.TrimSpace(string(got)) == want {
-		return nil
-	}
-	// No install scripts: the only one is puppeteer's browser download,
-	// and the harness runs the system's Chromium.
-	cmd := exec.CommandContext(ctx, npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "PUPPETEER_SKIP_DOWNLOAD=true")
-	var outBuf bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &outBuf, &outBuf
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("wwebjs: npm ci in %s: %w\n%s", dir, err, outBuf.Bytes())
-	}
-	if err := os.WriteFile(stamp, []byte(want+"\n"), 0o644); err != nil {
-		return fmt.Errorf("wwebjs: writing %s: %w", stamp, err)
+	if err := npmci.Install(ctx, dir, "PUPPETEER_SKIP_DOWNLOAD=true"); err != nil {
+		return fmt.Errorf("wwebjs: %w", err)
 	}
 	return nil
 }

@@ -632,6 +632,7 @@ func TestStockWhatsAppWebJS(t *testing.T) {
 	}
 
 	testChatting(ctx, t, fw, step, next)
+	testGroups(ctx, t, fw, step, next)
 
 	// --- the end: nothing failed in the page or in node ---
 	next(nil)

@@ -367,15 +367,45 @@ func (s *SQLStore) GetOrGenPreKeys(ctx context.Context, count uint32) ([]*keys.P
 			return nil, err
 		}
 		for i := existingCount; i < count; i++ {
-			newKeys[i], err = s.genOnePreKey(ctx, nextKeyID, false)
-			if err != nil {
-				return nil, fmt.Errorf("failed to generate prekey: %w", err)
-			}
+			newKeys[i] = keys.NewPreKey(nextKeyID)
 			nextKeyID++
+		}
+		// One transaction of multi-row inserts, not one commit per key: the
+		// initial upload is 812 keys (wagate patch, prekey-batch.patch).
+		err = s.db.DoTxn(ctx, nil, func(ctx context.Context) error {
+			return s.insertPreKeys(ctx, newKeys[existingCount:])
+		})
+		if err != nil {
+			return nil, fmt.Errorf("failed to store generated prekeys: %w", err)
 		}
 	}
 
 	return newKeys, nil
+}
+
+// insertPreKeys stores new, not yet uploaded prekeys, preKeyInsertBatch a
+// statement (4 parameters a row stays far below SQLite's 32766).
+func (s *SQLStore) insertPreKeys(ctx context.Context, pks []*keys.PreKey) error {
+	const preKeyInsertBatch = 100
+	for len(pks) > 0 {
+		n := min(len(pks), preKeyInsertBatch)
+		var q strings.Builder
+		q.WriteString(`INSERT INTO whatsmeow_pre_keys (jid, key_id, key, uploaded) VALUES `)
+		args := make([]any, 0, 1+2*n)
+		args = append(args, s.JID)
+		for i, pk := range pks[:n] {
+			if i > 0 {
+				q.WriteByte(',')
+			}
+			fmt.Fprintf(&q, "($1, $%d, $%d, false)", len(args)+1, len(args)+2)
+			args = append(args, pk.KeyID, pk.Priv[:])
+		}
+		if _, err := s.db.Exec(ctx, q.String(), args...); err != nil {
+			return err
+		}
+		pks = pks[n:]
+	}
+	return nil
 }
 
 func scanPreKey(row dbutil.Scannable) (*keys.PreKey, error) {
