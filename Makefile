@@ -63,4 +63,4 @@ docker-base-images:
 # an external simnet (and surviving docker restart), a WEBJS session reaching
 # SCAN_QR_CODE on a loopback fakeweb. Needs a Docker engine; not part of make test.
 docker-smoke: docker-base-images
-	WAGATE_SMOKE_VERSION=$(VERSION) WAGATE_SMOKE_IMAGE=$(IMAGE) go test -tags dockersmoke -run TestDockerSmoke -count=1 -v -timeout 40m ./cmd/wagate
+	WAGATE_SMOKE_VERSION=$(VERSION) WAGATE_SMOKE_IMAGE=$(IMAGE) go test -tags dockersmoke -run TestDockerSmoke -count=1 -v -timeout 90m ./cmd/wagate
