@@ -12,7 +12,7 @@ import (
 // first; the row then stays pending in the store.
 func (d *dispatcher) deliver(l *lane, row store.Delivery) bool {
 	for {
-		if !d.sending() {
+		if !d.sends(row.Session) {
 			return false // another process sends now
 		}
 		if wait := time.Until(row.NextAttemptAt); wait > 0 {

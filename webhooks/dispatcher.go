@@ -17,6 +17,8 @@ import (
 //   - send.go: one attempt, the signed POST (sender);
 //   - leader.go: which replica sends (the dispatch lock), the sweep for rows no
 //     lane holds, and pruning delivered rows;
+//   - owners.go: with session leases on PostgreSQL, which sessions' rows this
+//     replica sends (those it owns);
 //   - acker.go: recording delivered rows in batches (acker).
 //
 // This file holds its state, start and stop.
@@ -31,7 +33,15 @@ type dispatcher struct {
 
 	mu      sync.Mutex
 	lanes   map[laneKey]*lane
-	started bool // this process holds the dispatch lock and sends
+	started bool // this process holds the dispatch lock and sends; with leases, always once started
+
+	// With leases (o.Replica set, PostgreSQL), which sessions' rows this replica
+	// sends: those whose lease it holds (mine), and while it holds the dispatch lock
+	// (orphans) also those whose lease no replica holds (others lacks them).
+	leased  bool
+	orphans bool
+	mine    map[string]bool
+	others  map[string]bool
 
 	lock *store.DispatchLock // owned by start and the sweeper goroutine
 
@@ -44,7 +54,8 @@ type dispatcher struct {
 }
 
 func newDispatcher(o *Options, st *store.Store, log *slog.Logger) *dispatcher {
-	d := &dispatcher{o: o, st: st, log: log, sem: make(chan struct{}, o.Workers), lanes: map[laneKey]*lane{}}
+	d := &dispatcher{o: o, st: st, log: log, sem: make(chan struct{}, o.Workers), lanes: map[laneKey]*lane{},
+		leased: o.Replica != "" && st.Dialect() == store.Postgres}
 	d.ack = &acker{st: st, log: log, kick: make(chan struct{}, 1)}
 	d.send = sender{client: o.Client, version: o.Version, timeout: o.AttemptTimeout}
 	d.ctx, d.cancel = context.WithCancel(context.Background())
@@ -55,6 +66,9 @@ func newDispatcher(o *Options, st *store.Store, log *slog.Logger) *dispatcher {
 // start sends at once if this process takes the dispatch lock, and otherwise
 // waits for it (the sweeper campaigns).
 func (d *dispatcher) start(ctx context.Context) error {
+	if d.leased {
+		return d.startLeased(ctx)
+	}
 	lock, err := d.st.TryDispatchLock(ctx)
 	if err != nil {
 		return err
@@ -107,17 +121,18 @@ func (d *dispatcher) laneLocked(key laneKey) *lane {
 
 // runLocked starts a goroutine on l unless one works it. Called with d.mu held.
 func (d *dispatcher) runLocked(l *lane) {
-	if l.running || !d.started || d.ctx.Err() != nil {
+	if l.running || !d.started || d.ctx.Err() != nil || !d.ownsLocked(l.key.session) {
 		return
 	}
 	l.running = true
 	d.wg.Go(func() { d.work(l) })
 }
 
-func (d *dispatcher) sending() bool {
+// sends reports whether this process sends session's rows now.
+func (d *dispatcher) sends(session string) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.started
+	return d.started && d.ownsLocked(session)
 }
 
 func (d *dispatcher) pendingOf(key laneKey) int {

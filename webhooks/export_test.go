@@ -17,3 +17,6 @@ func (s *Service) Lanes() int {
 	defer s.d.mu.Unlock()
 	return len(s.d.lanes)
 }
+
+// Sends reports whether this replica sends session's rows now, as far as it knows.
+func (s *Service) Sends(session string) bool { return s.d.sends(session) }

@@ -1,6 +1,8 @@
 package webhooks
 
 import (
+	"errors"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -42,7 +44,7 @@ func (d *dispatcher) notify(rows []store.Delivery) {
 		l := d.laneLocked(key)
 		l.pending++
 		l.notified++
-		if !known || r.ID <= l.taken || !d.started || l.overflow || len(l.buf) >= d.o.LaneBuffer {
+		if !known || r.ID <= l.taken || !d.started || !d.ownsLocked(r.Session) || l.overflow || len(l.buf) >= d.o.LaneBuffer {
 			// It stays in the store until buf drains. A row at or before the
 			// last one taken was most likely read and sent already: the read
 			// back finds it only if not. So may a row of a lane just made: a
@@ -104,6 +106,12 @@ func (d *dispatcher) work(l *lane) {
 		if !done {
 			d.mu.Lock()
 			l.running = false
+			if d.leased {
+				// The session may have moved: what the lane holds is read back
+				// from the store if this replica owns it again, since its new
+				// owner may have sent some of it meanwhile.
+				l.buf, l.overflow = nil, true
+			}
 			d.mu.Unlock()
 			return
 		}
@@ -115,8 +123,11 @@ func (d *dispatcher) work(l *lane) {
 func (d *dispatcher) next(l *lane) (store.Delivery, bool) {
 	for {
 		d.mu.Lock()
-		if d.ctx.Err() != nil || !d.started {
+		if d.ctx.Err() != nil || !d.started || !d.ownsLocked(l.key.session) {
 			l.running = false
+			if d.leased {
+				l.buf, l.overflow = nil, true
+			}
 			d.mu.Unlock()
 			return store.Delivery{}, false
 		}
@@ -142,7 +153,11 @@ func (d *dispatcher) next(l *lane) (store.Delivery, bool) {
 		l.overflow = false
 		d.mu.Unlock()
 		if err := d.reload(l); err != nil {
-			d.log.Error("read pending webhook deliveries", "session", l.key.session, "webhook", redact(l.key.url), "err", err)
+			lvl := slog.LevelError
+			if errors.Is(err, store.ErrLaneBusy) {
+				lvl = slog.LevelInfo // a lease changing hands: whoever owns it next reads them
+			}
+			d.log.Log(d.ctx, lvl, "read pending webhook deliveries", "session", l.key.session, "webhook", redact(l.key.url), "err", err)
 			d.mu.Lock()
 			l.overflow = true
 			d.mu.Unlock()
@@ -163,7 +178,18 @@ func (d *dispatcher) reload(l *lane) error {
 	if err := d.ack.flush(d.ctx); err != nil {
 		return err
 	}
-	rows, err := d.st.PendingDeliveries(d.ctx, l.key.session, l.key.url, d.o.LaneBuffer)
+	var (
+		rows []store.Delivery
+		err  error
+	)
+	if d.leased {
+		d.mu.Lock()
+		orphans := d.orphans
+		d.mu.Unlock()
+		rows, err = d.st.ClaimPendingDeliveries(d.ctx, d.o.Replica, orphans, l.key.session, l.key.url, time.Now(), d.o.LaneBuffer)
+	} else {
+		rows, err = d.st.PendingDeliveries(d.ctx, l.key.session, l.key.url, d.o.LaneBuffer)
+	}
 	if err != nil {
 		return err
 	}

@@ -35,13 +35,26 @@ func (d *dispatcher) lead(ctx context.Context, lock *store.DispatchLock) error {
 func (d *dispatcher) sweeper() {
 	t := time.NewTicker(d.o.SweepInterval)
 	defer t.Stop()
+	// With leases, who owns which session is read more often than the sweep:
+	// in one goroutine with it, so two sweeps never run at once.
+	var owners <-chan time.Time
+	if d.leased {
+		ot := time.NewTicker(d.o.OwnersInterval)
+		defer ot.Stop()
+		owners = ot.C
+	}
 	for {
 		select {
 		case <-d.ctx.Done():
 			return
+		case <-owners:
+			d.followOwners()
+			continue
 		case <-t.C:
 		}
-		if !d.keepLead() {
+		if d.leased {
+			d.keepOrphans()
+		} else if !d.keepLead() {
 			continue
 		}
 		if err := d.sweep(d.ctx); err != nil && d.ctx.Err() == nil {
@@ -117,6 +130,9 @@ func (d *dispatcher) sweep(ctx context.Context) error {
 	defer d.mu.Unlock()
 	seen := map[laneKey]bool{}
 	for _, sl := range lanes {
+		if !d.ownsLocked(sl.Session) {
+			continue // another replica sends them
+		}
 		key := laneKey{sl.Session, sl.URL}
 		seen[key] = true
 		l := d.laneLocked(key)

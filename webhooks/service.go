@@ -43,9 +43,19 @@ type Options struct {
 	Client         *http.Client  // the client attempts use (one that does not follow redirects and dials through Guard)
 	// Guard refuses receivers the gateway must not reach (cloud metadata, its own
 	// API), when dialled; nil is netguard's default policy.
-	Guard    *netguard.Guard
-	WSBuffer int           // envelopes a websocket client may lag behind before it is dropped (256)
-	WSPing   time.Duration // websocket ping interval (30 s)
+	Guard *netguard.Guard
+	// Replica is this gateway's id among replicas sharing a PostgreSQL with session
+	// leases (sessions.ClusterOptions.Replica.ID): it then sends the deliveries of
+	// the sessions whose lease it holds, every replica its own, and the one holding
+	// the dispatch lock also those of sessions no replica holds. Empty: the one
+	// process holding the dispatch lock sends everything (SQLite, no leases).
+	Replica string
+	// OwnersInterval is how often a replica re-reads which sessions it owns (1 s,
+	// at most SweepInterval): a session whose lease moved is sent by its new owner,
+	// and no longer by the old one, within about that long.
+	OwnersInterval time.Duration
+	WSBuffer       int           // envelopes a websocket client may lag behind before it is dropped (256)
+	WSPing         time.Duration // websocket ping interval (30 s)
 }
 
 func (o *Options) defaults() {
@@ -70,6 +80,7 @@ func (o *Options) defaults() {
 	defDur(&o.SweepInterval, 5*time.Second)
 	defDur(&o.Retention, 72*time.Hour)
 	defDur(&o.WSPing, 30*time.Second)
+	defDur(&o.OwnersInterval, min(time.Second, o.SweepInterval))
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}

@@ -106,18 +106,24 @@ func runGateway(ctx context.Context, cfg configs.Config, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
+	clusterOpts, err := clusterOptions(ctx, cfg, st, ln.Addr().(*net.TCPAddr).Port, log.With("component", "cluster"))
+	if err != nil {
+		return err
+	}
+	// With leases each replica sends its own sessions' webhooks.
+	replica := ""
+	if clusterOpts != nil {
+		replica = clusterOpts.Replica.ID
+	}
 	events, err := webhooks.New(webhooks.Options{
 		Store: st, Global: cfg.Webhook, Environment: webhooks.NewEnvironment(cfg, version(), webjs),
 		Version: version(), Registry: reg, Log: log.With("component", "webhooks"), Guard: guard,
+		Replica: replica,
 	})
 	if err != nil {
 		return fmt.Errorf("build webhooks: %w", err)
 	}
 	if err := events.Start(ctx); err != nil {
-		return err
-	}
-	clusterOpts, err := clusterOptions(ctx, cfg, st, ln.Addr().(*net.TCPAddr).Port, log.With("component", "cluster"))
-	if err != nil {
 		return err
 	}
 	manager := sessions.NewManager(st, factories, events, log, sessions.ManagerOptions{WorkingWait: cfg.Sessions.WorkingWait, Cluster: clusterOpts})
