@@ -251,3 +251,76 @@ func TestEachReplicaSendsItsOwnSessions(t *testing.T) {
 		t.Fatalf("session sb: order broken: got %v, want %v", order["sb"], want["sb"])
 	}
 }
+
+// TestDeadReplicasDeliveriesTakenOver: a replica dies (its dispatcher stops, its
+// lease is never renewed) with rows of its session pending; the replica that
+// takes the expired lease sends them, in order, none lost.
+func TestDeadReplicasDeliveriesTakenOver(t *testing.T) {
+	dsn := storetest.DSN(t, store.Postgres)
+	ctx := context.Background()
+	rcv := newReplicaReceiver(t)
+	rcv.setRefuse(func(r string) bool { return r == "rdead" })
+	hook := engines.WebhookConfig{URL: rcv.srv.URL + "/hook", Events: []string{"*"},
+		Retries: &engines.RetriesConfig{Policy: webhooks.PolicyConstant, DelaySeconds: 1, Attempts: 100_000}}
+	open := func() *store.Store {
+		st, err := store.Open(ctx, dsn, "", testLog())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+	start := func(st *store.Store, id string) *webhooks.Service {
+		s, err := webhooks.New(webhooks.Options{Store: st, Version: id, Log: testLog(), Replica: id,
+			RetryUnit: 10 * time.Millisecond, SweepInterval: 200 * time.Millisecond, OwnersInterval: 50 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Stop(context.Background()) })
+		return s
+	}
+	dst, lst := open(), open()
+	dead := sessions.Replica{ID: "rdead", Address: "http://rdead"}
+	live := sessions.Replica{ID: "rlive", Address: "http://rlive"}
+	// The lease runs out soon after: nobody renews it.
+	if _, err := dst.AcquireLease(ctx, "sd", dead, time.Now(), 2*time.Second, false); err != nil {
+		t.Fatal(err)
+	}
+	d := start(dst, "rdead")
+	l := start(lst, "rlive")
+	for i := range 10 {
+		if err := publish(d, ctx, event("sd", "message", i, hook)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rcv.waitFor(t, "the doomed replica's attempts", func(h []replicaHit) bool { return len(h) > 0 })
+	d.Stop(ctx) // killed: its lease stays until it expires
+	wait.Until(t, 10*time.Second, "the live replica to take the expired lease", func() bool {
+		_, err := lst.AcquireLease(ctx, "sd", live, time.Now(), time.Hour, false)
+		return err == nil
+	})
+	rcv.waitFor(t, "sd's 10 rows", func(h []replicaHit) bool { o, _ := accepted(h); return len(o["sd"]) >= 10 })
+	ds, err := lst.ListDeliveries(ctx, store.DeliveryFilter{Session: "sd"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for i := len(ds) - 1; i >= 0; i-- {
+		want = append(want, ds[i].EventID)
+	}
+	order, times := accepted(rcv.snapshot())
+	if !equal(order["sd"], want) {
+		t.Fatalf("order broken: got %v, want %v", order["sd"], want)
+	}
+	for id, n := range times {
+		if n != 1 {
+			t.Fatalf("event %s accepted %d times", id, n)
+		}
+	}
+	if !l.Sends("sd") {
+		t.Fatal("the new owner does not say it sends sd")
+	}
+}
