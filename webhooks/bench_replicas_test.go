@@ -27,11 +27,14 @@ import (
 //	go test ./webhooks -run '^$' -bench WebhookReplicas -benchtime 6000x
 func BenchmarkWebhookReplicas(b *testing.B) {
 	for _, n := range []int{1, 2, 3} {
-		b.Run(fmt.Sprintf("replicas=%d", n), func(b *testing.B) { benchReplicas(b, n, b.N) })
+		b.Run(fmt.Sprintf("replicas=%d", n), func(b *testing.B) { benchReplicas(b, n, b.N, true) })
 	}
+	// Before leases were used for delivery: one replica, holding the dispatch
+	// lock, sends every session's rows.
+	b.Run("one-sender,replicas=3", func(b *testing.B) { benchReplicas(b, 3, b.N, false) })
 }
 
-func benchReplicas(b *testing.B, replicas, n int) {
+func benchReplicas(b *testing.B, replicas, n int, leased bool) {
 	const sessionsN = 12
 	ctx := context.Background()
 	dsn := storetest.DSN(b, store.Postgres)
@@ -51,7 +54,11 @@ func benchReplicas(b *testing.B, replicas, n int) {
 				b.Fatal(err)
 			}
 		}
-		svcs[i], err = webhooks.New(webhooks.Options{Store: st, Version: "test", Log: testLog(), Registry: prometheus.NewRegistry(), Replica: id})
+		replica := id
+		if !leased {
+			replica = ""
+		}
+		svcs[i], err = webhooks.New(webhooks.Options{Store: st, Version: "test", Log: testLog(), Registry: prometheus.NewRegistry(), Replica: replica})
 		if err != nil {
 			b.Fatal(err)
 		}
