@@ -44,12 +44,15 @@ func (d *dispatcher) notify(rows []store.Delivery) {
 		l := d.laneLocked(key)
 		l.pending++
 		l.notified++
-		if !known || r.ID <= l.taken || !d.started || !d.ownsLocked(r.Session) || l.overflow || len(l.buf) >= d.o.LaneBuffer {
+		if !known || r.ID <= l.taken || !d.started || !d.ownsLocked(r.Session) || d.orphanLocked(r.Session) || l.overflow || len(l.buf) >= d.o.LaneBuffer {
 			// It stays in the store until buf drains. A row at or before the
 			// last one taken was most likely read and sent already: the read
 			// back finds it only if not. So may a row of a lane just made: a
 			// sweep may have read, sent it and let its lane go before we were
-			// told, taking with it what the lane had taken.
+			// told, taking with it what the lane had taken. A row of a session
+			// nobody owned when the leases were last read is read back too:
+			// the read checks the lease in the same statement, and a replica
+			// may have just taken it.
 			l.overflow = true
 		} else {
 			l.buf = insertByID(l.buf, r)

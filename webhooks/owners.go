@@ -32,6 +32,12 @@ func (d *dispatcher) ownsLocked(session string) bool {
 	return d.mine[session] || (d.orphans && !d.others[session])
 }
 
+// orphanLocked reports whether this replica sends session's rows only because
+// no replica held its lease when the leases were last read. Called with d.mu held.
+func (d *dispatcher) orphanLocked(session string) bool {
+	return d.leased && !d.mine[session]
+}
+
 // startLeased reads who owns what, takes the dispatch lock if it is free (for the
 // rows of sessions nobody owns), and sends the pending rows of what it owns.
 func (d *dispatcher) startLeased(ctx context.Context) error {
