@@ -175,11 +175,15 @@ type moveRequest struct {
 	Replica *string `json:"replica"`
 }
 
-// moveSession hands a session to another replica (wagate's own operation): the
-// gate has proxied it to the session's owner, which stops it and hands its lease
-// over; the target starts it on its next lease round.
+// moveSession hands a session to another replica (wagate's own operation):
+// sessionRoute has proxied it to the session's owner, which stops it and hands
+// its lease over; the target starts it on its next lease round.
 func (s *Server) moveSession(c echo.Context) error {
-	name := c.Get(ctxSession).(string)
+	// A gateway operation: no gate has put the session in the context.
+	name, err := sessionParam(c)
+	if err != nil {
+		return err
+	}
 	var req moveRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err

@@ -160,6 +160,22 @@ func TestDeprecatedSessionForms(t *testing.T) {
 	a.Expect(a.Do("POST", "/api/sessions/logout", map[string]any{}), 400)
 }
 
+// TestMoveAlone: a move is refused on a gateway that is not one of replicas, and
+// its input is checked, naming what is wrong (the handler once read the session
+// from a context no middleware of a gateway operation fills, and panicked).
+func TestMoveAlone(t *testing.T) {
+	a := newAPI(t, store.SQLite, apiOptions{})
+	a.Expect(a.Do("POST", "/api/sessions", map[string]any{"name": "here", "config": paired()}), 201)
+	e := a.Expect(a.Do("POST", "/api/sessions/here/move", map[string]any{"replica": "gw1"}), 422).Err(t)
+	if !strings.Contains(e["message"].(string), "PostgreSQL") {
+		t.Fatalf("move alone: %v", e)
+	}
+	e = a.Expect(a.Do("POST", "/api/sessions/here/move", map[string]any{}), 400).Err(t)
+	if !strings.Contains(e["message"].(string), "replica") {
+		t.Fatalf("move without a replica: %v", e)
+	}
+}
+
 // TestRestartPersistence: a second gateway on the same database brings back the
 // sessions that were running, paired, and leaves stopped ones stopped.
 func TestRestartPersistence(t *testing.T) {
