@@ -1,4 +1,4 @@
-.PHONY: test run build fuzz vet capabilities screenshots bench-peers bench-peers-webjs bench-peers-noweb docker docker-noweb docker-base-images docker-smoke
+.PHONY: test run build fuzz vet capabilities screenshots bench-peers bench-peers-webjs bench-peers-noweb bench-failover docker docker-noweb docker-base-images docker-smoke
 
 # Every test; CI calls this through .ci/run.
 test: vet
@@ -30,6 +30,12 @@ capabilities:
 bench-peers:
 	@{ $(MAKE) -s bench-peers-webjs && $(MAKE) -s bench-peers-noweb; } > bench-peers.out 2>&1 || { cat bench-peers.out; exit 1; }
 	@awk '/^\| measure \||^\|---/ { if (seen[$$0]++) next } /^\|/' bench-peers.out
+
+# Three replicas on one PostgreSQL, one SIGKILLed in turn 20 times
+# (WAGATE_BENCH_FAILOVER_KILLS): how long its sessions take to be WORKING on the
+# others, min/p50/p90/max and every kill's figure. A benchmark, never a test.
+bench-failover:
+	go test ./cmd/wagate -run '^$$' -bench Failover -benchtime 1x -timeout 60m
 
 # The README's dashboard screenshots, taken in Chromium by the browser test
 # against the sandbox.

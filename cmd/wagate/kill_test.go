@@ -60,7 +60,7 @@ func TestKilledGatewayLosesNothing(t *testing.T) {
 }
 
 // buildWagate builds this command into a temporary directory.
-func buildWagate(t *testing.T) string {
+func buildWagate(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "wagate")
 	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
@@ -221,7 +221,7 @@ type simnetProc struct {
 	addr, root, api string
 }
 
-func startSimnetProcess(t *testing.T, ctx context.Context, bin, dataDir string) simnetProc {
+func startSimnetProcess(t testing.TB, ctx context.Context, bin, dataDir string) simnetProc {
 	t.Helper()
 	cmd := exec.CommandContext(ctx, bin, "simnet", "--listen", "127.0.0.1:0", "--data", dataDir)
 	logs, err := os.Create(filepath.Join(filepath.Dir(dataDir), "simnet.log"))
@@ -263,7 +263,7 @@ func startSimnetProcess(t *testing.T, ctx context.Context, bin, dataDir string) 
 // gatewayProc is the gateway child process, started again after each kill on the
 // same data dir, port and database.
 type gatewayProc struct {
-	t        *testing.T
+	t        testing.TB
 	bin, dir string
 	port     int
 	key      string
@@ -405,7 +405,7 @@ func (g *gatewayProc) waitStored(ctx context.Context, chat string, n int) {
 // flakyReceiver is the webhook receiver: down (nothing listens), then failing
 // (500 to everything), then back (200, and every delivery recorded).
 type flakyReceiver struct {
-	t    *testing.T
+	t    testing.TB
 	addr string
 	url  string
 	up   atomic.Bool
@@ -419,7 +419,7 @@ type flakyReceiver struct {
 // delivery is one message event the receiver accepted.
 type delivery struct{ id, body string }
 
-func newFlakyReceiver(t *testing.T) *flakyReceiver {
+func newFlakyReceiver(t testing.TB) *flakyReceiver {
 	r := &flakyReceiver{t: t, addr: fmt.Sprintf("127.0.0.1:%d", freePort(t)), changed: make(chan struct{})}
 	r.url = "http://" + r.addr + "/hook"
 	t.Cleanup(func() {
@@ -510,7 +510,7 @@ func (r *flakyReceiver) waitMessages(ctx context.Context, n int) []delivery {
 }
 
 // post and get call a JSON API; an unreachable server is status 0.
-func post(t *testing.T, ctx context.Context, u, key string, body, out any) int {
+func post(t testing.TB, ctx context.Context, u, key string, body, out any) int {
 	raw, err := json.Marshal(body)
 	if err != nil {
 		t.Fatal(err)
@@ -518,7 +518,7 @@ func post(t *testing.T, ctx context.Context, u, key string, body, out any) int {
 	return do(ctx, http.MethodPost, u, key, raw, out)
 }
 
-func get(t *testing.T, ctx context.Context, u, key string, out any) int {
+func get(t testing.TB, ctx context.Context, u, key string, out any) int {
 	return do(ctx, http.MethodGet, u, key, nil, out)
 }
 

@@ -22,8 +22,9 @@ import (
 const replicaSessions = 30
 
 // TestReplicas runs three gateway processes on one PostgreSQL and one external
-// simnet. Sessions created through the replicas in turn are spread evenly, and
-// every replica serves requests for every session (proxying to its owner). Then:
+// simnet. Sessions created through the replicas in turn are spread evenly;
+// every replica serves requests for every session (proxying to its owner), and
+// any of them moves a session to another when asked. Then:
 //   - SIGKILL one replica: its sessions are WORKING on the others within 30 s, and
 //     the messages a contact sent them meanwhile are all stored and delivered;
 //   - SIGSTOP another past its lease: the others take its sessions over, and once
@@ -33,96 +34,15 @@ const replicaSessions = 30
 // No device is ever connected twice at once except the paused replica's, which
 // the new owner's login kicks, as WhatsApp does.
 func TestReplicas(t *testing.T) {
-	n := replicaSessions
-	if s := os.Getenv("WAGATE_REPLICAS_SESSIONS"); s != "" {
-		var err error
-		if n, err = strconv.Atoi(s); err != nil || n <= 0 || n%3 != 0 {
-			t.Fatalf("WAGATE_REPLICAS_SESSIONS=%q: want a positive multiple of 3", s)
-		}
-	}
+	n := envCount(t, "WAGATE_REPLICAS_SESSIONS", replicaSessions, 3)
 	bin := buildWagate(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 6*time.Minute)
 	defer cancel()
-	dir := t.TempDir()
-	if keep := os.Getenv("WAGATE_REPLICAS_DIR"); keep != "" {
-		dir = keep // the logs stay for a look
-	}
-	sn := startSimnetProcess(t, ctx, bin, filepath.Join(dir, "simnet"))
-	const contact = "15550399999"
-	phone := func(i int) string { return fmt.Sprintf("155503%05d", i) }
-	name := func(i int) string { return fmt.Sprintf("r%02d", i) }
-	for i := -1; i < n; i++ {
-		p := contact
-		if i >= 0 {
-			p = phone(i)
-		}
-		if code := post(t, ctx, sn.api+"/accounts", "", map[string]any{"phone": p, "name": "Replica " + p}, nil); code != http.StatusCreated {
-			t.Fatalf("create simnet account %s: %d", p, code)
-		}
-	}
-	rcv := newFlakyReceiver(t)
-	rcv.fail()
-	rcv.recover()
+	c := startReplicaCluster(t, ctx, bin, n)
+	sn, gws, rcv, all, owners := c.sn, c.gws, c.rcv, c.names, c.owners
+	const contact = replicaContact
+	phone, name := replicaPhone, replicaName
 
-	dsn := storetest.DSN(t, store.Postgres)
-	gws := make([]*gatewayProc, 3)
-	for i := range gws {
-		port := freePort(t)
-		gws[i] = &gatewayProc{t: t, bin: bin, dir: filepath.Join(dir, fmt.Sprintf("gw%d", i)), port: port, key: "replica-key", env: []string{
-			"WAGATE_DATA_DIR=" + filepath.Join(dir, fmt.Sprintf("gw%d", i), "data"),
-			"WAGATE_SERVER_HOST=127.0.0.1",
-			fmt.Sprintf("WAGATE_SERVER_PORT=%d", port),
-			"WAGATE_SERVER_API_KEY=replica-key",
-			"WAGATE_STORE_DSN=" + dsn,
-			fmt.Sprintf("WAGATE_CLUSTER_REPLICA_ID=gw%d", i),
-			fmt.Sprintf("WAGATE_CLUSTER_ADVERTISE_URL=http://127.0.0.1:%d", port),
-			"WAGATE_LOG_LEVEL=info",
-			"WAGATE_ENGINES_NOWEB_PRINT_QR=false",
-			"WAGATE_ENGINES_NOWEB_SIMNET_ADDR=" + sn.addr,
-			"WAGATE_ENGINES_NOWEB_SIMNET_ROOT_PUBLIC_KEY=" + sn.root,
-		}}
-		if err := os.MkdirAll(gws[i].dir, 0o700); err != nil {
-			t.Fatal(err)
-		}
-		gws[i].start(ctx)
-		t.Cleanup(gws[i].stop)
-	}
-	waitReplicas(t, ctx, gws[0], 3)
-
-	// Created through the replicas in turn; each goes to the one with most room.
-	for i := range n {
-		gw := gws[i%3]
-		session := map[string]any{"name": name(i), "engine": "NOWEB", "config": map[string]any{
-			"webhooks": []map[string]any{{"url": rcv.url, "events": []string{"message"}}},
-		}}
-		if code := post(t, ctx, gw.base()+"/api/sessions", gw.key, session, nil); code != http.StatusCreated {
-			t.Fatalf("create session %s through gw%d: %d", name(i), i%3, code)
-		}
-	}
-	for i := range n {
-		gw := gws[(i+1)%3] // another replica than the one it was created through
-		var qr struct{ Value string }
-		for get(t, ctx, gw.base()+"/api/"+name(i)+"/auth/qr?format=raw", gw.key, &qr) != http.StatusOK || qr.Value == "" {
-			sleepCtx(t, ctx, 20*time.Millisecond, "QR code of "+name(i))
-		}
-		if code := post(t, ctx, sn.api+"/accounts/"+phone(i)+"/scan", "", map[string]string{"qr": qr.Value}, nil); code != http.StatusOK {
-			t.Fatalf("scan %s: %d", name(i), code)
-		}
-	}
-	all := make([]string, n)
-	for i := range n {
-		all[i] = name(i)
-	}
-	owners := waitAllWorking(t, ctx, gws[2], all, nil)
-	perReplica := map[string]int{}
-	for _, o := range owners {
-		perReplica[o]++
-	}
-	for i := range gws {
-		if got := perReplica[fmt.Sprintf("gw%d", i)]; got != n/3 {
-			t.Fatalf("sessions per replica %v: want %d each", perReplica, n/3)
-		}
-	}
 	// Every replica answers for every session.
 	for i := range n {
 		for j, gw := range gws {
@@ -132,6 +52,18 @@ func TestReplicas(t *testing.T) {
 			}
 		}
 	}
+
+	// A move asked of a third replica: the owner stops the session and the
+	// target runs it within a round; a replica that is not live is refused.
+	from := slices.Index([]string{"gw0", "gw1", "gw2"}, owners[name(0)])
+	to, via := fmt.Sprintf("gw%d", (from+1)%3), gws[(from+2)%3]
+	if code := post(t, ctx, via.base()+"/api/sessions/"+name(0)+"/move", via.key, map[string]string{"replica": "gw9"}, nil); code != http.StatusUnprocessableEntity {
+		t.Fatalf("move %s to a replica that is not live: %d, want 422", name(0), code)
+	}
+	if code := post(t, ctx, via.base()+"/api/sessions/"+name(0)+"/move", via.key, map[string]string{"replica": to}, nil); code != http.StatusCreated {
+		t.Fatalf("move %s from %s to %s: %d", name(0), owners[name(0)], to, code)
+	}
+	owners = waitAllWorking(t, ctx, via, all, func(s, o string) bool { return s != name(0) || o == to })
 
 	sent := map[string][]string{} // session → the texts the contact sent it
 	send := func(i int, what string) {
@@ -252,21 +184,135 @@ func TestReplicas(t *testing.T) {
 
 	// No device ran twice at once, except the paused replica's, kicked once.
 	for i := range n {
-		var devs []struct {
-			Device   string `json:"device"`
-			Replaced int    `json:"replaced"`
-		}
-		if code := get(t, ctx, sn.api+"/accounts/"+phone(i)+"/devices", "", &devs); code != http.StatusOK || len(devs) != 1 {
-			t.Fatalf("devices of %s: %d %v", phone(i), code, devs)
-		}
+		dev := simnetDevice(t, ctx, sn, phone(i))
 		allowed := 0
 		if slices.Contains(pausedSessions, name(i)) {
 			allowed = 1
 		}
-		if devs[0].Replaced > allowed {
-			t.Errorf("device of %s (%s) was connected twice at once %d times", name(i), devs[0].Device, devs[0].Replaced)
+		if dev.Replaced > allowed {
+			t.Errorf("device of %s (%s) was connected twice at once %d times", name(i), dev.Device, dev.Replaced)
 		}
 	}
+}
+
+// envCount is the positive multiple of unit the environment variable name says,
+// or def when it is unset.
+func envCount(t testing.TB, name string, def, unit int) int {
+	t.Helper()
+	s := os.Getenv(name)
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 || n%unit != 0 {
+		t.Fatalf("%s=%q: want a positive multiple of %d", name, s, unit)
+	}
+	return n
+}
+
+// replicaContact is the simnet account that writes to the replicas' sessions;
+// replicaPhone(i) is the account session replicaName(i) is paired with.
+const replicaContact = "15550399999"
+
+func replicaPhone(i int) string { return fmt.Sprintf("155503%05d", i) }
+func replicaName(i int) string  { return fmt.Sprintf("r%02d", i) }
+
+// replicaCluster is three gateway processes (gw0, gw1, gw2) on one PostgreSQL
+// and one external simnet, with n NOWEB sessions paired, WORKING and spread
+// evenly over them, each with a webhook for messages to rcv.
+type replicaCluster struct {
+	sn     simnetProc
+	gws    []*gatewayProc
+	rcv    *flakyReceiver
+	names  []string          // replicaName(i) for i < n
+	phones map[string]string // session → the simnet account it is paired with
+	owners map[string]string // session → the replica running it, once all WORKING
+}
+
+// startReplicaCluster starts the cluster of bin and pairs its sessions. Each
+// process's logs are under a temporary directory, or WAGATE_REPLICAS_DIR to keep
+// them for a look.
+func startReplicaCluster(t testing.TB, ctx context.Context, bin string, n int) *replicaCluster {
+	t.Helper()
+	dir := t.TempDir()
+	if keep := os.Getenv("WAGATE_REPLICAS_DIR"); keep != "" {
+		dir = keep
+	}
+	c := &replicaCluster{sn: startSimnetProcess(t, ctx, bin, filepath.Join(dir, "simnet"))}
+	for i := -1; i < n; i++ {
+		p := replicaContact
+		if i >= 0 {
+			p = replicaPhone(i)
+		}
+		if code := post(t, ctx, c.sn.api+"/accounts", "", map[string]any{"phone": p, "name": "Replica " + p}, nil); code != http.StatusCreated {
+			t.Fatalf("create simnet account %s: %d", p, code)
+		}
+	}
+	c.rcv = newFlakyReceiver(t)
+	c.rcv.fail()
+	c.rcv.recover()
+
+	dsn := storetest.DSN(t, store.Postgres)
+	c.gws = make([]*gatewayProc, 3)
+	for i := range c.gws {
+		port := freePort(t)
+		c.gws[i] = &gatewayProc{t: t, bin: bin, dir: filepath.Join(dir, fmt.Sprintf("gw%d", i)), port: port, key: "replica-key", env: []string{
+			"WAGATE_DATA_DIR=" + filepath.Join(dir, fmt.Sprintf("gw%d", i), "data"),
+			"WAGATE_SERVER_HOST=127.0.0.1",
+			fmt.Sprintf("WAGATE_SERVER_PORT=%d", port),
+			"WAGATE_SERVER_API_KEY=replica-key",
+			"WAGATE_STORE_DSN=" + dsn,
+			fmt.Sprintf("WAGATE_CLUSTER_REPLICA_ID=gw%d", i),
+			fmt.Sprintf("WAGATE_CLUSTER_ADVERTISE_URL=http://127.0.0.1:%d", port),
+			"WAGATE_LOG_LEVEL=info",
+			"WAGATE_ENGINES_NOWEB_PRINT_QR=false",
+			"WAGATE_ENGINES_NOWEB_SIMNET_ADDR=" + c.sn.addr,
+			"WAGATE_ENGINES_NOWEB_SIMNET_ROOT_PUBLIC_KEY=" + c.sn.root,
+		}}
+		if err := os.MkdirAll(c.gws[i].dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		c.gws[i].start(ctx)
+		t.Cleanup(c.gws[i].stop)
+	}
+	waitReplicas(t, ctx, c.gws[0], 3)
+
+	// Created through the replicas in turn; each goes to the one with most room.
+	for i := range n {
+		gw := c.gws[i%3]
+		session := map[string]any{"name": replicaName(i), "engine": "NOWEB", "config": map[string]any{
+			"webhooks": []map[string]any{{"url": c.rcv.url, "events": []string{"message"}}},
+		}}
+		if code := post(t, ctx, gw.base()+"/api/sessions", gw.key, session, nil); code != http.StatusCreated {
+			t.Fatalf("create session %s through gw%d: %d", replicaName(i), i%3, code)
+		}
+	}
+	for i := range n {
+		gw := c.gws[(i+1)%3] // another replica than the one it was created through
+		var qr struct{ Value string }
+		for get(t, ctx, gw.base()+"/api/"+replicaName(i)+"/auth/qr?format=raw", gw.key, &qr) != http.StatusOK || qr.Value == "" {
+			sleepCtx(t, ctx, 20*time.Millisecond, "QR code of "+replicaName(i))
+		}
+		if code := post(t, ctx, c.sn.api+"/accounts/"+replicaPhone(i)+"/scan", "", map[string]string{"qr": qr.Value}, nil); code != http.StatusOK {
+			t.Fatalf("scan %s: %d", replicaName(i), code)
+		}
+	}
+	c.names, c.phones = make([]string, n), map[string]string{}
+	for i := range n {
+		c.names[i] = replicaName(i)
+		c.phones[c.names[i]] = replicaPhone(i)
+	}
+	c.owners = waitAllWorking(t, ctx, c.gws[2], c.names, nil)
+	perReplica := map[string]int{}
+	for _, o := range c.owners {
+		perReplica[o]++
+	}
+	for i := range c.gws {
+		if got := perReplica[fmt.Sprintf("gw%d", i)]; got != n/3 {
+			t.Fatalf("sessions per replica %v: want %d each", perReplica, n/3)
+		}
+	}
+	return c
 }
 
 // term stops the gateway with SIGTERM and waits for it to exit.
@@ -282,7 +328,7 @@ func (g *gatewayProc) term(ctx context.Context) {
 	}
 }
 
-func sleepCtx(t *testing.T, ctx context.Context, d time.Duration, what string) {
+func sleepCtx(t testing.TB, ctx context.Context, d time.Duration, what string) {
 	t.Helper()
 	select {
 	case <-ctx.Done():
@@ -292,7 +338,7 @@ func sleepCtx(t *testing.T, ctx context.Context, d time.Duration, what string) {
 }
 
 // waitReplicas waits until gw lists n live replicas.
-func waitReplicas(t *testing.T, ctx context.Context, gw *gatewayProc, n int) {
+func waitReplicas(t testing.TB, ctx context.Context, gw *gatewayProc, n int) {
 	t.Helper()
 	for {
 		var st struct {
@@ -305,24 +351,36 @@ func waitReplicas(t *testing.T, ctx context.Context, gw *gatewayProc, n int) {
 	}
 }
 
+// listedSession is a session as GET /api/sessions lists it.
+type listedSession struct {
+	Name           string `json:"name"`
+	Status         string `json:"status"`
+	AssignedWorker string `json:"assignedWorker"`
+}
+
+// workingOn lists every session gw knows (nil when it does not answer), and
+// which of them are WORKING on a replica ok accepts (nil: any), with that
+// replica.
+func workingOn(t testing.TB, ctx context.Context, gw *gatewayProc, ok func(session, replica string) bool) ([]listedSession, map[string]string) {
+	var list []listedSession
+	owners := map[string]string{}
+	if get(t, ctx, gw.base()+"/api/sessions?all=true", gw.key, &list) != http.StatusOK {
+		return nil, owners
+	}
+	for _, s := range list {
+		if s.Status == "WORKING" && s.AssignedWorker != "" && (ok == nil || ok(s.Name, s.AssignedWorker)) {
+			owners[s.Name] = s.AssignedWorker
+		}
+	}
+	return list, owners
+}
+
 // waitAllWorking waits until gw lists every session WORKING on a replica ok
 // accepts, and returns each one's replica.
-func waitAllWorking(t *testing.T, ctx context.Context, gw *gatewayProc, names []string, ok func(session, replica string) bool) map[string]string {
+func waitAllWorking(t testing.TB, ctx context.Context, gw *gatewayProc, names []string, ok func(session, replica string) bool) map[string]string {
 	t.Helper()
 	for {
-		var list []struct {
-			Name           string `json:"name"`
-			Status         string `json:"status"`
-			AssignedWorker string `json:"assignedWorker"`
-		}
-		owners := map[string]string{}
-		if get(t, ctx, gw.base()+"/api/sessions?all=true", gw.key, &list) == http.StatusOK {
-			for _, s := range list {
-				if s.Status == "WORKING" && s.AssignedWorker != "" && (ok == nil || ok(s.Name, s.AssignedWorker)) {
-					owners[s.Name] = s.AssignedWorker
-				}
-			}
-		}
+		list, owners := workingOn(t, ctx, gw, ok)
 		if len(owners) == len(names) {
 			return owners
 		}
@@ -334,9 +392,27 @@ func waitAllWorking(t *testing.T, ctx context.Context, gw *gatewayProc, names []
 	}
 }
 
+// simnetDeviceInfo is a linked device as simnet's control API lists it.
+type simnetDeviceInfo struct {
+	Device    string `json:"device"`
+	Connected bool   `json:"connected"`
+	Logins    int    `json:"logins"`
+	Replaced  int    `json:"replaced"` // logins that found it connected already
+}
+
+// simnetDevice is the one device linked to the simnet account phone.
+func simnetDevice(t testing.TB, ctx context.Context, sn simnetProc, phone string) simnetDeviceInfo {
+	t.Helper()
+	var devs []simnetDeviceInfo
+	if code := get(t, ctx, sn.api+"/accounts/"+phone+"/devices", "", &devs); code != http.StatusOK || len(devs) != 1 {
+		t.Fatalf("devices of %s: %d %v", phone, code, devs)
+	}
+	return devs[0]
+}
+
 // checkStored waits until every text sent to each session is stored, as gw
 // lists them (proxied to the session's owner).
-func checkStored(t *testing.T, ctx context.Context, gw *gatewayProc, contact string, sent map[string][]string) {
+func checkStored(t testing.TB, ctx context.Context, gw *gatewayProc, contact string, sent map[string][]string) {
 	t.Helper()
 	for s, texts := range sent {
 		for {
