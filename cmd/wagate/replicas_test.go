@@ -133,6 +133,10 @@ func TestReplicas(t *testing.T) {
 		}
 	}
 
+	// A websocket on any replica carries every session's events: gw2 relays
+	// those of the sessions the others run.
+	stream := openEvents(t, ctx, gws[2], "session=*&events=message")
+
 	sent := map[string][]string{} // session → the texts the contact sent it
 	send := func(i int, what string) {
 		text := fmt.Sprintf("%s to %s", what, name(i))
@@ -145,6 +149,7 @@ func TestReplicas(t *testing.T) {
 	for i := range n {
 		send(i, "hello")
 	}
+	stream.waitBodies(t, ctx, sent)
 
 	// SIGKILL gw0: its sessions run elsewhere within 30 s.
 	victim := gws[0]
@@ -222,6 +227,13 @@ func TestReplicas(t *testing.T) {
 		}
 	}
 	checkStored(t, ctx, gws[0], contact, sent)
+	// The stream on gw2 follows the sessions that moved, and the replica that
+	// came back: it has every message sent after the pause too.
+	afterPause := map[string][]string{}
+	for s, texts := range sent {
+		afterPause[s] = texts[len(texts)-1:]
+	}
+	stream.waitBodies(t, ctx, afterPause)
 
 	// Rolling restart: each replica in turn stops (handing its leases back) and
 	// starts again; the others run its sessions within seconds.
