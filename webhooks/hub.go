@@ -160,7 +160,12 @@ func (s *Service) Stream(w http.ResponseWriter, r *http.Request, f Filter, relay
 		defer cancel()
 		ready := make(chan struct{})
 		var once sync.Once
-		go relay(rctx, func() { once.Do(func() { close(ready) }) }, func(body []byte) { s.hub.offer(sub, body) })
+		deliver := func(body []byte) {
+			if rctx.Err() == nil { // not once the stream is over
+				s.hub.offer(sub, body)
+			}
+		}
+		go relay(rctx, func() { once.Do(func() { close(ready) }) }, deliver)
 		select {
 		case <-ready:
 		case <-r.Context().Done():
