@@ -87,6 +87,9 @@ func TestReplicas(t *testing.T) {
 		gws[i].start(ctx)
 		t.Cleanup(gws[i].stop)
 	}
+	for _, gw := range gws {
+		gw.peers = gws
+	}
 	waitReplicas(t, ctx, gws[0], 3)
 
 	// Created through the replicas in turn; each goes to the one with most room.
@@ -370,7 +373,7 @@ func checkStored(t *testing.T, ctx context.Context, gw *gatewayProc, contact str
 			}
 			select {
 			case <-ctx.Done():
-				t.Fatalf("session %s: %d of %d messages not stored exactly once (have %v)", s, missing, len(texts), have)
+				t.Fatalf("session %s: %d of %d messages not stored exactly once (have %v); its log lines:\n%s", s, missing, len(texts), have, sessionLines(gw.peers, s))
 			case <-time.After(100 * time.Millisecond):
 			}
 		}
