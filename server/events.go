@@ -147,6 +147,6 @@ func (s *Server) eventStream(c echo.Context) error {
 	rc := http.NewResponseController(c.Response())
 	_ = rc.SetReadDeadline(time.Time{})
 	_ = rc.SetWriteDeadline(time.Time{})
-	s.events.Stream(c.Response(), c.Request(), f)
+	s.events.Stream(c.Response(), c.Request(), f, s.peerEvents(c.Request()))
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/wagate/wagate/engines"
 	"github.com/wagate/wagate/sessions"
 )
 
@@ -52,6 +53,10 @@ func (s *Store) AcquireLease(ctx context.Context, session string, me sessions.Re
 		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&leaseRow{Session: session, UpdatedAt: now.UnixMilli()}).Error; err != nil {
 			return err
 		}
+		var prev leaseRow
+		if err := tx.Where("session = ?", session).Take(&prev).Error; err != nil {
+			return err
+		}
 		res := tx.Exec(`UPDATE wagate_leases SET
 				token = CASE WHEN owner = ? THEN token ELSE token + 1 END,
 				pinned = CASE WHEN ? AND pinned = '' THEN ? ELSE pinned END,
@@ -66,6 +71,9 @@ func (s *Store) AcquireLease(ctx context.Context, session string, me sessions.Re
 		}
 		if res.RowsAffected == 0 {
 			return sessions.ErrLeaseHeld
+		}
+		if out.Token != prev.Token {
+			return markStarting(tx, session)
 		}
 		return nil
 	})
@@ -99,13 +107,30 @@ func (s *Store) AssignLease(ctx context.Context, session string, token int64, fr
 			args = append(args, from)
 		}
 		res := db.Exec(q+`)`, args...)
-		assigned = res.RowsAffected == 1
-		return res.Error
+		if res.Error != nil {
+			return res.Error
+		}
+		if assigned = res.RowsAffected == 1; assigned {
+			return markStarting(db, session)
+		}
+		return nil
 	})
 	if err != nil {
 		return false, fmt.Errorf("assign lease of session %q to replica %s: %w", session, to.ID, err)
 	}
 	return assigned, nil
+}
+
+// markStarting says, in the transaction that gives a session's lease to a new
+// owner, that the session is starting: the status its last owner saved (WORKING,
+// say) is not true of the new one until that one has started it and says so.
+func markStarting(tx *gorm.DB, session string) error {
+	err := tx.Exec(`UPDATE wagate_sessions SET status = ? WHERE name = ? AND status IN (?, ?)`,
+		engines.StatusStarting, session, engines.StatusWorking, engines.StatusScanQRCode).Error
+	if err != nil {
+		return fmt.Errorf("mark session %q starting on its new owner: %w", session, err)
+	}
+	return nil
 }
 
 // lockTimeout bounds how long a lease change waits for a row lock: the lease

@@ -100,6 +100,62 @@ func TestLeases(t *testing.T) {
 	})
 }
 
+// TestNewOwnerMarksStarting: the transaction that gives a running session's lease
+// to a new owner marks it STARTING, so the session list never shows the status
+// the last owner saved (WORKING, SCAN_QR_CODE) as the new owner's before that
+// one has started it; renewals, and stopped or failed sessions, keep theirs.
+func TestNewOwnerMarksStarting(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		ctx := context.Background()
+		s, _ := storetest.Open(t, d)
+		now := time.UnixMilli(time.Now().UnixMilli())
+		a, b := sessions.Replica{ID: "a"}, sessions.Replica{ID: "b"}
+		status := func(name string) engines.Status {
+			t.Helper()
+			rec, err := s.GetSession(ctx, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return rec.Status
+		}
+		for name, st := range map[string]engines.Status{"working": engines.StatusWorking, "qr": engines.StatusScanQRCode, "stopped": engines.StatusStopped, "failed": engines.StatusFailed} {
+			rec := sessions.Record{Name: name, Engine: engines.NOWEB, Status: st, Running: true, CreatedAt: now, UpdatedAt: now}
+			if err := s.CreateSession(ctx, rec); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.AcquireLease(ctx, name, a, now, time.Minute, false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for name, want := range map[string]engines.Status{"working": engines.StatusStarting, "qr": engines.StatusStarting, "stopped": engines.StatusStopped, "failed": engines.StatusFailed} {
+			if got := status(name); got != want {
+				t.Errorf("%s after its first lease: %s, want %s", name, got, want)
+			}
+		}
+		rec, _ := s.GetSession(ctx, "working")
+		rec.Status = engines.StatusWorking
+		la, _ := s.GetLease(ctx, "working")
+		if err := s.SaveSessionFenced(ctx, rec, la.Token); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.AcquireLease(ctx, "working", a, now.Add(time.Second), time.Minute, false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.RenewLeases(ctx, a, now.Add(2*time.Second), time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if got := status("working"); got != engines.StatusWorking {
+			t.Fatalf("after its owner acquired again and renewed: %s, want WORKING", got)
+		}
+		if ok, err := s.AssignLease(ctx, "working", la.Token, "a", b, now.Add(3*time.Second), time.Minute); err != nil || !ok {
+			t.Fatalf("move to b: %v %v", ok, err)
+		}
+		if got := status("working"); got != engines.StatusStarting {
+			t.Fatalf("moved to b: %s, want STARTING", got)
+		}
+	})
+}
+
 // TestFencing: a write carrying a token the lease no longer has changes nothing,
 // neither the session row nor the store change nor its outbox rows.
 func TestFencing(t *testing.T) {
@@ -125,8 +181,8 @@ func TestFencing(t *testing.T) {
 		if err := s.SaveSessionFenced(ctx, rec, la.Token); !errors.Is(err, sessions.ErrFenced) {
 			t.Fatalf("stale save: %v, want ErrFenced", err)
 		}
-		if got, _ := s.GetSession(ctx, "one"); got.Status != engines.StatusWorking {
-			t.Fatalf("status = %s after a stale save, want WORKING", got.Status)
+		if got, _ := s.GetSession(ctx, "one"); got.Status != engines.StatusStarting {
+			t.Fatalf("status = %s after a stale save, want STARTING (as b's lease made it)", got.Status)
 		}
 		write := func(token int64, id string) error {
 			return s.RecordFenced(ctx, "one", token, func(tx chatstore.Store) ([]store.Delivery, error) {

@@ -100,17 +100,22 @@ func (h *hub) publish(session, event string, body []byte) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	for sub := range h.subs {
-		if !sub.f.match(session, event) {
-			continue
+		if sub.f.match(session, event) {
+			h.offer(sub, body)
 		}
-		select {
-		case sub.ch <- body:
-		default:
-			sub.once.Do(func() {
-				close(sub.slow)
-				h.m.wsDropped.Inc()
-			})
-		}
+	}
+}
+
+// offer hands body to sub without waiting: a client that lags its buffer is
+// dropped.
+func (h *hub) offer(sub *subscriber, body []byte) {
+	select {
+	case sub.ch <- body:
+	default:
+		sub.once.Do(func() {
+			close(sub.slow)
+			h.m.wsDropped.Inc()
+		})
 	}
 }
 
@@ -136,10 +141,37 @@ func (h *hub) count() int {
 
 func (h *hub) close() { h.once.Do(func() { close(h.closed) }) }
 
+// A Relay brings into a stream the envelopes that other replicas publish (a
+// replica's hub has only the events of the sessions it runs), already filtered.
+// It calls ready once it has subscribed wherever it could, so the stream, accepted
+// only then, has every replica's events from its first; it hands each envelope to
+// deliver until ctx ends.
+type Relay func(ctx context.Context, ready func(), deliver func(body []byte))
+
 // Stream upgrades the request to a websocket and sends it every envelope f matches
 // until the client leaves, falls behind, stops answering pings, or the service
-// stops. The caller has checked the API key and parsed f.
-func (s *Service) Stream(w http.ResponseWriter, r *http.Request, f Filter) {
+// stops; relay, when not nil, adds the other replicas' envelopes. The caller has
+// checked the API key and parsed f.
+func (s *Service) Stream(w http.ResponseWriter, r *http.Request, f Filter, relay Relay) {
+	sub := s.hub.subscribe(f, s.o.WSBuffer)
+	defer s.hub.unsubscribe(sub)
+	if relay != nil {
+		rctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+		defer cancel()
+		ready := make(chan struct{})
+		var once sync.Once
+		deliver := func(body []byte) {
+			if rctx.Err() == nil { // not once the stream is over
+				s.hub.offer(sub, body)
+			}
+		}
+		go relay(rctx, func() { once.Do(func() { close(ready) }) }, deliver)
+		select {
+		case <-ready:
+		case <-r.Context().Done():
+			return
+		}
+	}
 	// The API key, not the Origin, is what guards this stream; dashboards on other
 	// origins must be able to open it.
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: []string{"*"}})
@@ -148,8 +180,6 @@ func (s *Service) Stream(w http.ResponseWriter, r *http.Request, f Filter) {
 		return
 	}
 	defer conn.CloseNow()
-	sub := s.hub.subscribe(f, s.o.WSBuffer)
-	defer s.hub.unsubscribe(sub)
 	// We read nothing from the client; CloseRead answers its pings and closes.
 	ctx := conn.CloseRead(context.WithoutCancel(r.Context()))
 	ping := time.NewTicker(s.o.WSPing)

@@ -272,6 +272,7 @@ type gatewayProc struct {
 	runs     int
 	exited   chan struct{}
 	logPaths []string
+	peers    []*gatewayProc // the replicas it runs with, for failure messages
 }
 
 func (g *gatewayProc) base() string { return fmt.Sprintf("http://127.0.0.1:%d", g.port) }

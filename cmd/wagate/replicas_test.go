@@ -65,6 +65,10 @@ func TestReplicas(t *testing.T) {
 	}
 	owners = waitAllWorking(t, ctx, via, all, func(s, o string) bool { return s != name(0) || o == to })
 
+	// A websocket on any replica carries every session's events: gw2 relays
+	// those of the sessions the others run.
+	stream := openEvents(t, ctx, gws[2], "session=*&events=message")
+
 	sent := map[string][]string{} // session → the texts the contact sent it
 	send := func(i int, what string) {
 		text := fmt.Sprintf("%s to %s", what, name(i))
@@ -77,6 +81,7 @@ func TestReplicas(t *testing.T) {
 	for i := range n {
 		send(i, "hello")
 	}
+	stream.waitBodies(t, ctx, sent)
 
 	// SIGKILL gw0: its sessions run elsewhere within 30 s.
 	victim := gws[0]
@@ -154,6 +159,13 @@ func TestReplicas(t *testing.T) {
 		}
 	}
 	checkStored(t, ctx, gws[0], contact, sent)
+	// The stream on gw2 follows the sessions that moved, and the replica that
+	// came back: it has every message sent after the pause too.
+	afterPause := map[string][]string{}
+	for s, texts := range sent {
+		afterPause[s] = texts[len(texts)-1:]
+	}
+	stream.waitBodies(t, ctx, afterPause)
 
 	// Rolling restart: each replica in turn stops (handing its leases back) and
 	// starts again; the others run its sessions within seconds.
@@ -274,6 +286,9 @@ func startReplicaCluster(t testing.TB, ctx context.Context, bin string, n int) *
 		}
 		c.gws[i].start(ctx)
 		t.Cleanup(c.gws[i].stop)
+	}
+	for _, gw := range c.gws {
+		gw.peers = c.gws
 	}
 	waitReplicas(t, ctx, c.gws[0], 3)
 
@@ -434,7 +449,7 @@ func checkStored(t testing.TB, ctx context.Context, gw *gatewayProc, contact str
 			}
 			select {
 			case <-ctx.Done():
-				t.Fatalf("session %s: %d of %d messages not stored exactly once (have %v)", s, missing, len(texts), have)
+				t.Fatalf("session %s: %d of %d messages not stored exactly once (have %v); its log lines:\n%s", s, missing, len(texts), have, sessionLines(gw.peers, s))
 			case <-time.After(100 * time.Millisecond):
 			}
 		}

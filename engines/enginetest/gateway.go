@@ -62,6 +62,9 @@ type GatewayOptions struct {
 	// Dashboard, when set, serves the web dashboard with these options (its
 	// Secret is derived from the API key, as the binary does).
 	Dashboard *dashboard.Options
+	// Cluster, when set, makes the gateway a replica sharing Store (PostgreSQL)
+	// with others; the test runs their lease rounds as it needs.
+	Cluster *sessions.ClusterOptions
 }
 
 // MediaBaseURL is the public URL of test gateways: media.url starts with it.
@@ -146,7 +149,7 @@ func NewGateway(t testing.TB, o GatewayOptions) *Gateway {
 		t.Fatalf("load spec: %v", err)
 	}
 	events := &eventLog{t: t, spec: spec, env: webhooks.NewEnvironment(cfg, "test", true), changed: make(chan struct{})}
-	m := sessions.NewManager(st, o.Factories, loggingRecorder{outbox, events}, log, sessions.ManagerOptions{WorkingWait: cfg.Sessions.WorkingWait})
+	m := sessions.NewManager(st, o.Factories, loggingRecorder{outbox, events}, log, sessions.ManagerOptions{WorkingWait: cfg.Sessions.WorkingWait, Cluster: o.Cluster})
 	if err := m.Boot(context.Background(), false); err != nil {
 		t.Fatal(err)
 	}
@@ -179,6 +182,23 @@ type loggingRecorder struct {
 func (r loggingRecorder) Record(ctx context.Context, change func(tx chatstore.Store) ([]engines.Event, error)) error {
 	var evs []engines.Event
 	err := r.Recorder.Record(ctx, func(tx chatstore.Store) ([]engines.Event, error) {
+		var err error
+		evs, err = change(tx)
+		return evs, err
+	})
+	if err == nil {
+		for _, ev := range evs {
+			r.log.add(ev)
+		}
+	}
+	return err
+}
+
+// RecordFenced is Record checked against the session's lease, for gateways that
+// are replicas (GatewayOptions.Cluster).
+func (r loggingRecorder) RecordFenced(ctx context.Context, session string, token int64, change func(tx chatstore.Store) ([]engines.Event, error)) error {
+	var evs []engines.Event
+	err := r.Recorder.(sessions.FencedRecorder).RecordFenced(ctx, session, token, func(tx chatstore.Store) ([]engines.Event, error) {
 		var err error
 		evs, err = change(tx)
 		return evs, err

@@ -45,8 +45,9 @@ func (s *Server) handleMessage(c *conn, node *waBinary.Node) {
 	// twice: whatsmeow sends a message to its own account to the devices of
 	// [recipient, own user], the same user twice (the phone's app-state key
 	// share and history sync notification), and the real server delivers
-	// the first copy only.
-	delivered := make(map[*device]bool, len(targets))
+	// the first copy only. Nor does it ever send a message back to the device
+	// that sent it, whatever the participants say.
+	delivered := map[*device]bool{sender: true}
 	for _, t := range targets {
 		dev := s.lookupDevice(t.jid)
 		if dev == nil || dev.acc.blocks(sender.acc) || delivered[dev] {

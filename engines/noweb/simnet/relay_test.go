@@ -1,6 +1,7 @@
 package simnet
 
 import (
+	waBinary "go.mau.fi/whatsmeow/binary"
 	"testing"
 	"time"
 
@@ -96,5 +97,57 @@ func TestMessageRelay(t *testing.T) {
 	}
 	if _, err := alice.WaitFor(ctx, func(e Event) bool { return e.Type == "message" && e.ID == resp.ID && e.FromMe }); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestMessageNotEchoedToSender: a message whose participants name the sending
+// device itself (a client's bug, or a fuzzed send) never goes back to its
+// sender, as on the real server.
+func TestMessageNotEchoedToSender(t *testing.T) {
+	srv := newTestServer(t)
+	ctx := testCtx(t)
+	alice, err := srv.CreateAccount(ctx, "491510000021", "Alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob, err := srv.CreateAccount(ctx, "491510000022", "Bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newCompanion(t, srv, "alice-session")
+	pairByQR(t, srv, "491510000021", c)
+	const id = "3EB0ECHOTEST0001"
+	err = c.cli.DangerousInternals().SendNode(ctx, waBinary.Node{Tag: "message",
+		Attrs: waBinary.Attrs{"id": id, "to": bob.JID(), "type": "text"},
+		Content: []waBinary.Node{{Tag: "participants", Content: []waBinary.Node{{Tag: "to", Attrs: waBinary.Attrs{"jid": *c.cli.Store.ID},
+			Content: []waBinary.Node{{Tag: "enc", Attrs: waBinary.Attrs{"v": "2", "type": "msg"}, Content: []byte("ciphertext")}}}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// simnet handles a connection's nodes in order: once this query is
+	// answered, the message has been routed ...
+	if _, err := c.cli.GetUserDevices(ctx, []types.JID{bob.JID()}); err != nil {
+		t.Fatal(err)
+	}
+	// ... and what is routed to a device reaches it in order: a copy would
+	// come before bob's next message.
+	next, err := bob.SendText(ctx, alice.JID().String(), "after")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, ctx, c.rec, func(m *events.Message) bool { return m.Info.ID == next })
+	c.rec.mu.Lock()
+	defer c.rec.mu.Unlock()
+	for _, evt := range c.rec.evts {
+		switch v := evt.(type) {
+		case *events.Message:
+			if v.Info.ID == id {
+				t.Fatalf("the sender got its own message back: %+v", v.Info)
+			}
+		case *events.UndecryptableMessage:
+			if v.Info.ID == id {
+				t.Fatalf("the sender got its own message back (undecryptable): %+v", v.Info)
+			}
+		}
 	}
 }
