@@ -180,25 +180,21 @@ type loggingRecorder struct {
 }
 
 func (r loggingRecorder) Record(ctx context.Context, change func(tx chatstore.Store) ([]engines.Event, error)) error {
-	var evs []engines.Event
-	err := r.Recorder.Record(ctx, func(tx chatstore.Store) ([]engines.Event, error) {
-		var err error
-		evs, err = change(tx)
-		return evs, err
-	})
-	if err == nil {
-		for _, ev := range evs {
-			r.log.add(ev)
-		}
-	}
-	return err
+	return r.logged(change, func(c func(chatstore.Store) ([]engines.Event, error)) error { return r.Recorder.Record(ctx, c) })
 }
 
 // RecordFenced is Record checked against the session's lease, for gateways that
 // are replicas (GatewayOptions.Cluster).
 func (r loggingRecorder) RecordFenced(ctx context.Context, session string, token int64, change func(tx chatstore.Store) ([]engines.Event, error)) error {
+	return r.logged(change, func(c func(chatstore.Store) ([]engines.Event, error)) error {
+		return r.Recorder.(sessions.FencedRecorder).RecordFenced(ctx, session, token, c)
+	})
+}
+
+// logged runs change through record and logs its events once committed.
+func (r loggingRecorder) logged(change func(chatstore.Store) ([]engines.Event, error), record func(func(chatstore.Store) ([]engines.Event, error)) error) error {
 	var evs []engines.Event
-	err := r.Recorder.(sessions.FencedRecorder).RecordFenced(ctx, session, token, func(tx chatstore.Store) ([]engines.Event, error) {
+	err := record(func(tx chatstore.Store) ([]engines.Event, error) {
 		var err error
 		evs, err = change(tx)
 		return evs, err
