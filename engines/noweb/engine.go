@@ -44,7 +44,8 @@ type Engine struct {
 	cli       *whatsmeow.Client
 	handlerID uint32
 	cancel    context.CancelFunc
-	gen       int // run of the client; events of older runs are ignored
+	closing   func() // quiets the client's logger before it is told to disconnect
+	gen       int    // run of the client; events of older runs are ignored
 	qr        string
 	qrReady   chan struct{} // closed once the first QR code arrived (registration connection up)
 	qrOnce    *sync.Once
@@ -77,7 +78,8 @@ func (e *Engine) Start(ctx context.Context) error {
 	if dev == nil {
 		dev = e.f.container.NewDevice()
 	}
-	cli := whatsmeow.NewClient(dev, walog.New(e.log))
+	wl, closing := walog.NewClosing(e.log)
+	cli := whatsmeow.NewClient(dev, wl)
 	cli.EnableAutoReconnect = true
 	cli.ManualHistorySyncDownload = true
 	// Ack to WhatsApp only once our handler has stored the event: a crash or a
@@ -104,7 +106,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	e.mu.Lock()
 	e.gen++
 	gen := e.gen
-	e.cli, e.cancel = cli, cancel
+	e.cli, e.cancel, e.closing = cli, cancel, closing
 	e.qr = ""
 	e.blocked, e.presences, e.online = nil, nil, false
 	e.qrReady = make(chan struct{})
@@ -144,10 +146,11 @@ func (e *Engine) teardown(gen int) *whatsmeow.Client {
 		e.mu.Unlock()
 		return nil
 	}
-	cli, id, cancel := e.cli, e.handlerID, e.cancel
-	e.cli, e.cancel, e.qr = nil, nil, ""
+	cli, id, cancel, closing := e.cli, e.handlerID, e.cancel, e.closing
+	e.cli, e.cancel, e.closing, e.qr = nil, nil, nil, ""
 	e.gen++
 	e.mu.Unlock()
+	closing()
 	cancel()
 	cli.RemoveEventHandler(id)
 	cli.Disconnect()
