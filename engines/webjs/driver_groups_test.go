@@ -297,6 +297,10 @@ func TestDriverGroups(t *testing.T) {
 	if _, err := fw.RemoteJoin(ctx, code2, pn("B")); err != nil {
 		t.Fatal(err)
 	}
+	// The server answered once it had saved the change.
+	if stored, err := fw.StoredGroup(gid); err != nil || stored == nil || stored.Member(pn("B")) == nil {
+		t.Fatalf("the server answered B's join, and keeps %+v (%v)", stored, err)
+	}
 	groupEvent(mark, "B joins", func(g *GroupEvent) bool {
 		return g.Kind == "participants" && g.Type == engines.ParticipantsJoined && g.Participants[0].ID == pn("B")
 	})
@@ -351,6 +355,23 @@ func TestDriverGroups(t *testing.T) {
 	}
 
 	// --- the server keeps the groups: a reloaded tab has them back ---
+	// Each change was saved before it was answered, the last one too.
+	for _, id := range []string{gid, other} {
+		stored, err := fw.StoredGroup(id)
+		if err != nil || stored == nil {
+			t.Fatalf("stored group %s: %v, %v", id, stored, err)
+		}
+		var want, got []string
+		for _, p := range server(id).Participants {
+			want = append(want, p.ID)
+		}
+		for _, p := range stored.Participants {
+			got = append(got, p.ID)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("group %s: the server saved the members %v, answered with %v", id, got, want)
+		}
+	}
 	mark = h.ev.mark()
 	if err := fw.Reload(ctx); err != nil {
 		t.Fatal(err)

@@ -26,8 +26,12 @@ import (
 
 // FetchAppState fetches updates to the given type of app state. If fullSync is true, the current
 // cached state will be removed and all app state patches will be re-fetched from the server.
+//
+// Handlers of app state events must not call FetchAppState or SendAppState on their own
+// goroutine: the events of the next sync wait for them (wagate patch).
 func (cli *Client) FetchAppState(ctx context.Context, name appstate.WAPatchName, fullSync, onlyIfNotSynced bool) error {
-	eventsToDispatch, err := cli.fetchAppState(ctx, name, fullSync, onlyIfNotSynced)
+	eventsToDispatch, dispatched, err := cli.fetchAppStateInOrder(ctx, name, fullSync, onlyIfNotSynced)
+	defer dispatched()
 	if err != nil {
 		return err
 	}
@@ -37,12 +41,34 @@ func (cli *Client) FetchAppState(ctx context.Context, name appstate.WAPatchName,
 	return nil
 }
 
+// fetchAppStateInOrder is fetchAppState that also takes the turn to dispatch the events
+// before the next sync may start: the caller dispatches them, then calls dispatched.
+// Without it two syncs right after each other (two server_sync notifications, each
+// handled on its own goroutine) hand their events to the handlers at the same time,
+// and an older mutation of a chat (the unpin in an archive patch) can be handled after
+// a newer one (the next patch's pin).
+func (cli *Client) fetchAppStateInOrder(ctx context.Context, name appstate.WAPatchName, fullSync, onlyIfNotSynced bool) ([]any, func(), error) {
+	if cli == nil {
+		return nil, func() {}, ErrClientIsNil
+	}
+	cli.appStateSyncLock.Lock()
+	eventsToDispatch, err := cli.fetchAppStateLocked(ctx, name, fullSync, onlyIfNotSynced)
+	cli.appStateDispatchLock.Lock()
+	cli.appStateSyncLock.Unlock()
+	return eventsToDispatch, cli.appStateDispatchLock.Unlock, err
+}
+
 func (cli *Client) fetchAppState(ctx context.Context, name appstate.WAPatchName, fullSync, onlyIfNotSynced bool) ([]any, error) {
 	if cli == nil {
 		return nil, ErrClientIsNil
 	}
 	cli.appStateSyncLock.Lock()
 	defer cli.appStateSyncLock.Unlock()
+	return cli.fetchAppStateLocked(ctx, name, fullSync, onlyIfNotSynced)
+}
+
+// fetchAppStateLocked is fetchAppState with appStateSyncLock held.
+func (cli *Client) fetchAppStateLocked(ctx context.Context, name appstate.WAPatchName, fullSync, onlyIfNotSynced bool) ([]any, error) {
 	if fullSync {
 		err := cli.Store.AppState.DeleteAppStateVersion(ctx, string(name))
 		if err != nil {
@@ -471,11 +497,13 @@ func (cli *Client) sendAppState(ctx context.Context, patch appstate.PatchInfo, a
 		}
 		return mainErr
 	}
-	eventsToDispatch, err := cli.fetchAppState(ctx, patch.Type, false, false)
+	eventsToDispatch, dispatched, err := cli.fetchAppStateInOrder(ctx, patch.Type, false, false)
 	if err != nil {
+		dispatched()
 		return fmt.Errorf("failed to fetch app state after sending update: %w", err)
 	}
 	go func() {
+		defer dispatched()
 		for _, evt := range eventsToDispatch {
 			cli.dispatchEvent(evt)
 		}

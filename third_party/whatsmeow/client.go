@@ -98,6 +98,11 @@ type Client struct {
 
 	appStateProc     *appstate.Processor
 	appStateSyncLock sync.Mutex
+	// appStateDispatchLock is held while the events of one app state sync are
+	// dispatched. A sync takes it before it releases appStateSyncLock, so the
+	// events of consecutive syncs reach the handlers in the order their patches
+	// were applied (wagate patch).
+	appStateDispatchLock sync.Mutex
 
 	historySyncNotifications  chan *waE2E.HistorySyncNotification
 	historySyncHandlerStarted atomic.Bool

@@ -1,11 +1,16 @@
 package simnet
 
 import (
+	"fmt"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
 	"go.mau.fi/whatsmeow/appstate"
 	"go.mau.fi/whatsmeow/types/events"
+
+	"github.com/wagate/wagate/internal/wait"
 )
 
 // pairedWithKeys pairs a companion and waits until its phone's greeting
@@ -78,4 +83,86 @@ func TestAppStateBothWays(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitEvent(t, ctx, c.rec, func(e *events.DeleteChat) bool { return e.JID == bob.JID() && !e.FromFullSync })
+}
+
+// TestAppStateEventsInPatchOrder: the events of two patches synced right after
+// each other reach the handlers in the patches' order, even while a handler of
+// the first is still busy. The phone's archive patch also unpins the chat and
+// its pin patch comes next; the companion syncs each on its own server_sync
+// notification. Had the second sync's pin been handled before the first's unpin,
+// a store following the events would keep the chat unpinned.
+func TestAppStateEventsInPatchOrder(t *testing.T) {
+	srv := newTestServer(t)
+	ctx := testCtx(t)
+	alice, err := srv.CreateAccount(ctx, "491510000025", "Alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob, err := srv.CreateAccount(ctx, "491510000026", "Bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := pairedWithKeys(t, srv, "491510000025", "alice-order")
+	bobChat := bob.JID().String()
+
+	// The handler of the archive returns only once the companion has applied the
+	// pin patch after it, so that sync's events are ready to go meanwhile.
+	archived := make(chan uint64, 1)
+	var (
+		mu   sync.Mutex
+		pins []bool
+	)
+	c.cli.AddEventHandler(func(evt any) {
+		switch v := evt.(type) {
+		case *events.Archive:
+			if v.JID != bob.JID() || !v.Action.GetArchived() || v.FromFullSync {
+				return
+			}
+			version, _, err := c.cli.Store.AppState.GetAppStateVersion(ctx, string(appstate.WAPatchRegularLow))
+			if err != nil {
+				t.Errorf("app state version: %v", err)
+				return
+			}
+			archived <- version
+			if err := wait.PollContext(ctx, func() error {
+				now, _, err := c.cli.Store.AppState.GetAppStateVersion(ctx, string(appstate.WAPatchRegularLow))
+				if err == nil && now <= version {
+					err = fmt.Errorf("regular_low still at version %d", now)
+				}
+				return err
+			}); err != nil {
+				t.Errorf("the pin patch was never applied: %v", err)
+			}
+		case *events.Pin:
+			if v.JID == bob.JID() && !v.FromFullSync {
+				mu.Lock()
+				pins = append(pins, v.Action.GetPinned())
+				mu.Unlock()
+			}
+		}
+	})
+	if err := alice.Archive(ctx, bobChat, true); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-archived:
+	case <-ctx.Done():
+		t.Fatal("the companion never handled the archive")
+	}
+	if err := alice.Pin(ctx, bobChat, true); err != nil {
+		t.Fatal(err)
+	}
+	wait.Context(t, ctx, func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(pins) < 2 {
+			return fmt.Errorf("pins handled so far: %v", pins)
+		}
+		return nil
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(pins, []bool{false, true}) {
+		t.Fatalf("pins handled in the order %v, want the archive's unpin, then the pin", pins)
+	}
 }

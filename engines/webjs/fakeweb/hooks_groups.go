@@ -3,6 +3,7 @@ package fakeweb
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"sync"
 )
@@ -179,6 +180,23 @@ func (s *Server) MessageInfo(ctx context.Context, msgID string) (*MsgInfo, error
 	var mi *MsgInfo
 	err := s.Do(ctx, "msgInfo", map[string]any{"msgId": msgID}, &mi)
 	return mi, err
+}
+
+// StoredGroup is the copy of group id the server keeps for a tab that connects
+// again (a reload, a restart of the session), nil when it keeps none. Its
+// members carry no PN, and LIDMode is not filled in.
+func (s *Server) StoredGroup(id string) (*ServerGroup, error) {
+	s.groups.mu.Lock()
+	raw, ok := s.groups.rows[id]
+	s.groups.mu.Unlock()
+	if !ok {
+		return nil, nil
+	}
+	var g ServerGroup
+	if err := json.Unmarshal(raw, &g); err != nil {
+		return nil, fmt.Errorf("fakeweb: decoding stored group %s: %w", id, err)
+	}
+	return &g, nil
 }
 
 // groupStore is where the server keeps the groups made or changed since the

@@ -36,11 +36,19 @@
     out.participants = row.participants.map((p) => ({ id: String(p.id), isAdmin: !!p.isAdmin, isSuperAdmin: !!p.isSuperAdmin }));
     return out;
   }
-  let saving = Promise.resolve();
+  // saveRow stores the row with the Go server before the change answers, as
+  // WhatsApp's servers commit a change before they acknowledge it: a tab
+  // reloaded (or a browser closed) right after must find it. The server's
+  // operations are synchronous, so the request is too. Saves queued behind one
+  // another (fetch) lagged the answers by 100 ms and more on a loaded machine,
+  // and a reload dropped the ones still queued: a group came back without the
+  // member who had just joined.
   function saveRow(row) {
-    const body = JSON.stringify(rowToJSON(row));
-    saving = saving.then(() => fetch('/__fakeweb/groups/' + encodeURIComponent(String(row.id)), { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body }))
-      .catch((e) => console.error('saving group failed', e));
+    const xhr = new XMLHttpRequest();
+    xhr.open('PUT', '/__fakeweb/groups/' + encodeURIComponent(String(row.id)), false);
+    xhr.setRequestHeader('Content-Type', 'application/json');
+    xhr.send(JSON.stringify(rowToJSON(row)));
+    if (xhr.status !== 204) throw new Error('saving group ' + String(row.id) + ': HTTP ' + xhr.status + ' ' + xhr.responseText);
   }
   function restoreRow(j) {
     const w = (x) => (x ? toWid(x) : x);
