@@ -29,6 +29,20 @@ const forwardedHeader = "X-Wagate-Forwarded-By"
 
 func forwarded(c echo.Context) bool { return c.Request().Header.Get(forwardedHeader) != "" }
 
+// replicaHeader names, on every answer of a replica, the replica that served it:
+// behind a load balancer, where a request went is otherwise unknown. The answer
+// to a proxied request names the replica it was proxied to.
+const replicaHeader = "X-Wagate-Replica"
+
+func (s *Server) nameReplica(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if s.manager.Clustered() {
+			c.Response().Header().Set(replicaHeader, s.manager.ReplicaID())
+		}
+		return next(c)
+	}
+}
+
 // routeToOwner proxies the request to the replica that runs session name, or, for
 // an operation that starts it, to the one with the most room; handled is false
 // when this replica serves it.
@@ -154,6 +168,13 @@ func (s *Server) proxy(c echo.Context, id, base string) error {
 		},
 		// Event streams and downloads go out as they come.
 		FlushInterval: -1,
+		// The answer is the other replica's, with its own replicaHeader, which the
+		// proxy adds to this one's: this one's goes.
+		ModifyResponse: func(res *http.Response) error {
+			c.Response().Header().Del(replicaHeader)
+			res.Header.Set(replicaHeader, id)
+			return nil
+		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			if errors.Is(err, context.Canceled) {
 				return
@@ -165,7 +186,6 @@ func (s *Server) proxy(c echo.Context, id, base string) error {
 			json.NewEncoder(w).Encode(e)
 		},
 	}
-	c.Response().Header().Set("X-Wagate-Replica", id)
 	rp.ServeHTTP(c.Response(), c.Request())
 	return nil
 }

@@ -120,6 +120,7 @@ func New(d Deps) (*Server, error) {
 	e.HTTPErrorHandler = s.errorHandler
 	e.Use(
 		s.operation,
+		s.nameReplica,
 		middleware.RequestID(),
 		s.accessLog,
 		middleware.RecoverWithConfig(middleware.RecoverConfig{

@@ -43,13 +43,21 @@ func TestReplicas(t *testing.T) {
 	const contact = replicaContact
 	phone, name := replicaPhone, replicaName
 
-	// Every replica answers for every session.
+	// Every replica answers for every session, and says the session's owner did
+	// (X-Wagate-Replica), whether it ran it or proxied the request to it; a request
+	// for no session is answered by the replica asked.
 	for i := range n {
 		for j, gw := range gws {
 			var me struct{ ID string }
-			if code := get(t, ctx, gw.base()+"/api/sessions/"+name(i)+"/me", gw.key, &me); code != http.StatusOK || me.ID != phone(i)+"@c.us" {
-				t.Fatalf("gw%d: me of %s (run by %s): %d %q", j, name(i), owners[name(i)], code, me.ID)
+			code, by := getReplica(t, ctx, gw.base()+"/api/sessions/"+name(i)+"/me", gw.key, &me)
+			if code != http.StatusOK || me.ID != phone(i)+"@c.us" || by != owners[name(i)] {
+				t.Fatalf("gw%d: me of %s (run by %s): %d %q, X-Wagate-Replica %q", j, name(i), owners[name(i)], code, me.ID, by)
 			}
+		}
+	}
+	for j, gw := range gws {
+		if code, by := getReplica(t, ctx, gw.base()+"/api/server/status", gw.key, nil); code != http.StatusOK || by != fmt.Sprintf("gw%d", j) {
+			t.Fatalf("gw%d: /api/server/status: %d, X-Wagate-Replica %q", j, code, by)
 		}
 	}
 
@@ -454,4 +462,24 @@ func checkStored(t testing.TB, ctx context.Context, gw *gatewayProc, contact str
 			}
 		}
 	}
+}
+
+// getReplica is get, with the X-Wagate-Replica of the answer.
+func getReplica(t *testing.T, ctx context.Context, u, key string, out any) (int, string) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Api-Key", key)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, ""
+	}
+	defer res.Body.Close()
+	if out != nil && res.StatusCode < 300 {
+		if err := json.NewDecoder(res.Body).Decode(out); err != nil {
+			return 0, ""
+		}
+	}
+	return res.StatusCode, res.Header.Get("X-Wagate-Replica")
 }
