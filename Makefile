@@ -1,4 +1,4 @@
-.PHONY: test run build fuzz vet capabilities screenshots bench-peers bench-peers-webjs bench-peers-noweb bench-failover docker docker-noweb docker-base-images docker-smoke
+.PHONY: test run build fuzz vet capabilities screenshots bench-peers bench-peers-webjs bench-peers-noweb bench-failover docker docker-noweb docker-base-images docker-smoke compose-stand-in-images compose-replicas-smoke
 
 # Every test; CI calls this through .ci/run.
 test: vet
@@ -70,3 +70,14 @@ docker-base-images:
 # SCAN_QR_CODE on a loopback fakeweb. Needs a Docker engine; not part of make test.
 docker-smoke: docker-base-images
 	WAGATE_SMOKE_VERSION=$(VERSION) WAGATE_SMOKE_IMAGE=$(IMAGE) go test -tags dockersmoke -run TestDockerSmoke -count=1 -v -timeout 90m ./cmd/wagate
+
+# Stand-ins for caddy:2 and postgres:16 (Caddy from the Go module proxy, Debian's
+# PostgreSQL), made only when Docker has none and cannot pull them.
+compose-stand-in-images: docker-base-images
+	DOCKER=$(DOCKER) sh scripts/compose-stand-in-images.sh
+
+# The README's replicas setup for real: docker compose (>= 2.24) up --scale
+# wagate=3 behind Caddy, NOWEB sessions paired on a simnet of the test, one
+# replica stopped and one killed. Needs a Docker engine; not part of make test.
+compose-replicas-smoke: compose-stand-in-images
+	go test -tags dockersmoke -run TestComposeReplicas -count=1 -v -timeout 60m ./cmd/wagate
