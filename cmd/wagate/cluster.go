@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -43,15 +44,8 @@ func clusterOptions(ctx context.Context, cfg configs.Config, st *store.Store, po
 		addr = "http://" + net.JoinHostPort(host, strconv.Itoa(port))
 	}
 	addr = strings.TrimRight(addr, "/")
-	// Two live processes under one id would both believe they hold its leases.
-	reps, err := st.ListReplicas(ctx, time.Now())
-	if err != nil {
+	if err := waitOutReplicaID(ctx, st, id, addr, time.Now, sleepFor, log); err != nil {
 		return nil, err
-	}
-	for _, r := range reps {
-		if r.ID == id && r.Address != addr {
-			return nil, fmt.Errorf("replica id %q is in use by a live replica at %s: give every replica its own data dir, or set cluster.replicaId (WAGATE_CLUSTER_REPLICA_ID)", id, r.Address)
-		}
 	}
 	if cfg.Server.APIKey == "" {
 		log.Warn("replicas on one PostgreSQL proxy requests to each other: give them all the same API key (server.apiKey, WAHA_API_KEY); this one uses the key of its data dir")
@@ -69,6 +63,55 @@ func clusterOptions(ctx context.Context, cfg configs.Config, st *store.Store, po
 			return "its Chromium profile, which holds the pairing, is on this replica's disk (" + profiles + ")", true
 		},
 	}, nil
+}
+
+// replicaLister is the store's replicas table, as waitOutReplicaID reads it.
+type replicaLister interface {
+	ListReplicas(ctx context.Context, now time.Time) ([]sessions.Replica, error)
+}
+
+// waitOutReplicaID returns once no live replica but this one's address has id.
+// Two live processes under one id would both believe they hold its leases; but
+// the row may be this replica's own, from a run that could not remove it at
+// shutdown (killed, or its database down then: a compose project recreated
+// database and all), at its old address (a recreated container has a new host
+// name). A replica that is gone stops renewing its row, so it is waited out (a
+// lease TTL at most); one that is renewed meanwhile is another live process.
+func waitOutReplicaID(ctx context.Context, st replicaLister, id, addr string, now func() time.Time, sleep func(context.Context, time.Duration) error, log *slog.Logger) error {
+	var seen time.Time // the row's expiry when first seen
+	for {
+		reps, err := st.ListReplicas(ctx, now())
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(reps, func(r sessions.Replica) bool { return r.ID == id && r.Address != addr })
+		if i < 0 {
+			return nil
+		}
+		other := reps[i]
+		switch {
+		case seen.IsZero():
+			seen = other.ExpiresAt
+			log.Warn("replica id held by a replica at another address; waiting to see whether it renews its lease (a replica that is gone does not)",
+				"replica", id, "address", other.Address, "expires_in", other.ExpiresAt.Sub(now()).Round(time.Millisecond))
+		case other.ExpiresAt.After(seen):
+			return fmt.Errorf("replica id %q is in use by a live replica at %s: give every replica its own data dir, or set cluster.replicaId (WAGATE_CLUSTER_REPLICA_ID)", id, other.Address)
+		}
+		if err := sleep(ctx, time.Second); err != nil {
+			return fmt.Errorf("wait for the replica at %s to renew or drop replica id %q: %w", other.Address, id, err)
+		}
+	}
+}
+
+func sleepFor(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // replicaID is cluster.replicaId, or the id kept in the data dir, made at first
