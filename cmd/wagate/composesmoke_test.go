@@ -100,7 +100,8 @@ type lbStatus struct {
 // three, sessions placed two per replica and paired, every session answered and
 // sending whichever replica the request lands on; a replica stopped (docker
 // stop: SIGTERM) and another killed move their sessions to the last one, and
-// both come back under their own ids.
+// both come back under their own ids; and recreating every container keeps
+// the replicas and their sessions.
 func TestComposeReplicas(t *testing.T) {
 	root, err := filepath.Abs("../..")
 	if err != nil {
@@ -289,4 +290,18 @@ func TestComposeReplicas(t *testing.T) {
 	waitFor(t, "3 replicas again", func() bool { return slices.Equal(replicaIDs(status()), ids) })
 	owners("after both came back", func(r string) bool { return slices.Contains(ids, r) })
 	t.Logf("both containers started again: back as %v (their ids kept in their volumes)", slices.Sorted(maps.Keys(map[string]bool{stopped: true, killed: true})))
+
+	// Every container recreated, PostgreSQL's too: the replicas cannot remove
+	// their rows as they stop, and come back (new host names, same volumes and
+	// ids) once those rows have run out, without a restart.
+	start = time.Now()
+	p.do("up", "-d", "--force-recreate", "--scale", "wagate=3", "--wait", "--wait-timeout", "300")
+	waitFor(t, "the same 3 replicas after recreating", func() bool { return slices.Equal(replicaIDs(status()), ids) })
+	owners("after recreating every container", func(r string) bool { return slices.Contains(ids, r) })
+	for _, id := range strings.Fields(p.do("ps", "-q", "wagate")) {
+		if n := docker(t, "inspect", "-f", "{{.RestartCount}}", id); n != "0" {
+			t.Fatalf("container %s restarted %s times after recreating", id, n)
+		}
+	}
+	t.Logf("docker compose up --force-recreate: the same replicas and every session WORKING %s later, no container restarted", time.Since(start).Round(time.Second))
 }
