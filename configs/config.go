@@ -39,6 +39,7 @@ type Server struct {
 	BaseURL         string        `yaml:"baseURL"`
 	APIKey          string        `yaml:"apiKey"`
 	BodyLimitMB     int           `yaml:"bodyLimitMB"`
+	ConnsPerClient  int           `yaml:"connsPerClient"`
 	ShutdownTimeout time.Duration `yaml:"shutdownTimeout"`
 }
 

@@ -36,6 +36,7 @@ var keys = []keySpec{
 	{key: "server.baseURL", def: "", check: httpURL(true)},
 	{key: "server.apiKey", def: "", check: anything, secret: true},
 	{key: "server.bodyLimitMB", def: 50, check: intIn(1, 1024, "a size in MB from 1 to 1024")},
+	{key: "server.connsPerClient", def: 256, check: intIn(1, 1_000_000, "a number of connections from 1 to 1000000")},
 	{key: "server.shutdownTimeout", def: 15 * time.Second, check: positive},
 
 	{key: "data.dir", def: "./data", check: rule(func(s *string, _ *Config) string {

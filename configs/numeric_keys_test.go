@@ -16,6 +16,7 @@ import (
 var outOfRange = map[string]string{
 	"server.port":                   "70000",
 	"server.bodyLimitMB":            "0",
+	"server.connsPerClient":         "0",
 	"server.shutdownTimeout":        "0s",
 	"store.connectTimeout":          "-1s",
 	"sessions.workingWait":          "-1s",

@@ -88,6 +88,9 @@ func New(d Deps) (*Server, error) {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
+	if d.Limits.ConnsPerClient == 0 {
+		d.Limits.ConnsPerClient = d.Config.Server.ConnsPerClient
+	}
 	s := &Server{
 		echo: e, cfg: d.Config, manager: d.Manager, matrix: d.Matrix, store: d.Store,
 		key: d.Key, log: d.Log, version: d.Version, events: d.Events, started: time.Now(),
