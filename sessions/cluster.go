@@ -61,6 +61,10 @@ type Replica struct {
 type Leases interface {
 	AcquireLease(ctx context.Context, session string, me Replica, now time.Time, ttl time.Duration, pin bool) (Lease, error)
 	AssignLease(ctx context.Context, session string, token int64, from string, to Replica, now time.Time, ttl time.Duration) (bool, error)
+	// AssignLeases is AssignLease (no move) of each session in seen, with the
+	// token seen, to replica to in a few statements; it returns those assigned
+	// with their new tokens.
+	AssignLeases(ctx context.Context, seen map[string]int64, to Replica, now time.Time, ttl time.Duration) (map[string]int64, error)
 	RenewLeases(ctx context.Context, me Replica, now time.Time, ttl time.Duration) ([]Lease, error)
 	ReleaseLeases(ctx context.Context, owner string, names ...string) error
 	UnpinLease(ctx context.Context, session string) error
@@ -101,8 +105,15 @@ type cluster struct {
 	ClusterOptions
 	started time.Time
 
+	// starts bounds the leased sessions on their way to WORKING at once
+	// (BootConcurrency): a replica handed thousands of leases, at boot or when
+	// another dies, must not start them all at once, or their store writes queue
+	// up before the lease renewals, which then miss their deadline.
+	starts chan struct{}
+
 	mu        sync.Mutex
-	lastRenew time.Time // start of the last renewal that succeeded
+	lastRenew time.Time        // start of the last renewal that succeeded
+	owned     map[string]int64 // the leases it returned, by session: their tokens
 	renewErr  error
 	lost      int // sessions stopped because their lease was lost
 }
@@ -255,10 +266,14 @@ func (m *Manager) Tick(ctx context.Context) error {
 	rctx, cancel := context.WithTimeout(ctx, max(min(deadline.Sub(start), c.TTL/3), c.RenewEvery))
 	leases, err := c.Leases.RenewLeases(rctx, c.Replica, start, c.TTL)
 	cancel()
+	owned := map[string]int64{}
+	for _, l := range leases {
+		owned[l.Session] = l.Token
+	}
 	c.mu.Lock()
 	c.renewErr = err
 	if err == nil {
-		c.lastRenew = start
+		c.lastRenew, c.owned = start, owned
 	}
 	c.mu.Unlock()
 	if err != nil {
@@ -269,10 +284,6 @@ func (m *Manager) Tick(ctx context.Context) error {
 		return fmt.Errorf("load sessions: %w", err)
 	}
 	m.syncRecords(ctx, recs)
-	owned := map[string]int64{}
-	for _, l := range leases {
-		owned[l.Session] = l.Token
-	}
 	byName := map[string]Record{}
 	for _, r := range recs {
 		byName[r.Name] = r
@@ -308,13 +319,14 @@ func (m *Manager) Tick(ctx context.Context) error {
 		}
 	}
 	for _, s := range take {
-		go m.startLeased(context.WithoutCancel(ctx), s, owned[s.rec.Name])
+		go m.startLeased(context.WithoutCancel(ctx), s, owned[s.rec.Name], start)
 	}
 	return m.handOut(ctx, recs)
 }
 
 // handOut hands every free or expired lease of a session that should run to the
-// live replica with the most room.
+// live replica with the most room, in one batch per replica: a replica booting on
+// thousands of sessions must not take a transaction for each before it serves.
 func (m *Manager) handOut(ctx context.Context, recs []Record) error {
 	c := m.cl
 	leases, err := c.Leases.ListLeases(ctx)
@@ -327,6 +339,7 @@ func (m *Manager) handOut(ctx context.Context, recs []Record) error {
 		byName[l.Session] = l
 	}
 	var reps []Replica
+	plan := map[string]map[string]int64{} // replica id → session → token seen
 	for _, r := range recs {
 		l := byName[r.Name]
 		if !r.Running || l.HeldAt(now) {
@@ -341,24 +354,44 @@ func (m *Manager) handOut(ctx context.Context, recs []Record) error {
 		if !ok {
 			continue
 		}
-		okAssign, err := c.Leases.AssignLease(ctx, r.Name, l.Token, "", to, now, c.TTL)
-		if err != nil {
-			// Its row may be locked by a stuck transaction: the next round tries again.
-			m.log.Warn("hand out a lease", "session", r.Name, "to", to.ID, "err", err)
-			continue
+		if plan[to.ID] == nil {
+			plan[to.ID] = map[string]int64{}
 		}
-		if !okAssign {
-			continue // another replica handed it out first
-		}
+		plan[to.ID][r.Name] = l.Token
+		// Counted as taken for the next pick; one not assigned after all (another
+		// replica was first) is handed out again next round.
 		for i := range reps {
 			if reps[i].ID == to.ID {
 				reps[i].Sessions++
 			}
 		}
-		m.log.Info("lease handed out", "session", r.Name, "to", to.ID, "was", l.Owner, "token", l.Token+1)
-		if to.ID == c.Replica.ID {
-			if s, err := m.lookup(r.Name); err == nil {
-				go m.startLeased(context.WithoutCancel(ctx), s, l.Token+1)
+	}
+	for _, to := range reps {
+		seen := plan[to.ID]
+		if len(seen) == 0 {
+			continue
+		}
+		got, err := c.Leases.AssignLeases(ctx, seen, to, now, c.TTL)
+		if err != nil {
+			// A row may be locked by a stuck transaction: the next round tries again.
+			m.log.Warn("hand out leases", "sessions", len(seen), "to", to.ID, "assigned", len(got), "err", err)
+		}
+		if len(got) == 0 {
+			continue
+		}
+		m.log.Info("leases handed out", "to", to.ID, "sessions", len(got))
+		names := make([]string, 0, len(got))
+		for name, token := range got {
+			m.log.Debug("lease handed out", "session", name, "to", to.ID, "was", byName[name].Owner, "token", token)
+			names = append(names, name)
+		}
+		if to.ID != c.Replica.ID {
+			continue
+		}
+		slices.Sort(names)
+		for _, name := range names {
+			if s, err := m.lookup(name); err == nil {
+				go m.startLeased(context.WithoutCancel(ctx), s, got[name], now)
 			}
 		}
 	}
@@ -498,8 +531,51 @@ func (m *Manager) Move(ctx context.Context, name, to string) (Info, error) {
 // ErrNoReplica: no live replica has that id.
 var ErrNoReplica = errors.New("no live replica has that id")
 
-// startLeased starts a session whose lease was handed to this replica.
-func (m *Manager) startLeased(ctx context.Context, s *session, token int64) {
+// startLeased starts a session whose lease (token) was handed to this replica,
+// known held at at, once fewer than BootConcurrency leased sessions are on their
+// way to WORKING.
+func (m *Manager) startLeased(ctx context.Context, s *session, token int64, at time.Time) {
+	c := m.cl
+	m.mu.Lock()
+	skip := s.queued || s.token != 0 || s.deleted || m.closed
+	if !skip {
+		s.queued = true
+	}
+	m.mu.Unlock()
+	if skip {
+		return
+	}
+	defer func() {
+		m.mu.Lock()
+		s.queued = false
+		m.mu.Unlock()
+	}()
+	select {
+	case c.starts <- struct{}{}:
+	case <-ctx.Done():
+		return
+	}
+	defer func() { <-c.starts }()
+	// A renewal since the hand-out that no longer returned the lease means it
+	// went elsewhere while this start waited its turn (this replica missed its
+	// renewals meanwhile): the device may be connected there now.
+	c.mu.Lock()
+	cur, held := c.owned[s.rec.Name]
+	stale := c.lastRenew.After(at) && (!held || cur != token)
+	c.mu.Unlock()
+	if stale {
+		m.log.Warn("the lease went to another replica before the session could start here", "session", s.rec.Name)
+		return
+	}
+	if !m.startLeasedNow(ctx, s, token) {
+		return
+	}
+	m.settle(ctx, s, m.opts.BootSettle)
+}
+
+// startLeasedNow starts s under token unless it started meanwhile; it reports
+// whether it did.
+func (m *Manager) startLeasedNow(ctx context.Context, s *session, token int64) bool {
 	s.action.Lock()
 	defer s.action.Unlock()
 	m.mu.Lock()
@@ -509,11 +585,13 @@ func (m *Manager) startLeased(ctx context.Context, s *session, token int64) {
 	}
 	m.mu.Unlock()
 	if skip {
-		return
+		return false
 	}
 	if err := m.startEngine(ctx, s); err != nil {
 		m.log.Error("start a session handed to this replica", "session", s.rec.Name, "err", err)
+		return false
 	}
+	return true
 }
 
 // dropLease stops a session whose lease this replica lost or is about to; its last

@@ -468,3 +468,128 @@ func TestSessionsMax(t *testing.T) {
 		t.Fatalf("placement with every replica full: %v", err)
 	}
 }
+
+// countingLeases counts a replica's lease hand-outs.
+type countingLeases struct {
+	*store.Store
+	one, batch atomic.Int32
+}
+
+func (l *countingLeases) AssignLease(ctx context.Context, session string, token int64, from string, to sessions.Replica, now time.Time, ttl time.Duration) (bool, error) {
+	l.one.Add(1)
+	return l.Store.AssignLease(ctx, session, token, from, to, now, ttl)
+}
+
+func (l *countingLeases) AssignLeases(ctx context.Context, seen map[string]int64, to sessions.Replica, now time.Time, ttl time.Duration) (map[string]int64, error) {
+	l.batch.Add(1)
+	return l.Store.AssignLeases(ctx, seen, to, now, ttl)
+}
+
+// gatedEngine connects at Start and says WORKING once its gate opens.
+type gatedEngine struct {
+	engines.Engine
+	name      string
+	host      sessions.Host
+	d         *devices
+	gate      <-chan struct{}
+	inFlight  *atomic.Int32
+	maxFlight *atomic.Int32
+	stop      chan struct{}
+}
+
+func (e *gatedEngine) Start(context.Context) error {
+	e.d.connect(e.name)
+	n := e.inFlight.Add(1)
+	for m := e.maxFlight.Load(); n > m && !e.maxFlight.CompareAndSwap(m, n); m = e.maxFlight.Load() {
+	}
+	go func() {
+		select {
+		case <-e.gate:
+		case <-e.stop:
+			return
+		}
+		e.inFlight.Add(-1)
+		e.host.SetStatus(engines.StatusWorking, "")
+	}()
+	return nil
+}
+
+func (e *gatedEngine) Stop(context.Context) error {
+	close(e.stop)
+	e.d.disconnect(e.name)
+	return nil
+}
+
+// TestBootManyLeases: a replica restarting on the sessions it ran hands their
+// leases out in one batch, not a transaction each (ten thousand took longer
+// than the renewal deadline, and the replica then stopped every session it had
+// just started), and starts at most BootConcurrency of them at a time.
+func TestBootManyLeases(t *testing.T) {
+	ctx := context.Background()
+	c := newCluster(t)
+	a := c.replica("a", 0)
+	c.round(a)
+	all := names(40)
+	for _, n := range all {
+		if _, err := a.m.Create(ctx, n, engines.NOWEB, engines.SessionConfig{}, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a.m.Shutdown(ctx)
+
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	st, err := store.Open(ctx, c.dsn, "", log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	leases := &countingLeases{Store: st}
+	gate := make(chan struct{})
+	var inFlight, maxFlight, started atomic.Int32
+	f := sessions.FactoryFunc(func(_ context.Context, spec sessions.Spec, h sessions.Host) (engines.Engine, error) {
+		started.Add(1)
+		return &gatedEngine{name: spec.Name, host: h, d: c.dev, gate: gate, inFlight: &inFlight, maxFlight: &maxFlight, stop: make(chan struct{})}, nil
+	})
+	const conc = 4
+	m := sessions.NewManager(st, map[engines.Name]sessions.Factory{engines.NOWEB: f}, fencedRecorder{st}, log, sessions.ManagerOptions{
+		BootConcurrency: conc,
+		Cluster: &sessions.ClusterOptions{
+			Leases: leases, Replica: sessions.Replica{ID: "a", Address: "http://a"},
+			TTL: 15 * time.Second, RenewEvery: 3 * time.Second, Margin: 5 * time.Second, Now: c.clock.Now,
+		},
+	})
+	t.Cleanup(func() { m.Shutdown(context.Background()) })
+	c.clock.Add(time.Second)
+	if err := m.Boot(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if one, batch := leases.one.Load(), leases.batch.Load(); one != 0 || batch != 1 {
+		t.Fatalf("boot handed out leases in %d single and %d batch calls, want 0 and 1", one, batch)
+	}
+	waitFor(t, "the first sessions started", func() bool { return inFlight.Load() == conc })
+	// A round while they wait starts none twice and none beyond the bound.
+	if err := m.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	close(gate)
+	for _, n := range all {
+		waitFor(t, n+" WORKING", func() bool {
+			info, err := m.Get(ctx, n)
+			return err == nil && info.Status == engines.StatusWorking
+		})
+	}
+	if got := maxFlight.Load(); got > conc {
+		t.Fatalf("%d sessions were on their way to WORKING at once, BootConcurrency is %d", got, conc)
+	}
+	if got := started.Load(); got != int32(len(all)) {
+		t.Fatalf("%d engines made for %d sessions", got, len(all))
+	}
+	for _, n := range all {
+		if c.dev.max[n] != 1 {
+			t.Fatalf("device of %s was connected %d times at once", n, c.dev.max[n])
+		}
+		if l, err := st.GetLease(ctx, n); err != nil || l.Owner != "a" || l.Token != 2 {
+			t.Fatalf("lease of %s: %+v, %v; want a's with token 2", n, l, err)
+		}
+	}
+}

@@ -64,6 +64,7 @@ type session struct {
 	deleted  bool
 	token    int64     // fencing token of the lease this replica holds; 0 when none
 	leasedAt time.Time // when token was set
+	queued   bool      // its lease was handed to this replica, its start waits its turn
 }
 
 // NewManager makes a Manager; call Boot to bring back the sessions of the store.
@@ -89,6 +90,7 @@ func NewManager(store Store, factories map[engines.Name]Factory, rec Recorder, l
 	}
 	if opts.Cluster != nil {
 		m.cl = newCluster(*opts.Cluster)
+		m.cl.starts = make(chan struct{}, opts.BootConcurrency)
 	}
 	return m
 }
@@ -105,7 +107,8 @@ func (m *Manager) Supports(n engines.Name) bool {
 // restart (a session not started yet is STOPPED, then STARTING); BootDone is
 // closed when every start has settled. At most BootConcurrency sessions are on
 // their way at once (started, not yet WORKING, waiting for a QR scan or FAILED):
-// ten thousand sessions do not log in all at the same moment.
+// ten thousand sessions do not log in all at the same moment. With leases the
+// same bound holds for the sessions the lease rounds hand to this replica.
 func (m *Manager) Boot(ctx context.Context, restartAll bool) error {
 	recs, err := m.store.ListSessions(ctx)
 	if err != nil {

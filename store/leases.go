@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -121,14 +123,86 @@ func (s *Store) AssignLease(ctx context.Context, session string, token int64, fr
 	return assigned, nil
 }
 
+// assignChunk bounds the sessions one AssignLeases statement names (two
+// parameters each, well under either database's limit).
+const assignChunk = 500
+
+// AssignLeases is AssignLease of many sessions to replica to, none a move:
+// each lease is handed over, with its next token, only if it still has the
+// token in seen and is free or expired and not pinned to another replica, as
+// AssignLease checks row by row. It takes one transaction a chunk of sessions
+// instead of one each: a replica booting on ten thousand sessions hands their
+// leases out in a few statements, not ten thousand commits. It returns the
+// sessions assigned with their new tokens.
+func (s *Store) AssignLeases(ctx context.Context, seen map[string]int64, to sessions.Replica, now time.Time, ttl time.Duration) (map[string]int64, error) {
+	names := make([]string, 0, len(seen))
+	for name := range seen {
+		names = append(names, name)
+	}
+	slices.Sort(names) // rows locked in one order: two replicas handing out at once cannot deadlock
+	out := make(map[string]int64, len(names))
+	for chunk := range slices.Chunk(names, assignChunk) {
+		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			if err := s.lockTimeout(tx); err != nil {
+				return err
+			}
+			rows := make([]leaseRow, len(chunk))
+			for i, name := range chunk {
+				rows[i] = leaseRow{Session: name, UpdatedAt: now.UnixMilli()}
+			}
+			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error; err != nil {
+				return err
+			}
+			var sb strings.Builder
+			args := []any{to.ID, to.Address, now.Add(ttl).UnixMilli(), now.UnixMilli()}
+			sb.WriteString(`UPDATE wagate_leases SET token = token + 1, owner = ?, address = ?, expires_at = ?, updated_at = ?
+				WHERE (session, token) IN (VALUES `)
+			for i, name := range chunk {
+				if i > 0 {
+					sb.WriteString(", ")
+				}
+				sb.WriteString("(?, CAST(? AS BIGINT))")
+				args = append(args, name, seen[name])
+			}
+			sb.WriteString(`) AND (pinned = '' OR pinned = ?) AND (owner = '' OR expires_at <= ?) RETURNING session, token`)
+			args = append(args, to.ID, now.UnixMilli())
+			var got []struct {
+				Session string
+				Token   int64
+			}
+			if err := tx.Raw(sb.String(), args...).Scan(&got).Error; err != nil {
+				return err
+			}
+			assigned := make([]string, len(got))
+			for i, g := range got {
+				assigned[i] = g.Session
+			}
+			if err := markStarting(tx, assigned...); err != nil {
+				return err
+			}
+			for _, g := range got {
+				out[g.Session] = g.Token
+			}
+			return nil
+		})
+		if err != nil {
+			return out, fmt.Errorf("assign %d leases to replica %s: %w", len(chunk), to.ID, err)
+		}
+	}
+	return out, nil
+}
+
 // markStarting says, in the transaction that gives a session's lease to a new
 // owner, that the session is starting: the status its last owner saved (WORKING,
 // say) is not true of the new one until that one has started it and says so.
-func markStarting(tx *gorm.DB, session string) error {
-	err := tx.Exec(`UPDATE wagate_sessions SET status = ? WHERE name = ? AND status IN (?, ?)`,
-		engines.StatusStarting, session, engines.StatusWorking, engines.StatusScanQRCode).Error
+func markStarting(tx *gorm.DB, names ...string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	err := tx.Exec(`UPDATE wagate_sessions SET status = ? WHERE name IN ? AND status IN (?, ?)`,
+		engines.StatusStarting, names, engines.StatusWorking, engines.StatusScanQRCode).Error
 	if err != nil {
-		return fmt.Errorf("mark session %q starting on its new owner: %w", session, err)
+		return fmt.Errorf("mark %d sessions (%s…) starting on their new owner: %w", len(names), names[0], err)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -206,6 +207,85 @@ func TestFencing(t *testing.T) {
 		chats, err := s.ChatStore().ListChats(ctx, "one", engines.ChatQuery{})
 		if err != nil || len(chats) != 1 || chats[0].ID != "fresh@c.us" {
 			t.Fatalf("chats: %+v, %v; want only the owner's", chats, err)
+		}
+	})
+}
+
+// TestAssignLeases: the batch hand-out assigns, with the next token and the
+// session marked STARTING, exactly the leases AssignLease would, row by row:
+// never leased, released or expired, seen with their current token, not pinned
+// to another replica; a held, a stale or a foreign-pinned one stays as it is.
+// More sessions than one statement names are all handed out.
+func TestAssignLeases(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		ctx := context.Background()
+		s, _ := storetest.Open(t, d)
+		a, b := sessions.Replica{ID: "a", Address: "http://a"}, sessions.Replica{ID: "b", Address: "http://b"}
+		ttl := 15 * time.Second
+		t0 := time.UnixMilli(1_700_000_000_000)
+		mustAcquire := func(name string, r sessions.Replica, at time.Time, pin bool) {
+			t.Helper()
+			if _, err := s.AcquireLease(ctx, name, r, at, ttl, pin); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rec := sessions.Record{Name: "released", Engine: engines.NOWEB, Status: engines.StatusWorking, Running: true, CreatedAt: t0, UpdatedAt: t0}
+		if err := s.CreateSession(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+		mustAcquire("released", b, t0, false) // token 1
+		rec.Status = engines.StatusWorking
+		if err := s.SaveSessionFenced(ctx, rec, 1); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ReleaseLeases(ctx, "b", "released"); err != nil {
+			t.Fatal(err)
+		}
+		mustAcquire("expired", b, t0, false) // token 1, expires t0+15s
+		mustAcquire("stale", b, t0, false)   // token 1, seen as 0 below
+		mustAcquire("held", b, t0.Add(20*time.Second), false)
+		mustAcquire("pinned", b, t0, true) // expired but pinned to b
+		now := t0.Add(20 * time.Second)
+		seen := map[string]int64{"new": 0, "released": 1, "expired": 1, "stale": 0, "held": 1, "pinned": 1}
+		got, err := s.AssignLeases(ctx, seen, a, now, ttl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]int64{"new": 1, "released": 2, "expired": 2}
+		if len(got) != len(want) {
+			t.Fatalf("assigned %v, want %v", got, want)
+		}
+		for name, tok := range want {
+			if got[name] != tok {
+				t.Fatalf("assigned %v, want %v", got, want)
+			}
+			l, _ := s.GetLease(ctx, name)
+			if l.Owner != "a" || l.Address != a.Address || l.Token != tok || !l.ExpiresAt.Equal(now.Add(ttl)) {
+				t.Fatalf("lease of %s: %+v", name, l)
+			}
+		}
+		for _, name := range []string{"stale", "held", "pinned"} {
+			if l, _ := s.GetLease(ctx, name); l.Owner != "b" || l.Token != 1 {
+				t.Fatalf("lease of %s changed: %+v", name, l)
+			}
+		}
+		if r, _ := s.GetSession(ctx, "released"); r.Status != engines.StatusStarting {
+			t.Fatalf("released session after the hand-out: %s, want STARTING", r.Status)
+		}
+		// Again with the tokens now stale: nothing moves.
+		if got, err := s.AssignLeases(ctx, map[string]int64{"new": 0, "released": 1}, b, now.Add(time.Hour), ttl); err != nil || len(got) != 0 {
+			t.Fatalf("stale tokens assigned: %v, %v", got, err)
+		}
+		many := map[string]int64{}
+		for i := range 1200 {
+			many[fmt.Sprintf("m%04d", i)] = 0
+		}
+		got, err = s.AssignLeases(ctx, many, b, now, ttl)
+		if err != nil || len(got) != len(many) {
+			t.Fatalf("%d of %d assigned: %v", len(got), len(many), err)
+		}
+		if held, err := s.RenewLeases(ctx, b, now.Add(time.Second), ttl); err != nil || len(held) != 1200+3 {
+			t.Fatalf("b renews %d leases (%v), want 1203 (stale, held, pinned and the batch)", len(held), err)
 		}
 	})
 }
