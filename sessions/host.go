@@ -101,11 +101,15 @@ func (h *host) NewQR() { h.m.setStatus(h.s, h.run, engines.StatusScanQRCode, "",
 func (h *host) SetMe(me *engines.MeInfo) {
 	h.m.mu.Lock()
 	stale := h.run != h.s.run
-	if !stale {
+	// An engine says who it is at every login; the same account again needs
+	// no store write (one of the few each of ten thousand restarting sessions makes).
+	old := h.s.rec.Me
+	same := (old == nil && me == nil) || (old != nil && me != nil && *old == *me)
+	if !stale && !same {
 		h.s.rec.Me = me
 	}
 	h.m.mu.Unlock()
-	if !stale {
+	if !stale && !same {
 		if err := h.m.save(context.Background(), h.s); err != nil {
 			h.m.log.Error("persist session me", "session", h.s.rec.Name, "err", err)
 		}

@@ -17,8 +17,9 @@ import (
 
 // memStore is an in-memory Store.
 type memStore struct {
-	mu   sync.Mutex
-	recs map[string]Record
+	mu    sync.Mutex
+	recs  map[string]Record
+	saves int
 }
 
 func newMemStore() *memStore { return &memStore{recs: map[string]Record{}} }
@@ -50,7 +51,14 @@ func (s *memStore) SaveSession(_ context.Context, r Record) error {
 		return ErrNotFound
 	}
 	s.recs[r.Name] = r
+	s.saves++
 	return nil
+}
+
+func (s *memStore) saveCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.saves
 }
 
 func (s *memStore) DeleteSession(_ context.Context, name string) error {
@@ -487,4 +495,32 @@ func TestBootIsBackgroundAndBounded(t *testing.T) {
 			t.Fatalf("%d engines started in all, want 5", got)
 		}
 	})
+}
+
+// TestSetMeSavesOnlyChanges: an engine saying at login who it is writes the
+// session only when that changed.
+func TestSetMeSavesOnlyChanges(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t)
+	if _, err := h.m.Create(ctx, "s1", engines.NOWEB, engines.SessionConfig{}, true); err != nil {
+		t.Fatal(err)
+	}
+	host := h.last().host
+	host.SetMe(&engines.MeInfo{ID: "1@c.us", PushName: "me"})
+	n := h.store.saveCount()
+	host.SetMe(&engines.MeInfo{ID: "1@c.us", PushName: "me"})
+	if got := h.store.saveCount(); got != n {
+		t.Fatalf("the same me again saved the session %d times", got-n)
+	}
+	host.SetMe(&engines.MeInfo{ID: "1@c.us", PushName: "new name"})
+	if got := h.store.saveCount(); got != n+1 {
+		t.Fatalf("a new push name saved the session %d times, want once", got-n)
+	}
+	if got := h.store.get("s1").Me; got == nil || got.PushName != "new name" {
+		t.Fatalf("stored me: %+v", got)
+	}
+	host.SetMe(nil)
+	if got := h.store.get("s1").Me; got != nil {
+		t.Fatalf("stored me after SetMe(nil): %+v", got)
+	}
 }
