@@ -373,8 +373,26 @@ func (m *Manager) handOut(ctx context.Context, recs []Record) error {
 		}
 		got, err := c.Leases.AssignLeases(ctx, seen, to, now, c.TTL)
 		if err != nil {
-			// A row may be locked by a stuck transaction: the next round tries again.
-			m.log.Warn("hand out leases", "sessions", len(seen), "to", to.ID, "assigned", len(got), "err", err)
+			// One row locked by a stuck transaction (or a deadlock with another
+			// replica's batch) fails its whole batch: the others go one by one, and
+			// the locked one waits for the next round.
+			m.log.Warn("hand out leases in a batch", "sessions", len(seen), "to", to.ID, "assigned", len(got), "err", err)
+			if got == nil {
+				got = map[string]int64{}
+			}
+			for name, token := range seen {
+				if _, ok := got[name]; ok {
+					continue
+				}
+				ok, err := c.Leases.AssignLease(ctx, name, token, "", to, now, c.TTL)
+				if err != nil {
+					m.log.Warn("hand out a lease", "session", name, "to", to.ID, "err", err)
+					continue
+				}
+				if ok {
+					got[name] = token + 1
+				}
+			}
 		}
 		if len(got) == 0 {
 			continue

@@ -469,10 +469,12 @@ func TestSessionsMax(t *testing.T) {
 	}
 }
 
-// countingLeases counts a replica's lease hand-outs.
+// countingLeases counts a replica's lease hand-outs; with failBatch its batch
+// ones fail, as on a row locked by a stuck transaction.
 type countingLeases struct {
 	*store.Store
 	one, batch atomic.Int32
+	failBatch  bool
 }
 
 func (l *countingLeases) AssignLease(ctx context.Context, session string, token int64, from string, to sessions.Replica, now time.Time, ttl time.Duration) (bool, error) {
@@ -482,6 +484,9 @@ func (l *countingLeases) AssignLease(ctx context.Context, session string, token 
 
 func (l *countingLeases) AssignLeases(ctx context.Context, seen map[string]int64, to sessions.Replica, now time.Time, ttl time.Duration) (map[string]int64, error) {
 	l.batch.Add(1)
+	if l.failBatch {
+		return nil, errDown
+	}
 	return l.Store.AssignLeases(ctx, seen, to, now, ttl)
 }
 
@@ -590,6 +595,54 @@ func TestBootManyLeases(t *testing.T) {
 		}
 		if l, err := st.GetLease(ctx, n); err != nil || l.Owner != "a" || l.Token != 2 {
 			t.Fatalf("lease of %s: %+v, %v; want a's with token 2", n, l, err)
+		}
+	}
+}
+
+// TestHandOutWhenBatchFails: a batch hand-out that fails (one of its rows locked)
+// still hands the leases out, one by one, in the same round.
+func TestHandOutWhenBatchFails(t *testing.T) {
+	ctx := context.Background()
+	c := newCluster(t)
+	a := c.replica("a", 0)
+	c.round(a)
+	all := names(3)
+	for _, n := range all {
+		if _, err := a.m.Create(ctx, n, engines.NOWEB, engines.SessionConfig{}, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a.m.Shutdown(ctx)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	st, err := store.Open(ctx, c.dsn, "", log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	leases := &countingLeases{Store: st, failBatch: true}
+	f := sessions.FactoryFunc(func(_ context.Context, spec sessions.Spec, h sessions.Host) (engines.Engine, error) {
+		return &deviceEngine{name: spec.Name, host: h, d: c.dev}, nil
+	})
+	m := sessions.NewManager(st, map[engines.Name]sessions.Factory{engines.NOWEB: f}, fencedRecorder{st}, log, sessions.ManagerOptions{
+		Cluster: &sessions.ClusterOptions{
+			Leases: leases, Replica: sessions.Replica{ID: "b", Address: "http://b"},
+			TTL: 15 * time.Second, RenewEvery: 3 * time.Second, Margin: 5 * time.Second, Now: c.clock.Now,
+		},
+	})
+	t.Cleanup(func() { m.Shutdown(context.Background()) })
+	if err := m.Boot(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if one, batch := leases.one.Load(), leases.batch.Load(); batch != 1 || one != int32(len(all)) {
+		t.Fatalf("%d batch and %d single hand-outs, want 1 and %d", batch, one, len(all))
+	}
+	for _, n := range all {
+		waitFor(t, n+" WORKING on b", func() bool {
+			info, err := m.Get(ctx, n)
+			return err == nil && info.Status == engines.StatusWorking
+		})
+		if l, err := st.GetLease(ctx, n); err != nil || l.Owner != "b" || l.Token != 2 {
+			t.Fatalf("lease of %s: %+v, %v; want b's with token 2", n, l, err)
 		}
 	}
 }
