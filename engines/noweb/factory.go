@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -145,7 +146,41 @@ func NewFactory(ctx context.Context, opts Options) (sessions.Factory, error) {
 	if err := f.container.Upgrade(ctx); err != nil {
 		return nil, fmt.Errorf("noweb: migrate whatsmeow store: %w", err)
 	}
+	if err := f.warmLIDCache(ctx); err != nil {
+		log.Warn("noweb: preload LID mappings", "err", err)
+	}
 	return f, nil
+}
+
+// warmLIDCache reads the stored LID mappings into whatsmeow's cache. Empty after
+// a restart, it made every login write its own mapping again, in a transaction
+// under one lock all sessions share: on PostgreSQL thousands of restarting
+// sessions queued on it. A cached mapping is what a miss would read, so other
+// replicas' later writes are still found (the cache is not marked full).
+func (f *Factory) warmLIDCache(ctx context.Context) error {
+	rows, err := f.opts.DB.QueryContext(ctx, `SELECT pn FROM whatsmeow_lid_map`)
+	if err != nil {
+		return fmt.Errorf("list LID mappings: %w", err)
+	}
+	var pns []types.JID
+	for rows.Next() {
+		var pn string
+		if err := rows.Scan(&pn); err != nil {
+			rows.Close()
+			return fmt.Errorf("list LID mappings: %w", err)
+		}
+		pns = append(pns, types.JID{User: pn, Server: types.DefaultUserServer})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("list LID mappings: %w", err)
+	}
+	for chunk := range slices.Chunk(pns, 500) {
+		if _, err := f.container.LIDMap.GetManyLIDsForPNs(ctx, chunk); err != nil {
+			return fmt.Errorf("read %d LID mappings: %w", len(chunk), err)
+		}
+	}
+	return nil
 }
 
 // New makes the engine of one session; nothing connects until Start.
