@@ -525,29 +525,37 @@ func (e *gatedEngine) Stop(context.Context) error {
 	return nil
 }
 
-// TestBootManyLeases: a replica restarting on the sessions it ran hands their
-// leases out in one batch, not a transaction each (ten thousand took longer
-// than the renewal deadline, and the replica then stopped every session it had
-// just started), and starts at most BootConcurrency of them at a time.
-func TestBootManyLeases(t *testing.T) {
+// ranAndShutDown has replica a run n sessions and shut down (handing their
+// leases back), and opens the store again for the replica that boots on them.
+func ranAndShutDown(t *testing.T, n int) (*cluster, []string, *store.Store, *slog.Logger) {
+	t.Helper()
 	ctx := context.Background()
 	c := newCluster(t)
 	a := c.replica("a", 0)
 	c.round(a)
-	all := names(40)
+	all := names(n)
 	for _, n := range all {
 		if _, err := a.m.Create(ctx, n, engines.NOWEB, engines.SessionConfig{}, true); err != nil {
 			t.Fatal(err)
 		}
 	}
 	a.m.Shutdown(ctx)
-
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	st, err := store.Open(ctx, c.dsn, "", log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	return c, all, st, log
+}
+
+// TestBootManyLeases: a replica restarting on the sessions it ran hands their
+// leases out in one batch, not a transaction each (ten thousand took longer
+// than the renewal deadline, and the replica then stopped every session it had
+// just started), and starts at most BootConcurrency of them at a time.
+func TestBootManyLeases(t *testing.T) {
+	ctx := context.Background()
+	c, all, st, log := ranAndShutDown(t, 40)
 	leases := &countingLeases{Store: st}
 	gate := make(chan struct{})
 	var inFlight, maxFlight, started atomic.Int32
@@ -603,22 +611,7 @@ func TestBootManyLeases(t *testing.T) {
 // still hands the leases out, one by one, in the same round.
 func TestHandOutWhenBatchFails(t *testing.T) {
 	ctx := context.Background()
-	c := newCluster(t)
-	a := c.replica("a", 0)
-	c.round(a)
-	all := names(3)
-	for _, n := range all {
-		if _, err := a.m.Create(ctx, n, engines.NOWEB, engines.SessionConfig{}, true); err != nil {
-			t.Fatal(err)
-		}
-	}
-	a.m.Shutdown(ctx)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := store.Open(ctx, c.dsn, "", log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	c, all, st, log := ranAndShutDown(t, 3)
 	leases := &countingLeases{Store: st, failBatch: true}
 	f := sessions.FactoryFunc(func(_ context.Context, spec sessions.Spec, h sessions.Host) (engines.Engine, error) {
 		return &deviceEngine{name: spec.Name, host: h, d: c.dev}, nil
