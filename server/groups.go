@@ -72,18 +72,6 @@ func participantsField(field string, raw []struct {
 	return out, nil
 }
 
-// groupText checks a subject or description.
-func groupText(field, v string, maxLen int, allowEmpty bool) (string, error) {
-	v = strings.TrimSpace(v)
-	if v == "" && !allowEmpty {
-		return "", badRequest("%s: must not be empty", field)
-	}
-	if n := len([]rune(v)); n > maxLen {
-		return "", badRequest("%s: at most %d characters, got %d", field, maxLen, n)
-	}
-	return v, nil
-}
-
 func (s *Server) createGroup(c echo.Context) error {
 	var body struct {
 		Name         *string `json:"name"`
@@ -97,7 +85,7 @@ func (s *Server) createGroup(c echo.Context) error {
 	if body.Name == nil {
 		return badRequest("name: required")
 	}
-	name, err := groupText("name", *body.Name, maxGroupSubject, false)
+	name, err := trimmedText("name", *body.Name, maxGroupSubject, false)
 	if err != nil {
 		return err
 	}
@@ -332,29 +320,12 @@ func (s *Server) deleteGroupPicture() echo.HandlerFunc {
 	})
 }
 
-// groupTextBody reads the one string field of a subject or description PUT.
-func groupTextBody(c echo.Context, field string, maxLen int, allowEmpty bool) (string, error) {
-	var body map[string]json.RawMessage
-	if err := decodeJSON(c, &body); err != nil {
-		return "", err
-	}
-	raw, ok := body[field]
-	if !ok || string(raw) == "null" {
-		return "", badRequest("%s: required", field)
-	}
-	var v string
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return "", badRequest("%s: expected a string", field)
-	}
-	return groupText(field, v, maxLen, allowEmpty)
-}
-
 func (s *Server) setGroupSubject(c echo.Context) error {
 	id, err := groupParam(c)
 	if err != nil {
 		return err
 	}
-	subject, err := groupTextBody(c, "subject", maxGroupSubject, false)
+	subject, err := textBody(c, "subject", maxGroupSubject, false)
 	if err != nil {
 		return err
 	}
@@ -374,7 +345,7 @@ func (s *Server) setGroupDescription(c echo.Context) error {
 		return err
 	}
 	// An empty description removes it, as in WhatsApp's apps.
-	desc, err := groupTextBody(c, "description", maxGroupDescription, true)
+	desc, err := textBody(c, "description", maxGroupDescription, true)
 	if err != nil {
 		return err
 	}

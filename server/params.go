@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"net/url"
 	"strconv"
 	"strings"
@@ -98,4 +99,36 @@ func chatIDs(field string, raw []string) ([]engines.ChatID, error) {
 		}
 	}
 	return out, nil
+}
+
+// textBody reads the one string field a PUT of a profile or group text carries.
+// The other fields are read as raw values: a client's extra field of any type
+// (WAHA ignores them) must not fail the one this call reads.
+func textBody(c echo.Context, field string, maxLen int, allowEmpty bool) (string, error) {
+	var body map[string]json.RawMessage
+	if err := decodeJSON(c, &body); err != nil {
+		return "", err
+	}
+	raw, ok := body[field]
+	if !ok || string(raw) == "null" {
+		return "", badRequest("%s: required", field)
+	}
+	var v string
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return "", badRequest("%s: expected a string, got %s", field, raw)
+	}
+	return trimmedText(field, v, maxLen, allowEmpty)
+}
+
+// trimmedText is v without surrounding spaces, refused when empty (unless
+// allowEmpty) or longer than maxLen characters.
+func trimmedText(field, v string, maxLen int, allowEmpty bool) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" && !allowEmpty {
+		return "", badRequest("%s: must not be empty", field)
+	}
+	if n := len([]rune(v)); n > maxLen {
+		return "", badRequest("%s: at most %d characters, got %d", field, maxLen, n)
+	}
+	return v, nil
 }

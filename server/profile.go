@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -36,35 +35,9 @@ func (s *Server) getProfile(c echo.Context) error {
 	return c.JSON(http.StatusOK, p)
 }
 
-// profileText reads the one string field a profile PUT carries.
-func profileText(c echo.Context, field string, maxLen int, allowEmpty bool) (string, error) {
-	// The other fields are read as raw values: a client's extra field of any type
-	// (WAHA ignores them) must not fail the one this call reads.
-	var body map[string]json.RawMessage
-	if err := decodeJSON(c, &body); err != nil {
-		return "", err
-	}
-	raw, ok := body[field]
-	if !ok || string(raw) == "null" {
-		return "", badRequest("%s: required", field)
-	}
-	var v string
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return "", badRequest("%s: expected a string, got %s", field, raw)
-	}
-	text := strings.TrimSpace(v)
-	if text == "" && !allowEmpty {
-		return "", badRequest("%s: must not be empty", field)
-	}
-	if n := len([]rune(text)); n > maxLen {
-		return "", badRequest("%s: at most %d characters, got %d", field, maxLen, n)
-	}
-	return text, nil
-}
-
 func (s *Server) setProfileName(c echo.Context) error {
 	// WhatsApp's push names are at most 25 characters.
-	name, err := profileText(c, "name", 25, false)
+	name, err := textBody(c, "name", 25, false)
 	if err != nil {
 		return err
 	}
@@ -80,7 +53,7 @@ func (s *Server) setProfileName(c echo.Context) error {
 
 func (s *Server) setProfileStatus(c echo.Context) error {
 	// WhatsApp's about is at most 139 characters.
-	about, err := profileText(c, "status", 139, true)
+	about, err := textBody(c, "status", 139, true)
 	if err != nil {
 		return err
 	}
